@@ -1,0 +1,163 @@
+"""The only way staff code reaches client data: scoped lookups that return 404 for anything the
+person may not see, and 403 when they may see but not change it.
+
+Rules (docs/threat-model.md explains why):
+- a therapist sees the episodes they take part in, the clients of those episodes and the clients
+  they created, and may change them when they are a therapist or co-therapist of the episode;
+- a supervisor sees the episodes of the therapists they supervise, read-only;
+- an admin sees clinical data read-only, and only where the organization allows it;
+- a researcher sees no identifiable data at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from alliance.care.models import (
+    WRITING_STAFF_ROLES,
+    CareEpisode,
+    Client,
+    Participant,
+    Session,
+)
+
+from .models import Organization, Role, Supervision
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in person acting within their current organization."""
+
+    user: Any
+    organization: Organization | None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_therapist(self) -> bool:
+        return Role.THERAPIST in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_supervisor(self) -> bool:
+        return Role.SUPERVISOR in self.roles
+
+    @property
+    def sees_clinical_data_as_admin(self) -> bool:
+        return self.is_admin and bool(
+            self.organization and self.organization.admins_see_clinical_data
+        )
+
+
+def supervisee_ids(viewer: Viewer) -> QuerySet[Any]:
+    return Supervision.objects.filter(
+        organization=viewer.organization, supervisor=viewer.user
+    ).values("therapist_id")
+
+
+def visible_episodes(viewer: Viewer) -> QuerySet[CareEpisode]:
+    if viewer.organization is None:
+        return CareEpisode.objects.none()
+    in_org = CareEpisode.objects.filter(organization=viewer.organization)
+    if viewer.sees_clinical_data_as_admin:
+        return in_org
+    condition = Q(pk__in=[])
+    if viewer.is_therapist:
+        condition |= Q(pk__in=Participant.objects.filter(user=viewer.user).values("episode_id"))
+    if viewer.is_supervisor:
+        condition |= Q(
+            pk__in=Participant.objects.filter(
+                user_id__in=supervisee_ids(viewer), role__in=WRITING_STAFF_ROLES
+            ).values("episode_id")
+        )
+    return in_org.filter(condition)
+
+
+def writable_episodes(viewer: Viewer) -> QuerySet[CareEpisode]:
+    if viewer.organization is None or not viewer.is_therapist:
+        return CareEpisode.objects.none()
+    return CareEpisode.objects.filter(
+        organization=viewer.organization,
+        pk__in=Participant.objects.filter(user=viewer.user, role__in=WRITING_STAFF_ROLES).values(
+            "episode_id"
+        ),
+    )
+
+
+def visible_clients(viewer: Viewer) -> QuerySet[Client]:
+    if viewer.organization is None:
+        return Client.objects.none()
+    in_org = Client.objects.filter(organization=viewer.organization)
+    if viewer.sees_clinical_data_as_admin:
+        return in_org
+    in_visible = Participant.objects.filter(
+        client=OuterRef("pk"), episode__in=visible_episodes(viewer)
+    )
+    condition = Exists(in_visible)
+    if viewer.is_therapist:
+        condition |= Q(created_by=viewer.user)
+    return in_org.filter(condition)
+
+
+def can_change_client(viewer: Viewer, client: Client) -> bool:
+    if not viewer.is_therapist or client.organization_id != getattr(
+        viewer.organization, "pk", None
+    ):
+        return False
+    if client.created_by_id == viewer.user.pk:
+        return True
+    return Participant.objects.filter(client=client, episode__in=writable_episodes(viewer)).exists()
+
+
+def can_change_episode(viewer: Viewer, episode: CareEpisode) -> bool:
+    return writable_episodes(viewer).filter(pk=episode.pk).exists()
+
+
+def _get_or_404(queryset: QuerySet[Any], pk: Any) -> Any:
+    try:
+        return queryset.get(pk=int(pk))
+    except (ValueError, TypeError, queryset.model.DoesNotExist):
+        raise Http404("Not found") from None
+
+
+def get_client_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> Client:
+    client: Client = _get_or_404(visible_clients(viewer), pk)
+    if write and not can_change_client(viewer, client):
+        raise PermissionDenied("You can see this client but not change their record.")
+    return client
+
+
+def get_episode_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> CareEpisode:
+    episode: CareEpisode = _get_or_404(
+        visible_episodes(viewer).prefetch_related("participants__client", "participants__user"),
+        pk,
+    )
+    if write and not can_change_episode(viewer, episode):
+        raise PermissionDenied("You can see this episode but not change it.")
+    return episode
+
+
+def get_session_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> Session:
+    session: Session = _get_or_404(
+        Session.objects.filter(episode__in=visible_episodes(viewer)).select_related("episode"),
+        pk,
+    )
+    if write and not can_change_episode(viewer, session.episode):
+        raise PermissionDenied("You can see this session but not change it.")
+    return session
+
+
+def require_role(viewer: Viewer, *roles: str) -> None:
+    """403 for a signed-in member without the role; pages for roles are not secret."""
+    if not any(viewer.has(role) for role in roles):
+        raise PermissionDenied("Your role in this organization does not include this page.")

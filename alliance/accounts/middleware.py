@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from alliance.audit import context
+
+from .access import Viewer
+from .models import Membership
+
+SESSION_KEY = "alliance_organization_id"
+# Paths a person must reach before two-factor is set up: sign-in, the 2FA set-up itself,
+# static files, and client check-in links (clients never sign in).
+TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/c/", "/healthz")
+
+
+def viewer_for(request: HttpRequest) -> Viewer:
+    user = request.user
+    if not user.is_authenticated:
+        return Viewer(user=user, organization=None)
+    memberships = list(Membership.objects.filter(user=user).select_related("organization"))
+    if not memberships:
+        return Viewer(user=user, organization=None)
+    chosen_id = request.session.get(SESSION_KEY)
+    organizations = {m.organization_id: m.organization for m in memberships}
+    if chosen_id not in organizations:
+        chosen_id = memberships[0].organization_id
+        request.session[SESSION_KEY] = chosen_id
+    roles = frozenset(m.role for m in memberships if m.organization_id == chosen_id)
+    return Viewer(user=user, organization=organizations[chosen_id], roles=roles)
+
+
+class CurrentOrganizationMiddleware:
+    """Everything a person sees is scoped to the organization they are currently working in."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        viewer = viewer_for(request)
+        request.viewer = viewer  # type: ignore[attr-defined]
+        if viewer.user.is_authenticated:
+            context.update(actor=viewer.user, organization=viewer.organization)
+        return self.get_response(request)
+
+
+def has_two_factor(user: object) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class RequireTwoFactorMiddleware:
+    """Sends members of an organization that requires two-factor to set it up first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+        if (
+            viewer.organization is not None
+            and viewer.organization.require_two_factor
+            and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
+            and not has_two_factor(viewer.user)
+        ):
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,136 @@
+"""People, the organizations they work in, their roles there and who supervises whom."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A member of staff. Clients never log in: they answer through single-use links."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Organization(models.Model):
+    """A clinic or a solo practice; every piece of clinical data belongs to exactly one."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text=_("Everyone in the organization must turn on two-factor sign-in."),
+    )
+    admins_see_clinical_data = models.BooleanField(
+        default=False,
+        help_text=_("Admins may read (not change) clients, episodes and sessions."),
+    )
+    checkin_link_hours = models.PositiveIntegerField(
+        default=72, help_text=_("How long a check-in link stays valid, in hours.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    THERAPIST = "therapist", _("Therapist")
+    RESEARCHER = "researcher", _("Researcher")
+
+
+class Membership(models.Model):
+    """One role of one person in one organization; a person may hold several roles."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization", "role"], name="one_role_once_per_org"
+            )
+        ]
+        ordering = ["organization__name", "role"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.organization}"
+
+
+class Supervision(models.Model):
+    """A supervisor sees the episodes of the therapists linked here, read-only."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="supervisions"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supervisees_links"
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supervisor_links"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "supervisor", "therapist"], name="supervise_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(supervisor=models.F("therapist")),
+                name="no_self_supervision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} supervises {self.therapist}"

@@ -1,0 +1,183 @@
+"""The organization's own admin pages: members, roles, supervision links and settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from alliance.audit import trail
+
+from . import access
+from .forms import AddMemberForm, AddRoleForm, OrganizationSettingsForm, SupervisionForm
+from .middleware import SESSION_KEY
+from .models import Membership, Role, Supervision, User
+
+
+def _admin_viewer(request: HttpRequest) -> access.Viewer:
+    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
+    access.require_role(viewer, Role.ADMIN)
+    return viewer
+
+
+@login_required
+@require_POST
+def switch_organization(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("organization", "")
+    if (
+        not raw.isdigit()
+        or not Membership.objects.filter(user=request.user, organization_id=int(raw)).exists()
+    ):
+        raise Http404("Not found")
+    request.session[SESSION_KEY] = int(raw)
+    return redirect("dashboard:home")
+
+
+@login_required
+def members(request: HttpRequest) -> HttpResponse:
+    viewer = _admin_viewer(request)
+    form = AddMemberForm(request.POST or None, organization=viewer.organization)
+    if request.method == "POST" and form.is_valid():
+        _add_member(viewer, form.cleaned_data)
+        messages.success(request, _("Member added."))
+        return redirect("accounts:members")
+    people = (
+        User.objects.filter(memberships__organization=viewer.organization)
+        .distinct()
+        .prefetch_related("memberships")
+    )
+    rows = [
+        (
+            person,
+            [m for m in person.memberships.all() if m.organization_id == viewer.organization.pk],
+        )
+        for person in people
+    ]
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "rows": rows,
+            "form": form,
+            "role_form": AddRoleForm(),
+            "supervisions": Supervision.objects.filter(
+                organization=viewer.organization
+            ).select_related("supervisor", "therapist"),
+            "supervision_form": SupervisionForm(organization=viewer.organization),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _add_member(viewer: access.Viewer, data: dict) -> None:
+    with transaction.atomic():
+        user = User.objects.filter(email=data["email"]).first()
+        if user is None:
+            user = User.objects.create_user(
+                data["email"],
+                data["password"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
+            trail.record_create(user)
+        membership = Membership.objects.create(
+            user=user, organization=viewer.organization, role=data["role"]
+        )
+        trail.record_create(membership)
+
+
+@login_required
+@require_POST
+def add_role(request: HttpRequest, user_pk: int) -> HttpResponse:
+    viewer = _admin_viewer(request)
+    person = _member_or_404(viewer, user_pk)
+    form = AddRoleForm(request.POST)
+    if form.is_valid():
+        membership, created = Membership.objects.get_or_create(
+            user=person, organization=viewer.organization, role=form.cleaned_data["role"]
+        )
+        if created:
+            trail.record_create(membership)
+    else:
+        messages.error(request, _("Choose a role from the list."))
+    return redirect("accounts:members")
+
+
+@login_required
+@require_POST
+def remove_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
+    viewer = _admin_viewer(request)
+    membership = Membership.objects.filter(
+        pk=membership_pk, organization=viewer.organization
+    ).first()
+    if membership is None:
+        raise Http404("Not found")
+    is_last_admin = (
+        membership.role == Role.ADMIN
+        and Membership.objects.filter(organization=viewer.organization, role=Role.ADMIN).count()
+        == 1
+    )
+    if is_last_admin:
+        messages.error(request, _("The organization needs at least one admin."))
+    else:
+        before = trail.snapshot(membership)
+        membership.delete()
+        trail.record_delete(membership, before)
+    return redirect("accounts:members")
+
+
+@login_required
+@require_POST
+def add_supervision(request: HttpRequest) -> HttpResponse:
+    viewer = _admin_viewer(request)
+    form = SupervisionForm(request.POST, organization=viewer.organization)
+    if form.is_valid():
+        link, created = Supervision.objects.get_or_create(
+            organization=viewer.organization, **form.cleaned_data
+        )
+        if created:
+            trail.record_create(link)
+        messages.success(request, _("Supervision link saved."))
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("accounts:members")
+
+
+@login_required
+@require_POST
+def remove_supervision(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _admin_viewer(request)
+    link = Supervision.objects.filter(pk=pk, organization=viewer.organization).first()
+    if link is None:
+        raise Http404("Not found")
+    before = trail.snapshot(link)
+    link.delete()
+    trail.record_delete(link, before)
+    return redirect("accounts:members")
+
+
+@login_required
+def organization_settings(request: HttpRequest) -> HttpResponse:
+    viewer = _admin_viewer(request)
+    organization = viewer.organization
+    before = trail.snapshot(organization)
+    form = OrganizationSettingsForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        trail.record_update(organization, before)
+        messages.success(request, _("Settings saved."))
+        return redirect("accounts:settings")
+    return render(
+        request, "accounts/settings.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _member_or_404(viewer: access.Viewer, user_pk: int) -> User:
+    person = User.objects.filter(pk=user_pk, memberships__organization=viewer.organization).first()
+    if person is None:
+        raise Http404("Not found")
+    return person

@@ -1,0 +1,112 @@
+"""Writing audit events. Every read of a client's record and every change goes through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from . import context
+from .models import Action, AuditEvent
+
+# Fields never copied into the trail: secrets, and free text the trail does not need to repeat.
+REDACTED_FIELDS = {"password", "token_hash", "secret"}
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The instance's concrete field values as JSON-friendly data, for before/after records."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in REDACTED_FIELDS:
+            continue
+        data[field.name] = _plain(field.value_from_object(instance))
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def client_code_of(instance: models.Model) -> str:
+    """The client code the object is about, so the trail can be filtered by client."""
+    label = getattr(instance, "audit_client_code", None)
+    if callable(label):
+        return str(label() or "")
+    return ""
+
+
+def record(
+    action: str | Action,
+    instance: models.Model | None = None,
+    *,
+    object_type: str | None = None,
+    object_label: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    organization: Any = None,
+    client_code: str = "",
+) -> AuditEvent:
+    ctx = context.current()
+    actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
+    if instance is not None:
+        object_type = object_type or instance._meta.label
+        object_label = object_label or str(instance)[:200]
+        client_code = client_code or client_code_of(instance)
+        organization = organization or getattr(instance, "organization", None)
+    return AuditEvent.objects.create(
+        organization=organization or ctx.organization,
+        actor=actor,
+        actor_label=_actor_label(actor, ctx.source),
+        action=str(action),
+        object_type=object_type or "",
+        object_id=_object_id(instance, before),
+        object_label=object_label[:200],
+        client_code=client_code,
+        request_id=ctx.request_id,
+        ip=ctx.ip,
+        source=ctx.source,
+        before=before,
+        after=after,
+    )
+
+
+def _object_id(instance: models.Model | None, before: dict[str, Any] | None) -> str:
+    if instance is not None and instance.pk:
+        return str(instance.pk)
+    return str((before or {}).get("id") or "")
+
+
+def _actor_label(actor: Any, source: str) -> str:
+    if actor is not None:
+        return str(actor.email)
+    return {"link": "client (check-in link)", "cli": "command line", "task": "background task"}.get(
+        source, "anonymous"
+    )
+
+
+def record_view(instance: models.Model) -> AuditEvent:
+    return record(Action.VIEW, instance)
+
+
+def record_create(instance: models.Model) -> AuditEvent:
+    return record(Action.CREATE, instance, after=snapshot(instance))
+
+
+def record_update(instance: models.Model, before: dict[str, Any]) -> AuditEvent | None:
+    after = snapshot(instance)
+    if after == before:
+        return None
+    return record(Action.UPDATE, instance, before=before, after=after)
+
+
+def record_delete(instance: models.Model, before: dict[str, Any]) -> AuditEvent:
+    return record(Action.DELETE, instance, before=before)

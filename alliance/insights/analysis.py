@@ -1,0 +1,994 @@
+"""Alliance and outcome analysis over many care episodes at once (pure: no Django).
+
+Input is a long table (`Observations`): one row per scored scale of one response, i.e.
+(episode, participant, role, instrument, scale, session number, value, risk flag). Output is a
+sorted list of `Finding`s, each carrying the numbers needed to say in plain words why it was raised
+(`explain`). Every rule is vectorised with NumPy over the whole table, so an organisation with a
+million responses is recomputed in seconds, and the same functions answer for one episode.
+
+The row order of the input never changes a result: rows are sorted into series first, and
+duplicate rows for the same participant, scale and session are averaged.
+See docs/alert-rules.md for the rules, their defaults and their sources.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Severity = Literal["risk", "high", "medium", "low"]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+ROLES: tuple[str, ...] = ("client", "therapist", "interpreter")
+CLIENT, THERAPIST, INTERPRETER = 0, 1, 2
+INSTRUMENTS: tuple[str, ...] = (
+    "alliance-checkin-client",
+    "alliance-checkin-therapist",
+    "alliance-checkin-conjoint",
+    "alliance-checkin-interpreter",
+    "phq-9",
+    "gad-7",
+)
+SCALES: tuple[str, ...] = (
+    "alliance",
+    "bond",
+    "goals",
+    "tasks",
+    "overall",
+    "together",
+    "understood",
+    "flow",
+    "total",
+)
+KINDS: tuple[str, ...] = (
+    "risk",
+    "alliance_drop",
+    "subscale_drop",
+    "rupture_unrepaired",
+    "rupture_repaired",
+    "low_alliance",
+    "therapist_overestimation",
+    "split_alliance",
+    "reliable_deterioration",
+    "not_on_track",
+    "reliable_improvement",
+    "recovery",
+    "caseness",
+)
+_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
+_SEVERITY_ORDER = {"risk": 0, "high": 1, "medium": 2, "low": 3}
+
+
+# --------------------------------------------------------------------------- input
+
+
+@dataclass(frozen=True)
+class Observations:
+    """Long-format table of equal-length arrays; codes index `ROLES`, `instruments`, `scales`."""
+
+    episode: IntArray
+    participant: IntArray
+    role: npt.NDArray[np.int8]
+    instrument: npt.NDArray[np.int16]
+    scale: npt.NDArray[np.int16]
+    session_number: npt.NDArray[np.int32]
+    value: FloatArray
+    risk: BoolArray
+    instruments: tuple[str, ...] = INSTRUMENTS
+    scales: tuple[str, ...] = SCALES
+
+    def __post_init__(self) -> None:
+        n = len(self.value)
+        for name in ("episode", "participant", "role", "instrument", "scale", "session_number"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"column {name} has {len(getattr(self, name))} rows, not {n}")
+        if len(self.risk) != n:
+            raise ValueError("column risk has the wrong length")
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Iterable[
+            tuple[int, int, str, str, str, int, float]
+            | tuple[int, int, str, str, str, int, float, bool]
+        ],
+        *,
+        instruments: tuple[str, ...] = INSTRUMENTS,
+        scales: tuple[str, ...] = SCALES,
+    ) -> Observations:
+        """Build from (episode, participant, role, instrument, scale, session, value[, risk])."""
+        cols: list[list[int | float | bool]] = [[] for _ in range(8)]
+        inst_code = {k: i for i, k in enumerate(instruments)}
+        scale_code = {k: i for i, k in enumerate(scales)}
+        for row in rows:
+            cols[0].append(row[0])
+            cols[1].append(row[1])
+            cols[2].append(ROLES.index(row[2]))
+            cols[3].append(inst_code[row[3]])
+            cols[4].append(scale_code[row[4]])
+            cols[5].append(row[5])
+            cols[6].append(row[6])
+            cols[7].append(bool(row[7]) if len(row) > 7 else False)
+        return cls(
+            episode=np.asarray(cols[0], dtype=np.int64),
+            participant=np.asarray(cols[1], dtype=np.int64),
+            role=np.asarray(cols[2], dtype=np.int8),
+            instrument=np.asarray(cols[3], dtype=np.int16),
+            scale=np.asarray(cols[4], dtype=np.int16),
+            session_number=np.asarray(cols[5], dtype=np.int32),
+            value=np.asarray(cols[6], dtype=np.float64),
+            risk=np.asarray(cols[7], dtype=np.bool_),
+            instruments=instruments,
+            scales=scales,
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[Observations]) -> Observations:
+        """Join tables that share the same code lists."""
+        if not parts:
+            return cls.from_rows([])
+        first = parts[0]
+        if any(p.instruments != first.instruments or p.scales != first.scales for p in parts):
+            raise ValueError("tables use different code lists")
+        return cls(
+            episode=np.concatenate([p.episode for p in parts]),
+            participant=np.concatenate([p.participant for p in parts]),
+            role=np.concatenate([p.role for p in parts]),
+            instrument=np.concatenate([p.instrument for p in parts]),
+            scale=np.concatenate([p.scale for p in parts]),
+            session_number=np.concatenate([p.session_number for p in parts]),
+            value=np.concatenate([p.value for p in parts]),
+            risk=np.concatenate([p.risk for p in parts]),
+            instruments=first.instruments,
+            scales=first.scales,
+        )
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    """How one outcome measure is judged; lower scores are better unless said otherwise."""
+
+    caseness: float
+    reliable_change: float
+    scale: str = "total"
+    sd: float | None = None
+    reliability: float | None = None
+    lower_is_better: bool = True
+
+    def reliable_threshold(self) -> float:
+        """Points of change that count as reliable: from SD and reliability when both given."""
+        if self.sd is not None and self.reliability is not None:
+            return 1.96 * reliable_change_sdiff(self.sd, self.reliability)
+        return self.reliable_change
+
+
+def _default_outcomes() -> dict[str, OutcomeRule]:
+    # NHS Talking Therapies conventions (secondary source: keep configurable).
+    return {
+        "phq-9": OutcomeRule(caseness=10, reliable_change=6),
+        "gad-7": OutcomeRule(caseness=8, reliable_change=4),
+    }
+
+
+def _default_risk_items() -> dict[str, tuple[str, int]]:
+    return {"phq-9": ("phq9-9", 0)}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every number the rules use; an organisation may override any of them."""
+
+    # alliance drop relative to the participant's own baseline
+    drop_window: int = 8
+    drop_min_baseline: int = 3
+    drop_k_sd: float = 2.0
+    drop_sd_floor: float = 0.5
+    drop_min_points: float = 2.0
+    drop_high_points: float = 3.0
+    # repair: back within this many points of the baseline mean at onset
+    repair_margin: float = 0.5
+    # absolute low alliance on the 0-10 alliance mean
+    low_alliance_cutoff: float = 7.0
+    low_alliance_by_instrument: Mapping[str, float] = field(default_factory=dict)
+    # therapist above client
+    overestimation_gap: float = 1.5
+    overestimation_sessions: int = 3
+    # split alliance between participants of one episode
+    split_gap: float = 2.0
+    split_persistent_sessions: int = 2
+    # outcomes
+    not_on_track_session: int = 6
+    outcomes: Mapping[str, OutcomeRule] = field(default_factory=_default_outcomes)
+    # what the rules look at
+    alliance_instruments: tuple[str, ...] = (
+        "alliance-checkin-client",
+        "alliance-checkin-therapist",
+        "alliance-checkin-conjoint",
+        "alliance-checkin-interpreter",
+    )
+    alliance_scale: str = "alliance"
+    drop_roles: tuple[str, ...] = ("client",)
+    # instrument -> (item key, highest safe answer): an answer above it is a risk answer
+    risk_items: Mapping[str, tuple[str, int]] = field(default_factory=_default_risk_items)
+
+    def low_cutoff(self, instrument: str) -> float:
+        return self.low_alliance_by_instrument.get(instrument, self.low_alliance_cutoff)
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def is_risk_answer(
+    instrument: str, answers: Mapping[str, object], thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> bool:
+    """True when a response holds a risk answer (PHQ-9 item 9 above 0 by default)."""
+    rule = thresholds.risk_items.get(instrument)
+    if rule is None:
+        return False
+    answer = answers.get(rule[0])
+    return isinstance(answer, int | float) and answer > rule[1]
+
+
+# -------------------------------------------------------------------------- output
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing worth telling the therapist, with the numbers behind it."""
+
+    kind: str
+    severity: Severity
+    episode: int
+    participant: int  # -1 when the finding is about the whole episode
+    instrument: str
+    scale: str
+    session_number: int
+    numbers: Mapping[str, float]
+
+    def sort_key(self) -> tuple[int, int, int, int, str, str]:
+        return (
+            self.episode,
+            self.session_number,
+            self.participant,
+            _KIND_ORDER.get(self.kind, len(KINDS)),
+            self.instrument,
+            self.scale,
+        )
+
+
+@dataclass(frozen=True)
+class Trajectories:
+    """Per episode and session: client mean, therapist value and the gap (therapist - client)."""
+
+    episode: IntArray
+    session_number: npt.NDArray[np.int32]
+    client_mean: FloatArray
+    client_count: IntArray
+    therapist_value: FloatArray
+    gap: FloatArray
+
+
+# ------------------------------------------------------------------ sorted series
+
+
+@dataclass(frozen=True)
+class _Series:
+    """Rows sorted by (episode, participant, instrument, scale, session), duplicates averaged."""
+
+    episode: IntArray
+    participant: IntArray
+    role: npt.NDArray[np.int8]
+    instrument: npt.NDArray[np.int16]
+    scale: npt.NDArray[np.int16]
+    session: npt.NDArray[np.int32]
+    value: FloatArray
+    risk: BoolArray
+    group: IntArray  # contiguous id of (episode, participant, instrument, scale)
+    instruments: tuple[str, ...]
+    scales: tuple[str, ...]
+
+    def take(self, mask: BoolArray) -> _Series:
+        return _Series(
+            self.episode[mask],
+            self.participant[mask],
+            self.role[mask],
+            self.instrument[mask],
+            self.scale[mask],
+            self.session[mask],
+            self.value[mask],
+            self.risk[mask],
+            self.group[mask],
+            self.instruments,
+            self.scales,
+        )
+
+    def codes(self, names: Iterable[str], lookup: tuple[str, ...]) -> list[int]:
+        return [lookup.index(n) for n in names if n in lookup]
+
+
+def _dense(values: npt.NDArray[np.integer]) -> tuple[IntArray, int]:
+    uniq, inverse = np.unique(values, return_inverse=True)
+    return inverse.astype(np.int64).ravel(), len(uniq)
+
+
+def prepare(obs: Observations) -> _Series:
+    """Sort rows into per-participant series and average duplicate sessions."""
+    ep, n_ep = _dense(obs.episode)
+    part, n_part = _dense(obs.participant)
+    n_inst, n_scale = max(len(obs.instruments), 1), max(len(obs.scales), 1)
+    group_key = ((ep * n_part + part) * n_inst + obs.instrument) * n_scale + obs.scale
+    sess, n_sess = _dense(obs.session_number)
+    key = group_key * n_sess + sess
+    order = np.argsort(key, kind="stable")
+    key_sorted = key[order]
+    first = np.ones(len(key_sorted), dtype=np.bool_)
+    first[1:] = key_sorted[1:] != key_sorted[:-1]
+    starts = np.flatnonzero(first)
+    idx = order[starts]
+    value = obs.value[order]
+    if len(starts) == len(order):
+        mean = value
+        risk = obs.risk[order]
+    else:
+        counts = np.diff(np.append(starts, len(order)))
+        mean = np.add.reduceat(value, starts) / counts
+        risk = np.logical_or.reduceat(obs.risk[order], starts)
+    gk = group_key[idx]
+    gfirst = np.ones(len(gk), dtype=np.bool_)
+    gfirst[1:] = gk[1:] != gk[:-1]
+    return _Series(
+        obs.episode[idx],
+        obs.participant[idx],
+        obs.role[idx],
+        obs.instrument[idx],
+        obs.scale[idx],
+        obs.session_number[idx],
+        mean.astype(np.float64),
+        risk.astype(np.bool_),
+        np.cumsum(gfirst) - 1,
+        obs.instruments,
+        obs.scales,
+    )
+
+
+def _composite(*columns: npt.NDArray[np.integer]) -> tuple[IntArray, IntArray]:
+    """Dense id of each row's combination of column values (ordered lexicographically by the
+    columns), and for each id the index of one row that has it."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        dense, n = _dense(col)
+        key = key * n + dense
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.astype(np.int64).ravel(), first.astype(np.int64)
+
+
+def _group_starts(group: IntArray) -> BoolArray:
+    first = np.ones(len(group), dtype=np.bool_)
+    first[1:] = group[1:] != group[:-1]
+    return first
+
+
+def _position_in_group(group: IntArray) -> IntArray:
+    idx = np.arange(len(group), dtype=np.int64)
+    start = np.where(_group_starts(group), idx, 0)
+    return idx - np.maximum.accumulate(start) if len(idx) else idx
+
+
+def _run_length(cond: BoolArray, starts: BoolArray) -> IntArray:
+    """Length of the run of True ending at each row, restarting at each group start."""
+    idx = np.arange(len(cond), dtype=np.int64)
+    reset = np.where(cond, -1, idx)
+    reset = np.where(starts & cond, idx - 1, reset)
+    last = np.maximum.accumulate(reset) if len(idx) else reset
+    return np.where(cond, idx - last, 0)
+
+
+def _trailing_mean(value: FloatArray, group: IntArray, n: int) -> FloatArray:
+    """Mean of each row and up to n - 1 rows before it in the same group."""
+    pos = _position_in_group(group)
+    total = value.copy()
+    count = np.ones(len(value))
+    for lag in range(1, n):
+        if lag >= len(value):
+            break
+        valid = pos >= lag
+        total[lag:] += np.where(valid[lag:], value[:-lag], 0.0)
+        count += valid
+    return total / count
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Statistics of each row's previous values in its own series (up to `window` of them)."""
+
+    count: IntArray
+    mean: FloatArray
+    sd: FloatArray
+    low: FloatArray
+    high: FloatArray
+
+
+def rolling_baseline(value: FloatArray, group: IntArray, window: int) -> Baseline:
+    """Mean, population SD, min and max of the previous `window` values in the same group."""
+    n = len(value)
+    pos = _position_in_group(group)
+    count = np.zeros(n, dtype=np.int64)
+    total = np.zeros(n)
+    squares = np.zeros(n)
+    low = np.full(n, np.inf)
+    high = np.full(n, -np.inf)
+    prev = np.empty(n)
+    for lag in range(1, window + 1):
+        if lag >= n:
+            break
+        prev[:lag] = 0.0
+        prev[lag:] = value[:-lag]
+        valid = pos >= lag
+        count += valid
+        shifted = np.where(valid, prev, 0.0)
+        total += shifted
+        squares += shifted * shifted
+        np.minimum(low, np.where(valid, prev, np.inf), out=low)
+        np.maximum(high, np.where(valid, prev, -np.inf), out=high)
+    safe = np.maximum(count, 1)
+    mean = total / safe
+    var = np.maximum(squares / safe - mean * mean, 0.0)
+    nan = count == 0
+    mean[nan] = np.nan
+    return Baseline(count, mean, np.sqrt(var), low, high)
+
+
+# -------------------------------------------------------------------- trajectories
+
+
+def _alliance_rows(s: _Series, t: Thresholds, roles: Sequence[str]) -> _Series:
+    inst = np.isin(s.instrument, s.codes(t.alliance_instruments, s.instruments))
+    role = np.isin(s.role, [ROLES.index(r) for r in roles])
+    return s.take(inst & role)
+
+
+def _trajectories(s: _Series, t: Thresholds, scale: str) -> Trajectories:
+    rows = _alliance_rows(s, t, ("client", "therapist"))
+    rows = rows.take(rows.scale == (s.scales.index(scale) if scale in s.scales else -1))
+    inverse, first = _composite(rows.episode, rows.session)
+    m = len(first)
+    is_client = rows.role == CLIENT
+    is_ther = rows.role == THERAPIST
+    c_n = np.bincount(inverse, weights=is_client, minlength=m)
+    c_sum = np.bincount(inverse, weights=np.where(is_client, rows.value, 0.0), minlength=m)
+    t_n = np.bincount(inverse, weights=is_ther, minlength=m)
+    t_sum = np.bincount(inverse, weights=np.where(is_ther, rows.value, 0.0), minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c_mean = np.where(c_n > 0, c_sum / np.maximum(c_n, 1), np.nan)
+        t_val = np.where(t_n > 0, t_sum / np.maximum(t_n, 1), np.nan)
+    return Trajectories(
+        rows.episode[first],
+        rows.session[first],
+        c_mean,
+        c_n.astype(np.int64),
+        t_val,
+        t_val - c_mean,
+    )
+
+
+def trajectories(
+    obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS, scale: str = "alliance"
+) -> Trajectories:
+    """Client mean and therapist value per episode and session, side by side, and their gap."""
+    return _trajectories(prepare(obs), thresholds, scale)
+
+
+# ------------------------------------------------------------------ finding helpers
+
+
+def _emit(
+    s: _Series,
+    rows: IntArray,
+    kind: str,
+    severity: Sequence[Severity] | Severity,
+    numbers: Mapping[str, npt.NDArray[np.floating] | npt.NDArray[np.integer]],
+) -> list[Finding]:
+    """Turn selected rows of a series into findings (one Python object per flagged row)."""
+    ep = s.episode[rows].tolist()
+    part = s.participant[rows].tolist()
+    inst = s.instrument[rows].tolist()
+    scl = s.scale[rows].tolist()
+    sess = s.session[rows].tolist()
+    cols = {k: v[rows].tolist() for k, v in numbers.items()}
+    sev = [severity] * len(ep) if isinstance(severity, str) else list(severity)
+    return [
+        Finding(
+            kind=kind,
+            severity=sev[i],
+            episode=ep[i],
+            participant=part[i],
+            instrument=s.instruments[inst[i]],
+            scale=s.scales[scl[i]],
+            session_number=sess[i],
+            numbers={k: float(c[i]) for k, c in cols.items()},
+        )
+        for i in range(len(ep))
+    ]
+
+
+# ---------------------------------------------------------------- alliance drops
+
+
+@dataclass(frozen=True)
+class _Drops:
+    rows: _Series
+    base: Baseline
+    threshold: FloatArray
+    flagged: BoolArray  # the rule fired on this scale
+    total_dropped: BoolArray  # the alliance total of the same response fired too
+
+
+def drop_threshold(sd: FloatArray, t: Thresholds) -> FloatArray:
+    """Points below the baseline mean that count as a drop: max(k * floored SD, minimum)."""
+    return np.maximum(t.drop_k_sd * np.maximum(sd, t.drop_sd_floor), t.drop_min_points)
+
+
+def _drops(s: _Series, t: Thresholds) -> _Drops:
+    rows = _alliance_rows(s, t, t.drop_roles)
+    base = rolling_baseline(rows.value, rows.group, t.drop_window)
+    threshold = drop_threshold(base.sd, t)
+    enough = base.count >= t.drop_min_baseline
+    with np.errstate(invalid="ignore"):
+        flagged = enough & (base.mean - rows.value >= threshold - 1e-9)
+    total_code = s.scales.index(t.alliance_scale) if t.alliance_scale in s.scales else -1
+    is_total = rows.scale == total_code
+    # response key: (episode, participant, instrument, session); mark if its total fired
+    inverse, first = _composite(rows.episode, rows.participant, rows.instrument, rows.session)
+    fired = np.zeros(len(first), dtype=np.bool_)
+    fired[inverse[flagged & is_total]] = True
+    return _Drops(rows, base, threshold, flagged, fired[inverse])
+
+
+def _drop_numbers(d: _Drops) -> dict[str, FloatArray | IntArray]:
+    return {
+        "today": d.rows.value,
+        "baseline_mean": d.base.mean,
+        "baseline_sd": d.base.sd,
+        "baseline_min": d.base.low,
+        "baseline_max": d.base.high,
+        "baseline_sessions": d.base.count,
+        "drop": d.base.mean - d.rows.value,
+        "threshold": d.threshold,
+    }
+
+
+def _drop_findings(d: _Drops, t: Thresholds) -> list[Finding]:
+    total_code = d.rows.scales.index(t.alliance_scale) if t.alliance_scale in d.rows.scales else -1
+    is_total = d.rows.scale == total_code
+    drop = d.base.mean - d.rows.value
+    nums = _drop_numbers(d)
+    total_rows = np.flatnonzero(d.flagged & is_total)
+    sub_rows = np.flatnonzero(d.flagged & ~is_total & ~d.total_dropped)
+    out = _emit(d.rows, total_rows, "alliance_drop", _drop_severity(drop[total_rows], t), nums)
+    sev_sub: list[Severity] = ["medium"] * len(sub_rows)
+    return out + _emit(d.rows, sub_rows, "subscale_drop", sev_sub, nums)
+
+
+def _drop_severity(drop: FloatArray, t: Thresholds) -> list[Severity]:
+    return ["high" if x >= t.drop_high_points else "medium" for x in drop.tolist()]
+
+
+def alliance_drops(obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+    """Drops of the alliance total, and of one subscale while the total held."""
+    return sorted(
+        _drop_findings(_drops(prepare(obs), thresholds), thresholds), key=Finding.sort_key
+    )
+
+
+# ------------------------------------------------------------- rupture and repair
+
+
+def _ruptures(d: _Drops, t: Thresholds) -> list[Finding]:
+    """Group consecutive drops into ruptures; find the first return to the onset baseline."""
+    r = d.rows
+    # a subscale rupture counts only when the total did not fire (it is reported on the total)
+    total_code = r.scales.index(t.alliance_scale) if t.alliance_scale in r.scales else -1
+    relevant = d.flagged & ((r.scale == total_code) | ~d.total_dropped)
+    onsets = np.flatnonzero(relevant)
+    if len(onsets) == 0:
+        return []
+    group_end = np.append(np.flatnonzero(_group_starts(r.group))[1:], len(r.group))
+    end_of = group_end[np.searchsorted(group_end, onsets, side="right")]
+    out: list[Finding] = []
+    covered_until = -1
+    for i, end in zip(onsets.tolist(), end_of.tolist(), strict=True):
+        if i <= covered_until:
+            continue
+        target = float(d.base.mean[i]) - t.repair_margin
+        later = np.flatnonzero(r.value[i + 1 : end] >= target)
+        repaired_at = i + 1 + int(later[0]) if len(later) else -1
+        covered_until = repaired_at if repaired_at >= 0 else end - 1
+        out.append(_rupture_finding(d, i, repaired_at, end - 1))
+    return out
+
+
+def _rupture_finding(d: _Drops, onset: int, repaired_at: int, last: int) -> Finding:
+    r = d.rows
+    at = repaired_at if repaired_at >= 0 else last
+    numbers = {
+        "onset_session": float(r.session[onset]),
+        "onset_value": float(r.value[onset]),
+        "baseline_mean": float(d.base.mean[onset]),
+        "today": float(r.value[at]),
+        "sessions_since_onset": float(r.session[at] - r.session[onset]),
+    }
+    if repaired_at >= 0:
+        numbers["repair_session"] = float(r.session[repaired_at])
+    return Finding(
+        kind="rupture_repaired" if repaired_at >= 0 else "rupture_unrepaired",
+        severity="low" if repaired_at >= 0 else "high",
+        episode=int(r.episode[at]),
+        participant=int(r.participant[at]),
+        instrument=r.instruments[int(r.instrument[at])],
+        scale=r.scales[int(r.scale[at])],
+        session_number=int(r.session[at]),
+        numbers=numbers,
+    )
+
+
+def ruptures(obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+    """Ruptures (drops) that were repaired, and those not repaired by the latest session."""
+    return sorted(_ruptures(_drops(prepare(obs), thresholds), thresholds), key=Finding.sort_key)
+
+
+# --------------------------------------------------------------------- low alliance
+
+
+def _low_alliance(s: _Series, t: Thresholds) -> list[Finding]:
+    rows = _alliance_rows(s, t, ("client",))
+    rows = rows.take(
+        rows.scale == (s.scales.index(t.alliance_scale) if t.alliance_scale in s.scales else -1)
+    )
+    cutoff = np.array([t.low_cutoff(name) for name in s.instruments] or [0.0])[rows.instrument]
+    flagged = np.flatnonzero(rows.value < cutoff)
+    sev: list[Severity] = [
+        "high" if x < c - 2 else "medium"
+        for x, c in zip(rows.value[flagged].tolist(), cutoff[flagged].tolist(), strict=True)
+    ]
+    return _emit(rows, flagged, "low_alliance", sev, {"today": rows.value, "cutoff": cutoff})
+
+
+def low_alliance(obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+    """Client alliance below the instrument's absolute cutoff (default 7 of 10)."""
+    return sorted(_low_alliance(prepare(obs), thresholds), key=Finding.sort_key)
+
+
+# ----------------------------------------------------------- therapist over-estimation
+
+
+def _episode_findings(
+    tr: Trajectories,
+    rows: IntArray,
+    kind: str,
+    sev: Sequence[Severity],
+    numbers: Mapping[str, npt.NDArray[np.floating] | npt.NDArray[np.integer]],
+    scale: str,
+) -> list[Finding]:
+    cols = {k: v[rows].tolist() for k, v in numbers.items()}
+    ep, sess = tr.episode[rows].tolist(), tr.session_number[rows].tolist()
+    return [
+        Finding(
+            kind, sev[i], ep[i], -1, "", scale, sess[i], {k: float(c[i]) for k, c in cols.items()}
+        )
+        for i in range(len(ep))
+    ]
+
+
+def _overestimation(s: _Series, t: Thresholds) -> list[Finding]:
+    tr = _trajectories(s, t, t.alliance_scale)
+    paired = np.flatnonzero(~np.isnan(tr.gap))
+    ep = tr.episode[paired]
+    gap = tr.gap[paired]
+    run = _run_length(gap >= t.overestimation_gap - 1e-9, _group_starts(ep))
+    hit = run >= t.overestimation_sessions
+    # mean gap over the last n paired sessions of the episode (a lag sum, not a cumulative sum,
+    # so that the result does not depend on which other episodes precede this one)
+    mean_gap = _trailing_mean(gap, ep, t.overestimation_sessions)
+    rows = paired[hit]
+    sev: list[Severity] = ["high"] * len(rows)
+    full_mean = np.full(len(tr.gap), np.nan)
+    full_mean[paired] = mean_gap
+    full_run = np.zeros(len(tr.gap), dtype=np.int64)
+    full_run[paired] = run
+    numbers = {
+        "client_mean": tr.client_mean,
+        "therapist_value": tr.therapist_value,
+        "gap": tr.gap,
+        "mean_gap": full_mean,
+        "paired_sessions": full_run,
+        "minimum_gap": np.full(len(tr.gap), t.overestimation_gap),
+    }
+    return _episode_findings(tr, rows, "therapist_overestimation", sev, numbers, t.alliance_scale)
+
+
+def overestimation(obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+    """Therapist rates the alliance clearly above the client in each of the last n sessions."""
+    return sorted(_overestimation(prepare(obs), thresholds), key=Finding.sort_key)
+
+
+# ------------------------------------------------------------------- split alliance
+
+
+def _split(s: _Series, t: Thresholds) -> list[Finding]:
+    rows = _alliance_rows(s, t, ("client",))
+    rows = rows.take(
+        rows.scale == (s.scales.index(t.alliance_scale) if t.alliance_scale in s.scales else -1)
+    )
+    if len(rows.value) == 0:
+        return []
+    order = np.lexsort((rows.value, rows.session, rows.episode))
+    ep, sess, val, part = (
+        rows.episode[order],
+        rows.session[order],
+        rows.value[order],
+        rows.participant[order],
+    )
+    new = np.ones(len(ep), dtype=np.bool_)
+    new[1:] = (ep[1:] != ep[:-1]) | (sess[1:] != sess[:-1])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(ep)) - 1
+    lo, hi = val[starts], val[ends]
+    count = ends - starts + 1
+    split = (count >= 2) & (hi - lo >= t.split_gap - 1e-9)
+    g_ep = ep[starts]
+    run = _run_length(split, _group_starts(g_ep))
+    hit = np.flatnonzero(split)
+    tr = Trajectories(g_ep, sess[starts], lo, count.astype(np.int64), hi, hi - lo)
+    sev: list[Severity] = [
+        "high" if r >= t.split_persistent_sessions else "medium" for r in run[hit].tolist()
+    ]
+    numbers = {
+        "highest": hi,
+        "lowest": lo,
+        "difference": hi - lo,
+        "highest_participant": part[ends],
+        "lowest_participant": part[starts],
+        "participants": count,
+        "consecutive_sessions": run,
+    }
+    return _episode_findings(tr, hit, "split_alliance", sev, numbers, t.alliance_scale)
+
+
+def split_alliance(obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+    """Participants of one couple, family or group episode rate the alliance far apart."""
+    return sorted(_split(prepare(obs), thresholds), key=Finding.sort_key)
+
+
+# ------------------------------------------------------------------------ outcomes
+
+
+def reliable_change_sdiff(sd: float, reliability: float) -> float:
+    """Jacobson & Truax standard error of the difference: sqrt(2) * SD * sqrt(1 - r)."""
+    return math.sqrt(2.0) * sd * math.sqrt(1.0 - reliability)
+
+
+def reliable_change_index(before: float, after: float, sd: float, reliability: float) -> float:
+    """Jacobson & Truax RCI = (after - before) / S_diff; reliable when |RCI| > 1.96."""
+    return (after - before) / reliable_change_sdiff(sd, reliability)
+
+
+def clinical_cutoff_c(
+    clinical_mean: float, clinical_sd: float, normal_mean: float, normal_sd: float
+) -> float:
+    """Jacobson & Truax cutoff c between clinical and non-clinical distributions."""
+    return (normal_sd * clinical_mean + clinical_sd * normal_mean) / (clinical_sd + normal_sd)
+
+
+def _outcome_rows(s: _Series, t: Thresholds, instrument: str, rule: OutcomeRule) -> list[Finding]:
+    if instrument not in s.instruments or rule.scale not in s.scales:
+        return []
+    rows = s.take(
+        (s.instrument == s.instruments.index(instrument)) & (s.scale == s.scales.index(rule.scale))
+    )
+    if len(rows.value) == 0:
+        return []
+    starts = _group_starts(rows.group)
+    first = rows.value[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    first_session = rows.session[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    sign = 1.0 if rule.lower_is_better else -1.0
+    improvement = sign * (first - rows.value)
+    reliable = rule.reliable_threshold()
+    improved = improvement >= reliable - 1e-9
+    worse = -improvement >= reliable - 1e-9
+    # a "case" is at or beyond the cutoff on the ill side of the scale
+    case_first = sign * (first - rule.caseness) >= 0
+    case_now = sign * (rows.value - rule.caseness) >= 0
+    later = ~starts
+    due = rows.session >= t.not_on_track_session
+    not_on_track = later & ((due & ~improved) | worse)
+    numbers = {
+        "today": rows.value,
+        "first": first,
+        "first_session": first_session,
+        "change": rows.value - first,
+        "reliable_change": np.full(len(first), reliable),
+        "caseness": np.full(len(first), rule.caseness),
+        "on_track_by_session": np.full(len(first), float(t.not_on_track_session)),
+    }
+    out = _emit(rows, np.flatnonzero(starts & case_now), "caseness", "low", numbers)
+    out += _emit(rows, np.flatnonzero(later & improved), "reliable_improvement", "low", numbers)
+    out += _emit(rows, np.flatnonzero(later & worse), "reliable_deterioration", "high", numbers)
+    out += _emit(rows, np.flatnonzero(later & case_first & ~case_now), "recovery", "low", numbers)
+    idx = np.flatnonzero(not_on_track)
+    sev: list[Severity] = ["high" if w else "medium" for w in worse[idx].tolist()]
+    return out + _emit(rows, idx, "not_on_track", sev, numbers)
+
+
+def _outcomes(s: _Series, t: Thresholds) -> list[Finding]:
+    out: list[Finding] = []
+    for instrument, rule in t.outcomes.items():
+        out += _outcome_rows(s, t, instrument, rule)
+    return out
+
+
+def outcomes(obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+    """Caseness, reliable improvement/deterioration, recovery and not-on-track per outcome score."""
+    return sorted(_outcomes(prepare(obs), thresholds), key=Finding.sort_key)
+
+
+# ---------------------------------------------------------------------------- risk
+
+
+def _risk(s: _Series) -> list[Finding]:
+    rows = np.flatnonzero(s.risk)
+    return _emit(s, rows, "risk", "risk", {"today": s.value})
+
+
+def risks(obs: Observations) -> list[Finding]:
+    """Every response that carried a risk answer (e.g. PHQ-9 item 9 above 0)."""
+    return sorted(_risk(prepare(obs)), key=Finding.sort_key)
+
+
+# ------------------------------------------------------------------------ together
+
+
+def analyse(
+    obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS, *, latest_only: bool = False
+) -> list[Finding]:
+    """All rules over the whole table.
+
+    With `latest_only`, keep only findings at each episode's latest session (current alerts).
+    """
+    if len(obs) == 0:
+        return []
+    s = prepare(obs)
+    d = _drops(s, thresholds)
+    found = _risk(s)
+    found += _drop_findings(d, thresholds)
+    found += _ruptures(d, thresholds)
+    found += _low_alliance(s, thresholds)
+    found += _overestimation(s, thresholds)
+    found += _split(s, thresholds)
+    found += _outcomes(s, thresholds)
+    if latest_only:
+        found = _keep_latest(found, s)
+    return sorted(found, key=Finding.sort_key)
+
+
+def _keep_latest(found: list[Finding], s: _Series) -> list[Finding]:
+    if not found:
+        return found
+    starts = np.flatnonzero(_group_starts(s.episode))  # series are sorted by episode first
+    last = np.maximum.reduceat(s.session, starts)
+    latest = dict(zip(s.episode[starts].tolist(), last.tolist(), strict=True))
+    return [f for f in found if f.session_number == latest[f.episode]]
+
+
+def most_severe_first(found: Iterable[Finding]) -> list[Finding]:
+    """Findings ordered for a worklist: risk first, then high, medium, low."""
+    return sorted(found, key=lambda f: (_SEVERITY_ORDER[f.severity], f.sort_key()))
+
+
+# ------------------------------------------------------------------------- explain
+
+
+def _n(x: float) -> str:
+    """A number as a therapist would say it: 9 not 9.0, 9.4 not 9.4166."""
+    if math.isnan(x):
+        return "unknown"
+    r = round(x, 1)
+    return str(int(r)) if r == int(r) else f"{r:.1f}"
+
+
+def _label(scale: str) -> str:
+    return {"alliance": "Alliance (mean of the items)", "total": "Total score"}.get(
+        scale, scale.capitalize()
+    )
+
+
+def _plural(count: float, word: str) -> str:
+    return f"{_n(count)} {word}" + ("" if count == 1 else "s")
+
+
+_RISK_ITEMS = {"phq-9": "item 9 (thoughts of being better off dead or of hurting oneself)"}
+
+
+def _explain_drop(f: Finding) -> str:
+    x = f.numbers
+    return (
+        f"{_label(f.scale)} {_n(x['today'])} today; usually {_n(x['baseline_mean'])}, between "
+        f"{_n(x['baseline_min'])} and {_n(x['baseline_max'])} over "
+        f"{_plural(x['baseline_sessions'], 'session')}. That is {_n(x['drop'])} points lower; "
+        f"this participant's usual variation makes {_n(x['threshold'])} points a real change."
+    )
+
+
+def _explain_rupture(f: Finding) -> str:
+    x = f.numbers
+    start = (
+        f"{_label(f.scale)} fell to {_n(x['onset_value'])} at session {_n(x['onset_session'])} "
+        f"from a usual {_n(x['baseline_mean'])}"
+    )
+    if f.kind == "rupture_repaired":
+        return f"{start}, and was back at {_n(x['today'])} by session {_n(x['repair_session'])}."
+    return (
+        f"{start}, and is {_n(x['today'])} at the latest session, "
+        f"{_plural(x['sessions_since_onset'], 'session')} later: not yet back to the usual level."
+    )
+
+
+def _explain_outcome(f: Finding) -> str:
+    x = f.numbers
+    name = f.instrument.upper()
+    base = (
+        f"{name} {_n(x['today'])} today; {_n(x['first'])} at the first measurement "
+        f"(session {_n(x['first_session'])})"
+    )
+    points = _n(x["reliable_change"])
+    tail = {
+        "caseness": f"at or above the caseness cutoff of {_n(x['caseness'])}.",
+        "reliable_improvement": f"better by at least {points} points, more than measurement noise.",
+        "reliable_deterioration": f"worse by at least {points} points, beyond measurement noise.",
+        "recovery": f"from at or above the caseness cutoff of {_n(x['caseness'])} to below it.",
+        "not_on_track": (
+            f"no reliable improvement ({_n(x['reliable_change'])} points) by session "
+            f"{_n(x['on_track_by_session'])}, or a reliable worsening."
+        ),
+    }[f.kind]
+    return f"{base}: {tail}"
+
+
+def explain(f: Finding) -> str:
+    """The reason for a finding in plain words, with its numbers."""
+    x = f.numbers
+    if f.kind in ("alliance_drop", "subscale_drop"):
+        return _explain_drop(f)
+    if f.kind in ("rupture_repaired", "rupture_unrepaired"):
+        return _explain_rupture(f)
+    if f.kind == "low_alliance":
+        return f"{_label(f.scale)} {_n(x['today'])} today, below the cutoff of {_n(x['cutoff'])}."
+    if f.kind == "therapist_overestimation":
+        return (
+            f"Therapist {_n(x['therapist_value'])}, client {_n(x['client_mean'])} today; "
+            f"the therapist has rated the alliance at least {_n(x['minimum_gap'])} points above "
+            f"the client in each of the last {_n(x['paired_sessions'])} paired sessions "
+            f"(on average {_n(x['mean_gap'])} above)."
+        )
+    if f.kind == "split_alliance":
+        return (
+            f"Participants disagree: highest {_n(x['highest'])}, lowest {_n(x['lowest'])} today, "
+            f"{_n(x['difference'])} points apart, "
+            f"for {_plural(x['consecutive_sessions'], 'session')} in a row."
+        )
+    if f.kind == "risk":
+        item = _RISK_ITEMS.get(f.instrument, "a risk item")
+        return (
+            f"Risk answer on {f.instrument.upper()} {item} at session {f.session_number}: "
+            "review with the client today."
+        )
+    return _explain_outcome(f)

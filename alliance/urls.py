@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from alliance.dashboard.views import healthz
+
+urlpatterns = [
+    path("", include("alliance.dashboard.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("org/", include("alliance.accounts.urls")),
+    path("audit/", include("alliance.audit.urls")),
+    path("", include("alliance.care.urls")),
+    path("", include("alliance.checkins.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+# The Django admin is for operators (is_staff accounts only); clinic admins use the product's pages.
+urlpatterns.append(path("operator/", admin.site.urls))
