@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "alliance.care",
     "alliance.measures",
     "alliance.checkins",
+    "alliance.insights",
     "alliance.dashboard",
 ]
 

@@ -12,6 +12,7 @@ under 2 GB on 2 cores, and one episode of 40 sessions in under 5 ms.
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import statistics
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alliance.insights.analysis import analyse  # noqa: E402
-from alliance.synthetic.histories import episodes_for, observations  # noqa: E402
+from alliance.synthetic.histories import Mix, episodes_for, observations  # noqa: E402
 
 
 def one_size(responses: int, seed: int, repeat: int) -> tuple[int, int, int, float, float, int]:
@@ -33,26 +34,29 @@ def one_size(responses: int, seed: int, repeat: int) -> tuple[int, int, int, flo
         start = time.perf_counter()
         found = analyse(obs)
         times.append(time.perf_counter() - start)
+    n_found = len(found)
+    del found  # measure the next run's peak on its own
+    gc.collect()
     tracemalloc.start()
     analyse(obs)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return n_episodes, len(obs), len(found), min(times), peak / 2**20, _maxrss_mb()
+    return n_episodes, len(obs), n_found, min(times), peak / 2**20, _maxrss_mb()
 
 
 def _maxrss_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def one_episode(seed: int, runs: int = 300) -> float:
-    obs = observations(1, seed=seed, sessions=(40, 40))
+def one_episode(seed: int, mix: Mix, runs: int = 300) -> tuple[int, float]:
+    obs = observations(1, seed=seed, sessions=(40, 40), mix=mix)
     analyse(obs)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         analyse(obs)
         times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return len(obs), statistics.median(times) * 1000
 
 
 def main() -> None:
@@ -61,7 +65,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    print(f"one episode, 40 sessions: median {one_episode(args.seed):.2f} ms per analyse()")
+    for name, mix in (
+        ("individual", Mix(couple=0, family=0, group=0, interpreter=0)),
+        ("group", Mix(couple=0, family=0, group=1)),
+    ):
+        rows, ms = one_episode(args.seed, mix)
+        print(f"one {name} episode, 40 sessions ({rows} rows): median {ms:.2f} ms per analyse()")
     header = f"{'responses':>10} {'episodes':>9} {'rows':>10} {'findings':>9} {'analyse s':>10}"
     print(header + f" {'s per 1M rows':>13} {'peak MB (tracemalloc)':>22} {'maxrss MB':>10}")
     for size in args.sizes:

@@ -161,3 +161,14 @@ def require_role(viewer: Viewer, *roles: str) -> None:
     """403 for a signed-in member without the role; pages for roles are not secret."""
     if not any(viewer.has(role) for role in roles):
         raise PermissionDenied("Your role in this organization does not include this page.")
+
+
+def get_alert_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> Any:
+    from alliance.insights.models import Alert
+
+    alert = _get_or_404(
+        Alert.objects.filter(episode__in=visible_episodes(viewer)).select_related("episode"), pk
+    )
+    if write and not can_change_episode(viewer, alert.episode):
+        raise PermissionDenied("You can see this alert but not act on it.")
+    return alert

@@ -7,21 +7,19 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from alliance.audit import context, trail
+from alliance.audit import trail
 from alliance.audit.models import Action
 
 
 @receiver(user_logged_in)
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    context.update(actor=user)
-    trail.record(Action.LOGIN, object_type="session", object_label=user.email)
+    _record_in_each_organization(Action.LOGIN, user)
 
 
 @receiver(user_logged_out)
 def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        context.update(actor=user)
-        trail.record(Action.LOGOUT, object_type="session", object_label=user.email)
+        _record_in_each_organization(Action.LOGOUT, user)
 
 
 @receiver(user_login_failed)
@@ -29,3 +27,13 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
     # The typed address is kept (it may be a typo of a real one); the password never is.
     attempted = str(credentials.get("email") or credentials.get("username") or "")[:200]
     trail.record(Action.LOGIN_FAILED, object_type="session", object_label=attempted)
+
+
+def _record_in_each_organization(action: str, user: Any) -> None:
+    """Each organization's admins see their members' sign-ins in their own trail."""
+    from .models import Organization
+
+    organizations = Organization.objects.filter(memberships__user=user).distinct()
+    for organization in organizations or [None]:
+        trail.record(action, object_type="session", object_label=user.email, actor=user,
+                     organization=organization)

@@ -54,9 +54,11 @@ def record(
     after: dict[str, Any] | None = None,
     organization: Any = None,
     client_code: str = "",
+    actor: Any = None,
 ) -> AuditEvent:
     ctx = context.current()
-    actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
+    actor = actor or ctx.actor
+    actor = actor if getattr(actor, "is_authenticated", False) else None
     if instance is not None:
         object_type = object_type or instance._meta.label
         object_label = object_label or str(instance)[:200]

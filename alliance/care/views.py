@@ -165,7 +165,20 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     episode = access.get_episode_for_user(viewer, pk)
     trail.record_view(episode)
-    return render(request, "care/episode_detail.html", _episode_context(viewer, episode))
+    return render_episode(request, viewer, episode)
+
+
+def render_episode(request: HttpRequest, viewer: access.Viewer, episode: CareEpisode,
+                   status: int = 200, alert_errors: dict | None = None,
+                   alert_form_data: dict | None = None, **forms: object) -> HttpResponse:
+    """The episode page: its record, its insights (alerts, charts, table) and its forms."""
+    from alliance.insights.panels import episode_insights
+
+    context = _episode_context(viewer, episode, **forms)
+    context["insights"] = episode_insights(
+        viewer, episode, alert_errors=alert_errors, alert_form_data=alert_form_data
+    )
+    return render(request, "care/episode_detail.html", context, status=status)
 
 
 @login_required
@@ -286,10 +299,13 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 trail.record_update(session, before)
             messages.success(request, _("Session saved."))
             return redirect("care:session", pk=session.pk)
+    from alliance.checkins.panels import session_panel
+
     return render(
         request,
         "care/session_detail.html",
-        {"session": session, "episode": session.episode, "form": form, "can_change": can_change},
+        {"session": session, "episode": session.episode, "form": form, "can_change": can_change,
+         "checkins": session_panel(viewer, session)},
         status=400 if form.errors else 200,
     )
 
@@ -302,9 +318,4 @@ def _episode_with_errors(
     **forms: object,
 ) -> HttpResponse:
     """Re-render the episode page with the failing form, keeping what the person typed."""
-    return render(
-        request,
-        "care/episode_detail.html",
-        _episode_context(viewer, episode, **forms),
-        status=status,
-    )
+    return render_episode(request, viewer, episode, status=status, **forms)

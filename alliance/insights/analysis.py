@@ -956,8 +956,10 @@ def _explain_outcome(f: Finding) -> str:
         "reliable_deterioration": f"worse by at least {points} points, beyond measurement noise.",
         "recovery": f"from at or above the caseness cutoff of {_n(x['caseness'])} to below it.",
         "not_on_track": (
-            f"no reliable improvement ({_n(x['reliable_change'])} points) by session "
-            f"{_n(x['on_track_by_session'])}, or a reliable worsening."
+            f"reliably worse (by {points} points or more), so not on track."
+            if f.severity == "high"
+            else f"no reliable improvement ({points} points) by session "
+            f"{_n(x['on_track_by_session'])}, so not on track."
         ),
     }[f.kind]
     return f"{base}: {tail}"

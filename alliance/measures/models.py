@@ -14,8 +14,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from alliance.measures import definition as definitions
-from alliance.measures import registry
-from alliance.measures import scoring
+from alliance.measures import registry, scoring
 
 _PARSED: dict[int, scoring.Instrument] = {}
 
@@ -93,7 +92,9 @@ def sync_shipped() -> list[str]:
         row = Instrument.objects.filter(key=parsed.key, version=parsed.version).first()
         if row is None:
             Instrument.objects.create(
-                key=parsed.key, version=parsed.version, source=InstrumentSource.SHIPPED,
+                key=parsed.key,
+                version=parsed.version,
+                source=InstrumentSource.SHIPPED,
                 **row_fields(parsed, data),
             )
             changed.append(f"added {parsed.key} {parsed.version}")

@@ -500,7 +500,9 @@ def score(instrument: str, answers: Answers) -> dict[str, float]:
             out["together"] = float(answers["together"])
         return out
     if instrument == INTERPRETER_FORM:
-        return {"alliance": sum(float(answers[k]) for k in INTERPRETER_ITEMS) / 4}
+        out = {k: float(answers[k]) for k in INTERPRETER_ITEMS}
+        out["alliance"] = sum(out.values()) / 4
+        return out
     if instrument == PHQ9:
         return {"total": float(sum(int(answers[f"phq9-{k}"]) for k in range(1, 10)))}
     if instrument == GAD7:

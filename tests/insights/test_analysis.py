@@ -231,6 +231,7 @@ def test_not_on_track_without_reliable_improvement_by_session_6() -> None:
     found = A.outcomes(table(phq([16, 14, 13], [1, 4, 8])))
     assert kinds(found) == [("caseness", 1), ("not_on_track", 8)]
     assert found[-1].severity == "medium"
+    assert "no reliable improvement (6 points) by session 6" in A.explain(found[-1])
 
 
 def test_reliable_deterioration_is_not_on_track_at_once() -> None:

@@ -131,7 +131,12 @@ def test_outcome_trajectories_follow_the_truth() -> None:
 def test_columnar_table_matches_the_responses() -> None:
     episodes = run(20)
     obs = H.to_observations(episodes)
-    per_response = {H.CLIENT_FORM: 5, H.THERAPIST_FORM: 5, H.CONJOINT_FORM: 6}
+    per_response = {
+        H.CLIENT_FORM: 5,
+        H.THERAPIST_FORM: 5,
+        H.CONJOINT_FORM: 6,
+        H.INTERPRETER_FORM: 5,
+    }
     expected = sum(per_response.get(r.instrument, 1) for e in episodes for r in e.responses)
     assert len(obs) == expected
     assert obs.risk.sum() == sum(len(e.truth.risk_sessions) for e in episodes)

@@ -53,7 +53,9 @@ class Command(BaseCommand):
         existing = Instrument.objects.filter(key=parsed.key, version=parsed.version).first()
         if existing is not None:
             if existing.definition == data:
-                self.stdout.write(f"{parsed.key} {parsed.version} is already stored; nothing to do.")
+                self.stdout.write(
+                    f"{parsed.key} {parsed.version} is already stored; nothing to do."
+                )
                 return
             raise CommandError(
                 f"{parsed.key} version {parsed.version} is already stored with different "
@@ -69,8 +71,13 @@ class Command(BaseCommand):
             raise CommandError(f"No user with the email {by!r}.")
         with transaction.atomic():
             row = Instrument.objects.create(
-                key=parsed.key, version=parsed.version, title=parsed.title, kind=parsed.kind,
-                definition=data, source=InstrumentSource.IMPORTED, imported_by=importer,
+                key=parsed.key,
+                version=parsed.version,
+                title=parsed.title,
+                kind=parsed.kind,
+                definition=data,
+                source=InstrumentSource.IMPORTED,
+                imported_by=importer,
             )
             trail.record_create(row)
         self.stdout.write(

@@ -1,0 +1,199 @@
+"""Questionnaire forms built from instrument definitions, and the small plan forms.
+
+A questionnaire form is not a django.forms.Form: its questions come from data (the instrument
+file), one form may carry several instruments (one link, one flow), and each answer must be
+kept exactly as typed when another one is wrong. The scoring engine validates; this module
+turns its findings into messages in the respondent's language.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from alliance.measures import i18n
+from alliance.measures.models import Instrument
+from alliance.measures.scoring import Item, validate_answers
+
+from .models import ClinicPlanEntry, EpisodeCheckinSettings, Schedule
+
+IDEMPOTENCY_FIELD = "idempotency_key"
+
+
+@dataclass
+class Question:
+    name: str
+    item: Item
+    text: str
+    low: str = ""
+    high: str = ""
+    hint: str = ""
+    value: str = ""
+    error: str = ""
+    choices: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[str]:
+        if self.item.min is None or self.item.max is None:
+            return []
+        return [str(v) for v in range(self.item.min, self.item.max + 1)]
+
+    @property
+    def kind(self) -> str:
+        if self.item.answer_type == "text":
+            return "text"
+        return "scale" if self.item.answer_type == "integer" else "choice"
+
+
+@dataclass
+class Section:
+    instrument: Instrument
+    title: str
+    intro: str
+    lang: str  # the language the texts are actually in
+    notice: str
+    questions: list[Question]
+    error: str = ""
+
+
+def _low_high_ids(raw_item: dict[str, Any]) -> tuple[str, str, str]:
+    ids = {"lower": "", "upper": "", "flyover": "", "help": ""}
+    for child in raw_item.get("item") or []:
+        for ext in child.get("extension") or []:
+            for coding in (ext.get("valueCodeableConcept") or {}).get("coding") or []:
+                if coding.get("code") in ids:
+                    ids[coding["code"]] = child.get("linkId", "")
+    return ids["lower"], ids["upper"], ids["flyover"] or ids["help"]
+
+
+def _raw_items(questionnaire: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    stack = list(questionnaire.get("item") or [])
+    while stack:
+        raw = stack.pop()
+        found[raw.get("linkId", "")] = raw
+        stack.extend(raw.get("item") or [])
+    return found
+
+
+def build_section(instrument: Instrument, prefix: str, lang: str) -> Section:
+    parsed = instrument.parsed()
+    q = parsed.questionnaire
+    use_lang = lang if i18n.is_translated(q, lang) else "en"
+    texts = i18n.texts(q, use_lang) if use_lang != "en" else {}
+    raw = _raw_items(dict(q))
+    questions = []
+    for item in parsed.items:
+        low_id, high_id, hint_id = _low_high_ids(raw.get(item.link_id, {}))
+        questions.append(
+            Question(
+                name=f"{prefix}-{item.link_id}",
+                item=item,
+                text=texts.get(item.link_id, item.text),
+                low=texts.get(low_id, item.low_label),
+                high=texts.get(high_id, item.high_label),
+                hint=texts.get(hint_id, item.hint),
+                choices=[(str(o.value), o.coding.display) for o in item.options],
+            )
+        )
+    intro_ids = [r.get("linkId", "") for r in q.get("item") or [] if r.get("type") == "display"][:1]
+    intro = texts.get(intro_ids[0], parsed.intro) if intro_ids else parsed.intro
+    return Section(
+        instrument=instrument,
+        title=texts.get("#title", parsed.title),
+        intro=intro,
+        lang=use_lang,
+        notice=parsed.notice if not parsed.validated else "",
+        questions=questions,
+    )
+
+
+class QuestionnaireForm:
+    """One or more instruments in one form, with an idempotency key carried in a hidden field."""
+
+    def __init__(self, instruments: list[Instrument], lang: str, data: Any = None) -> None:
+        self.sections = [
+            build_section(inst, f"q{pos}", lang) for pos, inst in enumerate(instruments, 1)
+        ]
+        self.data = data
+        self.idempotency_key = self._key(data)
+        self.answers: dict[str, dict[str, str]] = {}
+        if data is not None:
+            for section in self.sections:
+                for q in section.questions:
+                    q.value = str(data.get(q.name, "") or "")
+
+    @staticmethod
+    def _key(data: Any) -> str:
+        raw = str((data or {}).get(IDEMPOTENCY_FIELD, "") or "")
+        try:
+            return uuid.UUID(raw).hex
+        except ValueError:
+            return uuid.uuid4().hex
+
+    @property
+    def key_was_posted(self) -> bool:
+        return bool(self.data) and self.idempotency_key == str(
+            self.data.get(IDEMPOTENCY_FIELD, "")
+        ).replace("-", "")
+
+    def is_valid(self) -> bool:
+        ok = True
+        for section in self.sections:
+            answers = {q.item.link_id: q.value for q in section.questions}
+            errors = validate_answers(section.instrument.parsed(), answers)
+            for q in section.questions:
+                if q.item.link_id in errors:
+                    q.error = _message(q)
+                    ok = False
+            if not any(v.strip() for v in answers.values()):
+                section.error = _("Please answer at least one question.")
+                ok = False
+            self.answers[section.instrument.parsed().key] = answers
+        return ok
+
+    @property
+    def has_errors(self) -> bool:
+        return any(s.error or any(q.error for q in s.questions) for s in self.sections)
+
+
+def _message(q: Question) -> str:
+    if not q.value.strip():
+        return _("This question needs an answer.")
+    if q.kind == "text":
+        return _("Please keep this under %(n)d characters.") % {"n": q.item.max_length or 0}
+    return _("Please choose one of the options shown.")
+
+
+class PlanEntryForm(forms.ModelForm):
+    class Meta:
+        model = ClinicPlanEntry
+        fields = ["instrument_key", "respondent", "schedule", "every_n", "timing"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        keys = Instrument.objects.order_by("key").values_list("key", "title").distinct()
+        seen: dict[str, str] = {}
+        for key, title in keys:
+            seen[key] = title
+        self.fields["instrument_key"] = forms.ChoiceField(
+            label=gettext_lazy("Instrument"), choices=[(k, f"{t} ({k})") for k, t in seen.items()]
+        )
+        self.fields["every_n"].widget.attrs.update(min=1, max=52)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("schedule") == Schedule.EVERY_N and not 1 <= (data.get("every_n") or 0) <= 52:
+            self.add_error("every_n", _("Choose a number from 1 to 52."))
+        return data
+
+
+class ShareProgressForm(forms.ModelForm):
+    class Meta:
+        model = EpisodeCheckinSettings
+        fields = ["share_progress_with_client"]

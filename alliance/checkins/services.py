@@ -1,0 +1,463 @@
+"""What the check-in views do, as plain functions: plans, due measures, links, responses, email.
+
+Every create and change is audited through alliance.audit.trail. Tokens exist only in memory
+between being made and being shown or sent; only their SHA-256 is stored or audited.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance.audit import trail
+from alliance.audit.models import Action
+from alliance.care.models import (
+    CLIENT_ROLES,
+    CareEpisode,
+    EpisodeFormat,
+    Participant,
+    ParticipantRole,
+    Session,
+)
+from alliance.measures.models import Instrument, current_instrument
+from alliance.measures.scoring import score
+
+from .models import (
+    ACTIVE_STATES,
+    Channel,
+    CheckinRequest,
+    CheckinRequestItem,
+    CheckinState,
+    ClinicPlanEntry,
+    EpisodeCheckinSettings,
+    EpisodePlanEntry,
+    Respondent,
+    Response,
+    Schedule,
+    Timing,
+    default_expiry,
+    hash_token,
+)
+
+CLIENT_FORM = "alliance-checkin-client"
+CONJOINT_FORM = "alliance-checkin-conjoint"
+THERAPIST_FORM = "alliance-checkin-therapist"
+INTERPRETER_FORM = "alliance-checkin-interpreter"
+
+# The default plan of a new organization (docs/checkins.md). For couple, family and group
+# episodes the client alliance form is swapped for the conjoint one when the plan is copied.
+DEFAULT_PLAN: tuple[dict[str, Any], ...] = (
+    {
+        "instrument_key": CLIENT_FORM,
+        "respondent": Respondent.CLIENT,
+        "schedule": Schedule.EVERY_SESSION,
+        "timing": Timing.AFTER,
+    },
+    {
+        "instrument_key": THERAPIST_FORM,
+        "respondent": Respondent.THERAPIST,
+        "schedule": Schedule.EVERY_SESSION,
+        "timing": Timing.AFTER,
+    },
+    {
+        "instrument_key": INTERPRETER_FORM,
+        "respondent": Respondent.INTERPRETER,
+        "schedule": Schedule.EVERY_SESSION,
+        "timing": Timing.AFTER,
+    },
+    {
+        "instrument_key": "phq-9",
+        "respondent": Respondent.CLIENT,
+        "schedule": Schedule.EVERY_N,
+        "every_n": 4,
+        "timing": Timing.BEFORE,
+    },
+    {
+        "instrument_key": "gad-7",
+        "respondent": Respondent.CLIENT,
+        "schedule": Schedule.EVERY_N,
+        "every_n": 4,
+        "timing": Timing.BEFORE,
+    },
+)
+PLAN_FIELDS = ("instrument_key", "respondent", "schedule", "every_n", "timing")
+
+
+# --- plans -------------------------------------------------------------------------------------
+
+
+def clinic_plan(organization: Any) -> list[ClinicPlanEntry]:
+    """The organization's default plan, created from DEFAULT_PLAN the first time it is needed."""
+    rows = list(ClinicPlanEntry.objects.filter(organization=organization))
+    if rows:
+        return rows
+    with transaction.atomic():
+        for spec in DEFAULT_PLAN:
+            row, created = ClinicPlanEntry.objects.get_or_create(
+                organization=organization,
+                instrument_key=spec["instrument_key"],
+                respondent=spec["respondent"],
+                defaults=spec,
+            )
+            if created:
+                trail.record_create(row)
+    return list(ClinicPlanEntry.objects.filter(organization=organization))
+
+
+def copy_clinic_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
+    """Give an episode its own plan, copied from its organization's default."""
+    conjoint = episode.format != EpisodeFormat.INDIVIDUAL
+    with transaction.atomic():
+        for row in clinic_plan(episode.organization):
+            fields = {name: getattr(row, name) for name in PLAN_FIELDS}
+            if conjoint and fields["instrument_key"] == CLIENT_FORM:
+                fields["instrument_key"] = CONJOINT_FORM
+            entry, created = EpisodePlanEntry.objects.get_or_create(
+                episode=episode,
+                instrument_key=fields["instrument_key"],
+                respondent=fields["respondent"],
+                defaults=fields,
+            )
+            if created:
+                trail.record_create(entry)
+    return list(EpisodePlanEntry.objects.filter(episode=episode))
+
+
+def episode_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
+    rows = list(EpisodePlanEntry.objects.filter(episode=episode))
+    return rows or copy_clinic_plan(episode)
+
+
+def episode_settings(episode: CareEpisode) -> EpisodeCheckinSettings:
+    found, _created = EpisodeCheckinSettings.objects.get_or_create(episode=episode)
+    return found
+
+
+# --- what is due -------------------------------------------------------------------------------
+
+
+def respondent_of(participant: Participant) -> str:
+    if participant.role in CLIENT_ROLES:
+        return Respondent.CLIENT
+    if participant.role == ParticipantRole.INTERPRETER:
+        return Respondent.INTERPRETER
+    return Respondent.THERAPIST
+
+
+@dataclass
+class Due:
+    participant: Participant
+    instrument: Instrument
+    timing: str
+    answered: bool
+
+
+def due_measures(session: Session) -> list[Due]:
+    """Every (participant, instrument) the episode's plan asks for at this session, in the order
+    they are asked: 'before' measures first, then 'after' ones."""
+    participants = [p for p in session.episode.participants.all() if p.left_on is None]
+    answered = set(
+        Response.objects.filter(session=session).values_list("participant_id", "instrument_key")
+    )
+    result = []
+    for entry in sorted(episode_plan(session.episode), key=lambda e: (e.timing != "before", e.pk)):
+        if not entry.is_due(session.number):
+            continue
+        instrument = current_instrument(entry.instrument_key)
+        if instrument is None:
+            continue
+        for p in participants:
+            if respondent_of(p) == entry.respondent:
+                done = (p.pk, entry.instrument_key) in answered
+                result.append(Due(p, instrument, entry.timing, done))
+    return result
+
+
+def open_measures(session: Session, participant: Participant) -> list[Instrument]:
+    return [
+        d.instrument
+        for d in due_measures(session)
+        if d.participant.pk == participant.pk and not d.answered
+    ]
+
+
+# --- links -------------------------------------------------------------------------------------
+
+
+def link_path(token: str) -> str:
+    return reverse("checkins:client", args=[token])
+
+
+def link_url(token: str) -> str:
+    return settings.SITE_URL + link_path(token)
+
+
+def issue_link(
+    session: Session,
+    participant: Participant,
+    *,
+    by: Any,
+    instruments: Iterable[Instrument] | None = None,
+) -> tuple[CheckinRequest, str] | None:
+    """A new single-use link for everything this participant still has to answer; an earlier
+    active link for the same participant and session is cancelled, so only the newest works."""
+    chosen = list(instruments) if instruments is not None else open_measures(session, participant)
+    if not chosen:
+        return None
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        for old in CheckinRequest.objects.select_for_update().filter(
+            session=session, participant=participant, state__in=ACTIVE_STATES
+        ):
+            set_state(old, CheckinState.CANCELLED)
+        request = CheckinRequest.objects.create(
+            session=session,
+            participant=participant,
+            token_hash=hash_token(token),
+            expires_at=default_expiry(session.episode.organization),
+            created_by=by,
+        )
+        for pos, instrument in enumerate(chosen, 1):
+            CheckinRequestItem.objects.create(request=request, instrument=instrument, position=pos)
+        trail.record_create(request)
+    return request, token
+
+
+def set_state(request: CheckinRequest, state: str, **stamps: Any) -> None:
+    before = trail.snapshot(request)
+    request.state = state
+    for name, value in stamps.items():
+        setattr(request, name, value)
+    request.save(update_fields=["state", *stamps])
+    trail.record_update(request, before)
+
+
+def find_request(token: str) -> CheckinRequest | None:
+    """The request a token belongs to, whatever its state; None for a malformed or unknown one."""
+    from .models import TOKEN_RE
+
+    if not TOKEN_RE.match(token or ""):
+        return None
+    return (
+        CheckinRequest.objects.select_related(
+            "session__episode__organization", "participant__client", "participant__user"
+        )
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def usable_request(token: str) -> CheckinRequest | None:
+    """The request if its link may still be answered; an overdue one is marked expired."""
+    request = find_request(token)
+    if request is None or request.state not in ACTIVE_STATES:
+        return None
+    if request.expires_at <= timezone.now():
+        with transaction.atomic():
+            set_state(request, CheckinState.EXPIRED)
+        return None
+    return request
+
+
+def mark_opened(request: CheckinRequest) -> None:
+    if request.state == CheckinState.PENDING:
+        with transaction.atomic():
+            set_state(request, CheckinState.OPENED, opened_at=timezone.now())
+
+
+def cancel(request: CheckinRequest) -> None:
+    if request.state in ACTIVE_STATES:
+        with transaction.atomic():
+            set_state(request, CheckinState.CANCELLED)
+
+
+def therapist_first_name(episode: CareEpisode) -> str:
+    for p in episode.participants.all():
+        if p.role == ParticipantRole.THERAPIST and p.user_id:
+            return p.user.first_name or _("your therapist")
+    return _("your therapist")
+
+
+def recipient_email(participant: Participant) -> str:
+    if participant.client_id:
+        return participant.client.email
+    return participant.user.email if participant.user_id else ""
+
+
+def send_link_email(request: CheckinRequest, token: str) -> str:
+    """Send the link by email; returns the address. The audit records the send, not the link."""
+    to = recipient_email(request.participant)
+    if not to:
+        raise ValueError("no email address")
+    episode = request.session.episode
+    context = {
+        "clinic": episode.organization.name,
+        "therapist": therapist_first_name(episode),
+        "link": link_url(token),
+        "expires": timezone.localtime(request.expires_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    body = (
+        _(
+            "Hello,\n\n"
+            "%(therapist)s at %(clinic)s asks you to rate your session. "
+            "It takes under a minute:\n\n"
+            "%(link)s\n\n"
+            "The link works once and until %(expires)s. If it has expired, ask %(therapist)s for a "
+            "new one.\n\n"
+            "Your answers go only to %(clinic)s. Please do not forward this email.\n"
+        )
+        % context
+    )
+    subject = _("%(clinic)s: how was your session?") % context
+    send_mail(subject, body, None, [to])
+    with transaction.atomic():
+        before = trail.snapshot(request)
+        request.email_sent_at = timezone.now()
+        request.save(update_fields=["email_sent_at"])
+        trail.record_update(request, before)
+        trail.record(Action.SEND, request, after={"channel": "email", "to": _mask(to)})
+    return to
+
+
+def _mask(address: str) -> str:
+    name, _sep, domain = address.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+
+def scored(instrument: Instrument, answers: Mapping[str, str]) -> tuple[dict, dict, list]:
+    result = score(instrument.parsed(), answers)
+    clean = {k: v for k, v in answers.items() if str(v).strip()}
+    scores = {
+        "scales": result.scales,
+        "bands": result.bands,
+        "complete": result.complete,
+        "missing": result.missing,
+    }
+    risk = [{"linkId": f.link_id, "value": f.value, "message": f.message} for f in result.risk]
+    return clean, scores, risk
+
+
+def _numbers(instrument: Instrument, clean: Mapping[str, str]) -> dict[str, int | str]:
+    parsed = instrument.parsed()
+    out: dict[str, int | str] = {}
+    for link_id, value in clean.items():
+        kind = parsed.item(link_id).answer_type
+        out[link_id] = value if kind == "text" else int(value)
+    return out
+
+
+def save_response(
+    *,
+    session: Session,
+    participant: Participant,
+    instrument: Instrument,
+    answers: Mapping[str, str],
+    idempotency_key: str,
+    channel: str,
+    request: CheckinRequest | None = None,
+    entered_by: Any = None,
+) -> tuple[Response, bool]:
+    """Store one scored response, once. Returns (response, created). A repeated idempotency key,
+    or a second answer by the same person to the same instrument in the same session, returns
+    the stored one and creates nothing. Call inside a transaction."""
+    key = f"{participant.pk}:{instrument.key}:{idempotency_key}"[:120]
+    existing = (
+        Response.objects.filter(idempotency_key=key).first()
+        or Response.objects.filter(
+            session=session, participant=participant, instrument_key=instrument.key
+        ).first()
+    )
+    if existing is not None:
+        return existing, False
+    clean, scores, risk = scored(instrument, answers)
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                request=request,
+                session=session,
+                participant=participant,
+                instrument=instrument,
+                instrument_key=instrument.key,
+                answers=_numbers(instrument, clean),
+                scores=scores,
+                risk=risk,
+                channel=channel,
+                entered_by_staff=entered_by,
+                idempotency_key=key,
+            )
+            trail.record(Action.SUBMIT, response, after=trail.snapshot(response))
+    except IntegrityError:
+        # A concurrent submit won the race (possible where no row lock was taken first).
+        found = Response.objects.filter(
+            session=session, participant=participant, instrument_key=instrument.key
+        ).first()
+        if found is None:
+            raise
+        return found, False
+    return response, True
+
+
+def submit_link(request_pk: int, sections: dict[str, Mapping[str, str]], key: str) -> str:
+    """Store a client's answers for every instrument of a link, exactly once.
+
+    Returns 'saved', 'already' (this or an earlier submit already completed it) or 'invalid'
+    (the link stopped being usable meanwhile). The request row is locked first, so on
+    PostgreSQL a concurrent double submit waits here and then sees the link completed."""
+    with transaction.atomic():
+        request = (
+            CheckinRequest.objects.select_for_update()
+            .filter(pk=request_pk)
+            .select_related("session__episode", "participant")
+            .first()
+        )
+        if request is None:
+            return "invalid"
+        if request.state == CheckinState.COMPLETED:
+            return "already"
+        if request.state not in ACTIVE_STATES or request.expires_at <= timezone.now():
+            return "invalid"
+        for instrument in request.instruments():
+            save_response(
+                session=request.session,
+                participant=request.participant,
+                instrument=instrument,
+                answers=sections.get(instrument.key, {}),
+                idempotency_key=key,
+                channel=Channel.LINK,
+                request=request,
+            )
+        set_state(request, CheckinState.COMPLETED, completed_at=timezone.now())
+    return "saved"
+
+
+def progress_rows(participant: Participant) -> list[dict[str, Any]]:
+    """A participant's own alliance scores over time, oldest first (for the thank-you page)."""
+    rows = []
+    responses = (
+        Response.objects.filter(participant=participant, instrument__kind="alliance")
+        .select_related("session")
+        .order_by("session__number", "pk")
+    )
+    for r in responses:
+        value = (r.scores.get("scales") or {}).get("alliance")
+        if value is not None:
+            rows.append(
+                {
+                    "number": r.session.number,
+                    "date": r.session.starts_at,
+                    "score": round(float(value), 1),
+                }
+            )
+    return rows

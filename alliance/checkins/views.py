@@ -1,0 +1,462 @@
+"""Check-in pages: the client's link (no sign-in) and the staff pages around a session.
+
+Client pages never say why a link does not work (unknown, used, expired, cancelled and tampered
+links get the same page), never log the path (it holds the token) and store nothing on failure.
+Staff pages are thin: an alliance.accounts.access lookup, then a service call, then render.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from alliance.accounts import access
+from alliance.accounts.models import Role
+from alliance.audit import context, trail
+from alliance.audit.models import Action
+from alliance.care.models import Session
+
+from . import fhir_export, ratelimit, services
+from .forms import IDEMPOTENCY_FIELD, PlanEntryForm, QuestionnaireForm, ShareProgressForm
+from .models import (
+    ACTIVE_STATES,
+    CheckinRequest,
+    CheckinState,
+    ClinicPlanEntry,
+    EpisodePlanEntry,
+    Response,
+)
+
+DONE_SESSION_KEY = "checkins_done"
+
+
+def _viewer(request: HttpRequest) -> access.Viewer:
+    return request.viewer  # type: ignore[attr-defined,no-any-return]
+
+
+# --- client pages ------------------------------------------------------------------------------
+
+
+def _quiet(response: HttpResponse) -> HttpResponse:
+    # Django logs every 4xx with its path; a check-in path holds the token, so it is never logged.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    ratelimit.record_failure(request)
+    return _quiet(render(request, "checkins/client_unavailable.html", status=404))
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return _quiet(render(request, "checkins/client_too_many.html", status=429))
+
+
+def _client_context(checkin: CheckinRequest, form: QuestionnaireForm) -> dict:
+    episode = checkin.session.episode
+    return {
+        "form": form,
+        "clinic_name": episode.organization.name,
+        "therapist": services.therapist_first_name(episode),
+        "idempotency_field": IDEMPOTENCY_FIELD,
+    }
+
+
+def _remember_done(request: HttpRequest, checkin: CheckinRequest) -> None:
+    done = [pk for pk in request.session.get(DONE_SESSION_KEY, []) if pk != checkin.pk][-9:]
+    request.session[DONE_SESSION_KEY] = [*done, checkin.pk]
+
+
+def _already_submitted(request: HttpRequest, token: str) -> CheckinRequest | None:
+    """A repeat POST of a completed link from the same browser or with the same form key."""
+    found = services.find_request(token)
+    if found is None or found.state != CheckinState.COMPLETED:
+        return None
+    key = str(request.POST.get(IDEMPOTENCY_FIELD, "")).replace("-", "")
+    same_key = bool(key) and found.responses.filter(idempotency_key__endswith=f":{key}").exists()
+    if same_key or found.pk in request.session.get(DONE_SESSION_KEY, []):
+        return found
+    return None
+
+
+# No CSRF token: the link's own unguessable token already proves the form came from someone
+# holding the link (a forged cross-site post would need it), and Django's CSRF failure log line
+# would carry the path, i.e. the token. It also spares clients a cookie.
+@csrf_exempt
+@never_cache
+def client_checkin(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
+    if ratelimit.is_blocked(request):
+        return _too_many(request)
+    checkin = services.usable_request(token)
+    if checkin is None:
+        repeat = _already_submitted(request, token) if request.method == "POST" else None
+        if repeat is not None:
+            _remember_done(request, repeat)
+            return redirect("checkins:client_done", token=token)
+        return _unavailable(request)
+    context.update(source="link", organization=checkin.organization)
+    lang = translation.get_language() or "en"
+    data = request.POST if request.method == "POST" else None
+    form = QuestionnaireForm(checkin.instruments(), lang, data)
+    if request.method == "GET":
+        services.mark_opened(checkin)
+        return _quiet(render(request, "checkins/client_form.html", _client_context(checkin, form)))
+    if form.is_valid():
+        outcome = services.submit_link(checkin.pk, form.answers, form.idempotency_key)
+        if outcome == "invalid":
+            return _unavailable(request)
+        _remember_done(request, checkin)
+        return redirect("checkins:client_done", token=token)
+    return _quiet(
+        render(request, "checkins/client_form.html", _client_context(checkin, form), status=400)
+    )
+
+
+@never_cache
+def client_done(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method != "GET":
+        return _quiet(HttpResponseNotAllowed(["GET"]))
+    if ratelimit.is_blocked(request):
+        return _too_many(request)
+    checkin = services.find_request(token)
+    if (
+        checkin is None
+        or checkin.state != CheckinState.COMPLETED
+        or checkin.pk not in request.session.get(DONE_SESSION_KEY, [])
+    ):
+        return _unavailable(request)
+    episode = checkin.session.episode
+    share = services.episode_settings(episode).share_progress_with_client
+    rows = services.progress_rows(checkin.participant) if share else []
+    return _quiet(
+        render(
+            request,
+            "checkins/client_done.html",
+            {
+                "clinic_name": episode.organization.name,
+                "therapist": services.therapist_first_name(episode),
+                "share": share,
+                "rows": rows,
+            },
+        )
+    )
+
+
+# --- staff pages around a session ---------------------------------------------------------------
+
+
+def _qr_data_uri(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode("ascii")
+
+
+def _participant(session: Session, pk: object) -> object:
+    try:
+        return session.episode.participants.get(pk=int(str(pk)))
+    except (ValueError, session.episode.participants.model.DoesNotExist):
+        raise Http404("Not found") from None
+
+
+def _checkin(session: Session, pk: int) -> CheckinRequest:
+    found = session.checkin_requests.filter(pk=pk).select_related("participant").first()
+    if found is None:
+        raise Http404("Not found")
+    return found
+
+
+@login_required
+@require_POST
+def create_link(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    session = access.get_session_for_user(viewer, pk, write=True)
+    participant = _participant(session, request.POST.get("participant"))
+    issued = services.issue_link(session, participant, by=viewer.user)
+    if issued is None:
+        messages.info(request, _("Nothing is due for this person in this session."))
+        return redirect("care:session", pk=session.pk)
+    checkin, token = issued
+    url = services.link_url(token)
+    response = render(
+        request,
+        "checkins/link.html",
+        {
+            "session": session,
+            "episode": session.episode,
+            "checkin": checkin,
+            "participant": participant,
+            "url": url,
+            "token": token,
+            "qr": _qr_data_uri(url),
+            "email": services.recipient_email(participant),
+            "instruments": checkin.instruments(),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def send_email(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    session = access.get_session_for_user(viewer, pk, write=True)
+    checkin = _checkin(session, request_pk)
+    token = str(request.POST.get("token", ""))
+    if not checkin.matches(token) or not checkin.is_active:
+        messages.error(request, _("That link can no longer be sent; create a new one."))
+    elif not services.recipient_email(checkin.participant):
+        messages.error(request, _("There is no email address for this person."))
+    else:
+        try:
+            services.send_link_email(checkin, token)
+        except (OSError, ValueError):
+            messages.error(
+                request, _("The email could not be sent. Try again, or show the QR code.")
+            )
+        else:
+            messages.success(request, _("Check-in link sent by email."))
+    return redirect("care:session", pk=session.pk)
+
+
+@login_required
+@require_POST
+def cancel_link(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    session = access.get_session_for_user(viewer, pk, write=True)
+    services.cancel(_checkin(session, request_pk))
+    messages.success(request, _("Check-in link cancelled."))
+    return redirect("care:session", pk=session.pk)
+
+
+def _own_staff_participant(viewer: access.Viewer, session: Session) -> object:
+    for p in session.episode.participants.all():
+        if p.user_id == viewer.user.pk and p.left_on is None:
+            return p
+    raise PermissionDenied("You do not take part in this episode.")
+
+
+@login_required
+def rate_session(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    session = access.get_session_for_user(viewer, pk, write=request.method == "POST")
+    participant = _own_staff_participant(viewer, session)
+    instruments = services.open_measures(session, participant)
+    if not instruments:
+        messages.info(request, _("You have already rated this session."))
+        return redirect("care:session", pk=session.pk)
+    lang = translation.get_language() or "en"
+    form = QuestionnaireForm(instruments, lang, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        _save_staff_answers(session, participant, form, channel="self", entered_by=None)
+        messages.success(request, _("Your rating is saved."))
+        return redirect("care:session", pk=session.pk)
+    return render(
+        request,
+        "checkins/staff_form.html",
+        {
+            "session": session,
+            "episode": session.episode,
+            "form": form,
+            "paper": False,
+            "idempotency_field": IDEMPOTENCY_FIELD,
+        },
+        status=400 if form.has_errors else 200,
+    )
+
+
+@login_required
+def paper_entry(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    session = access.get_session_for_user(viewer, pk, write=True)
+    participant = _participant(session, participant_pk)
+    if participant.user_id == viewer.user.pk:
+        return redirect("checkins:rate", pk=session.pk)
+    instruments = services.open_measures(session, participant)
+    if not instruments:
+        messages.info(request, _("Nothing is due for this person in this session."))
+        return redirect("care:session", pk=session.pk)
+    lang = translation.get_language() or "en"
+    form = QuestionnaireForm(instruments, lang, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        _save_staff_answers(session, participant, form, channel="paper", entered_by=viewer.user)
+        messages.success(request, _("Paper form entered."))
+        return redirect("care:session", pk=session.pk)
+    return render(
+        request,
+        "checkins/staff_form.html",
+        {
+            "session": session,
+            "episode": session.episode,
+            "form": form,
+            "paper": True,
+            "participant": participant,
+            "idempotency_field": IDEMPOTENCY_FIELD,
+        },
+        status=400 if form.has_errors else 200,
+    )
+
+
+def _save_staff_answers(
+    session: Session,
+    participant: object,
+    form: QuestionnaireForm,
+    *,
+    channel: str,
+    entered_by: object,
+) -> None:
+    with transaction.atomic():
+        for section in form.sections:
+            instrument = section.instrument
+            services.save_response(
+                session=session,
+                participant=participant,
+                instrument=instrument,
+                answers=form.answers[instrument.key],
+                idempotency_key=form.idempotency_key,
+                channel=channel,
+                entered_by=entered_by,
+            )
+        # Whatever was answered on paper no longer needs the link that asked for it.
+        if not services.open_measures(session, participant):
+            for checkin in CheckinRequest.objects.filter(
+                session=session, participant=participant, state__in=ACTIVE_STATES
+            ):
+                services.set_state(checkin, CheckinState.CANCELLED)
+
+
+@login_required
+def response_fhir(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    try:
+        response = Response.objects.select_related(
+            "instrument", "participant__client", "participant__user", "session__episode"
+        ).get(pk=int(pk), session__episode__in=access.visible_episodes(viewer))
+    except Response.DoesNotExist:
+        raise Http404("Not found") from None
+    resource = fhir_export.questionnaire_response(response)
+    trail.record(Action.EXPORT, response, after={"format": "FHIR QuestionnaireResponse"})
+    result = JsonResponse(resource, content_type="application/fhir+json")
+    result["Content-Disposition"] = f'attachment; filename="questionnaire-response-{pk}.json"'
+    return result
+
+
+# --- plans -------------------------------------------------------------------------------------
+
+
+def _plan_action(request: HttpRequest, model: type, owner: dict, rows: list) -> HttpResponse | None:
+    """Handle add / remove on a plan; returns a redirect when done, None to re-render."""
+    action = request.POST.get("action")
+    if action == "remove":
+        row = model.objects.filter(pk=str(request.POST.get("entry", "")).strip() or 0, **owner)
+        found = row.first()
+        if found is not None:
+            before = trail.snapshot(found)
+            with transaction.atomic():
+                found.delete()
+                trail.record_delete(found, before)
+        return redirect(request.path)
+    return None
+
+
+@login_required
+def episode_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    episode = access.get_episode_for_user(viewer, pk, write=request.method == "POST")
+    rows = services.episode_plan(episode)
+    settings_row = services.episode_settings(episode)
+    form = PlanEntryForm()
+    share_form = ShareProgressForm(instance=settings_row)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "share":
+            before = trail.snapshot(settings_row)
+            share_form = ShareProgressForm(request.POST, instance=settings_row)
+            if share_form.is_valid():
+                with transaction.atomic():
+                    share_form.save()
+                    trail.record_update(settings_row, before)
+                return redirect(request.path)
+        elif action == "add":
+            form = PlanEntryForm(request.POST)
+            if form.is_valid():
+                _add_entry(EpisodePlanEntry, {"episode": episode}, form)
+                if not form.errors:
+                    return redirect(request.path)
+        elif action == "reset":
+            with transaction.atomic():
+                for row in rows:
+                    before = trail.snapshot(row)
+                    row.delete()
+                    trail.record_delete(row, before)
+                services.copy_clinic_plan(episode)
+            return redirect(request.path)
+        else:
+            done = _plan_action(request, EpisodePlanEntry, {"episode": episode}, rows)
+            if done:
+                return done
+    return render(
+        request,
+        "checkins/plan.html",
+        {
+            "episode": episode,
+            "rows": rows,
+            "form": form,
+            "share_form": share_form,
+            "can_change": access.can_change_episode(viewer, episode),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def clinic_plan(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.ADMIN)
+    rows = services.clinic_plan(viewer.organization)
+    form = PlanEntryForm()
+    if request.method == "POST":
+        owner = {"organization": viewer.organization}
+        if request.POST.get("action") == "add":
+            form = PlanEntryForm(request.POST)
+            if form.is_valid():
+                _add_entry(ClinicPlanEntry, owner, form)
+                if not form.errors:
+                    return redirect(request.path)
+        else:
+            done = _plan_action(request, ClinicPlanEntry, owner, rows)
+            if done:
+                return done
+    return render(
+        request,
+        "checkins/plan.html",
+        {"episode": None, "rows": rows, "form": form, "can_change": True},
+        status=400 if form.errors else 200,
+    )
+
+
+def _add_entry(model: type, owner: dict, form: PlanEntryForm) -> None:
+    data = {name: form.cleaned_data[name] for name in services.PLAN_FIELDS}
+    if model.objects.filter(
+        instrument_key=data["instrument_key"], respondent=data["respondent"], **owner
+    ).exists():
+        form.add_error("instrument_key", _("This instrument is already in the plan for them."))
+        return
+    with transaction.atomic():
+        row = model.objects.create(**owner, **data)
+        trail.record_create(row)

@@ -1,0 +1,179 @@
+"""The caseload: open episodes ordered by what needs attention first.
+
+A fixed number of queries whatever the size of the caseload (episodes, participants, active
+alerts, client alliance scores, open check-in links): the benchmark in bench/ checks that the
+count is the same at 10 and at 100 clients.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Max, Min, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alliance.accounts import access
+from alliance.care.models import CLIENT_ROLES, EpisodeStatus, Participant
+
+from .charts import sparkline_points
+
+# What needs attention first (DOMAIN.md: relationship issues come first).
+NEEDS: list[tuple[str, Any]] = [
+    ("risk", _("Risk answer")),
+    ("unrepaired", _("Rupture not repaired")),
+    ("drop", _("Alliance drop")),
+    ("not_on_track", _("Not on track")),
+    ("gap", _("Views differ")),
+    ("due", _("Check-in due")),
+    ("ok", _("Nothing flagged")),
+]
+NEED_RANK = {key: rank for rank, (key, _label) in enumerate(NEEDS)}
+NEED_LABEL = dict(NEEDS)
+DROP_KINDS = {"drop", "subscale_drop", "low_alliance"}
+
+
+@dataclass
+class CaseloadRow:
+    episode: Any
+    clients: list[Any]
+    staff: list[Any]
+    needs: list[str] = field(default_factory=list)
+    alerts: list[Any] = field(default_factory=list)
+    trend: list[float] = field(default_factory=list)
+    last_checkin: Any = None
+    open_links: int = 0
+
+    @property
+    def need(self) -> str:
+        return min(self.needs, key=NEED_RANK.__getitem__) if self.needs else "ok"
+
+    @property
+    def need_label(self) -> Any:
+        return NEED_LABEL[self.need]
+
+    @property
+    def need_labels(self) -> list[tuple[str, Any]]:
+        return [(n, NEED_LABEL[n]) for n in sorted(set(self.needs), key=NEED_RANK.__getitem__)]
+
+    @property
+    def spark(self) -> str:
+        return sparkline_points(self.trend[-12:])
+
+    @property
+    def latest_alliance(self) -> float | None:
+        return self.trend[-1] if self.trend else None
+
+
+def open_episodes(viewer: access.Viewer, therapist_ids: list[int] | None = None) -> Any:
+    episodes = access.visible_episodes(viewer).filter(status=EpisodeStatus.OPEN)
+    staff = therapist_ids if therapist_ids is not None else [viewer.user.pk]
+    episodes = episodes.filter(
+        pk__in=Participant.objects.filter(user_id__in=staff).values("episode_id")
+    )
+    now = timezone.now()
+    return episodes.annotate(
+        last_attended=Max("sessions__number", filter=Q(sessions__starts_at__lte=now,
+                                                        sessions__status="attended")),
+        next_session_at=Min("sessions__starts_at", filter=Q(sessions__starts_at__gt=now,
+                                                             sessions__status="scheduled")),
+    ).prefetch_related(
+        Prefetch("participants", queryset=Participant.objects.select_related("client", "user"))
+    )
+
+
+def caseload_rows(viewer: access.Viewer, therapist_ids: list[int] | None = None,
+                  need: str = "") -> list[CaseloadRow]:
+    episodes = list(open_episodes(viewer, therapist_ids))
+    rows = {e.pk: _row(e) for e in episodes}
+    _add_alerts(rows)
+    answered = _add_trends(rows)
+    _add_links(rows)
+    for row in rows.values():
+        last = row.episode.last_attended
+        if row.open_links or (last and last not in answered[row.episode.pk]):
+            row.needs.append("due")
+    ordered = sorted(rows.values(), key=lambda r: (NEED_RANK[r.need],
+                                                   r.episode.next_session_at is None,
+                                                   r.episode.next_session_at or timezone.now()))
+    if need == "attention":
+        return [r for r in ordered if r.need != "ok"]
+    if need in NEED_RANK:
+        return [r for r in ordered if need in r.needs or (need == "ok" and not r.needs)]
+    return ordered
+
+
+def _row(episode: Any) -> CaseloadRow:
+    participants = list(episode.participants.all())
+    return CaseloadRow(
+        episode=episode,
+        clients=[p for p in participants if p.client_id and not p.left_on],
+        staff=[p for p in participants if p.user_id and not p.left_on],
+    )
+
+
+def _add_alerts(rows: dict[int, CaseloadRow]) -> None:
+    from alliance.insights.models import ACTIVE_STATES, Alert
+
+    alerts = Alert.objects.filter(episode_id__in=list(rows), state__in=ACTIVE_STATES)
+    for alert in alerts.order_by("severity_rank", "-opened_at"):
+        rows[alert.episode_id].alerts.append(alert)
+
+
+def _need_of(alert: Any, latest_answered: int) -> str:
+    if alert.kind == "risk":
+        return "risk"
+    if alert.kind in DROP_KINDS:
+        onset_passed = alert.session_number and alert.session_number < latest_answered
+        return "unrepaired" if onset_passed and alert.kind != "low_alliance" else "drop"
+    if alert.kind in ("not_on_track", "deterioration"):
+        return "not_on_track"
+    return "gap"
+
+
+def _add_trends(rows: dict[int, CaseloadRow]) -> dict[int, set[int]]:
+    """Each episode's client alliance (mean over clients) by session; returns the sessions
+    that have a client answer, per episode."""
+    from alliance.checkins.models import Response
+
+    values: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    last: dict[int, Any] = {}
+    responses = Response.objects.filter(
+        session__episode_id__in=list(rows), participant__role__in=list(CLIENT_ROLES),
+        instrument__kind="alliance",
+    ).values_list("session__episode_id", "session__number", "scores", "submitted_at")
+    for episode_id, number, scores, submitted in responses:
+        value = (scores.get("scales") or {}).get("alliance")
+        if value is not None:
+            values[episode_id][number].append(float(value))
+        if episode_id not in last or submitted > last[episode_id]:
+            last[episode_id] = submitted
+    answered: dict[int, set[int]] = defaultdict(set)
+    for episode_id, row in rows.items():
+        by_session = values.get(episode_id, {})
+        row.trend = [sum(v) / len(v) for _n, v in sorted(by_session.items())]
+        row.last_checkin = last.get(episode_id)
+        answered[episode_id] = set(by_session)
+        latest = max(by_session, default=0)
+        row.needs.extend(_need_of(a, latest) for a in row.alerts)
+    return answered
+
+
+def _add_links(rows: dict[int, CaseloadRow]) -> None:
+    from alliance.checkins.models import CheckinRequest
+
+    links = CheckinRequest.objects.filter(
+        session__episode_id__in=list(rows), state__in=["pending", "opened"],
+        expires_at__gt=timezone.now(),
+    ).values_list("session__episode_id", flat=True)
+    for episode_id in links:
+        rows[episode_id].open_links += 1
+
+
+def need_choices() -> Iterable[tuple[str, Any]]:
+    yield "", _("All open episodes")
+    yield "attention", _("Anything flagged")
+    yield from NEEDS

@@ -1,0 +1,240 @@
+"""Between the database and the pure analysis: responses in, alerts out.
+
+`recompute_episode` is the fast path run right after a submission; `recompute_organization`
+runs the same rules over a whole organization in one vectorised pass. Both give the same alerts
+for the same history because alerts are keyed by what they are about (a fingerprint), never by
+when the analysis ran.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+
+from alliance.care.models import CLIENT_ROLES, ParticipantRole
+
+from . import analysis
+from .models import ACTIVE_STATES, SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
+
+ROLE_CODE = {role: analysis.CLIENT for role in CLIENT_ROLES} | {
+    ParticipantRole.THERAPIST: analysis.THERAPIST,
+    ParticipantRole.CO_THERAPIST: analysis.THERAPIST,
+    ParticipantRole.INTERPRETER: analysis.INTERPRETER,
+}
+# Findings about a state that holds now (judged at the latest session) rather than an event.
+STATE_KINDS = {
+    "low_alliance": AlertKind.LOW_ALLIANCE,
+    "therapist_overestimation": AlertKind.OVERESTIMATION,
+    "split_alliance": AlertKind.SPLIT,
+    "not_on_track": AlertKind.NOT_ON_TRACK,
+    "reliable_deterioration": AlertKind.DETERIORATION,
+}
+CHUNK = 20_000
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def thresholds_for(organization: Any) -> analysis.Thresholds:
+    """The organization's overrides on top of the documented defaults."""
+    overrides = getattr(getattr(organization, "insight_settings", None), "overrides", None) or {}
+    known = {f.name for f in dataclasses.fields(analysis.Thresholds)}
+    return dataclasses.replace(
+        analysis.DEFAULT_THRESHOLDS, **{k: v for k, v in overrides.items() if k in known}
+    )
+
+
+# ------------------------------------------------------------------------- observations
+
+
+def _response_rows(responses: Any) -> Iterator[tuple[Any, ...]]:
+    yield from responses.values_list(
+        "session__episode_id", "participant_id", "participant__role", "instrument_key",
+        "session__number", "scores", "risk",
+    ).iterator(chunk_size=CHUNK)
+
+
+def observations(responses: Any) -> analysis.Observations:
+    """One observation per scored scale of each response; a risk answer marks one of them."""
+    instruments = list(analysis.INSTRUMENTS)
+    scales = list(analysis.SCALES)
+    inst_code = {k: i for i, k in enumerate(instruments)}
+    scale_code = {k: i for i, k in enumerate(scales)}
+    cols: list[list[Any]] = [[] for _ in range(8)]
+    for episode, participant, role, key, number, scores, risk in _response_rows(responses):
+        if key not in inst_code:
+            inst_code[key] = len(instruments)
+            instruments.append(key)
+        first = True
+        for scale, value in ((scores or {}).get("scales") or {}).items():
+            if value is None:
+                continue
+            if scale not in scale_code:
+                scale_code[scale] = len(scales)
+                scales.append(scale)
+            for col, item in zip(cols, (episode, participant, ROLE_CODE.get(role, 0),
+                                        inst_code[key], scale_code[scale], number, value,
+                                        bool(risk) and first), strict=True):
+                col.append(item)
+            first = False
+    return analysis.Observations(
+        episode=np.asarray(cols[0], dtype=np.int64),
+        participant=np.asarray(cols[1], dtype=np.int64),
+        role=np.asarray(cols[2], dtype=np.int8),
+        instrument=np.asarray(cols[3], dtype=np.int16),
+        scale=np.asarray(cols[4], dtype=np.int16),
+        session_number=np.asarray(cols[5], dtype=np.int32),
+        value=np.asarray(cols[6], dtype=np.float64),
+        risk=np.asarray(cols[7], dtype=np.bool_),
+        instruments=tuple(instruments),
+        scales=tuple(scales),
+    )
+
+
+# ----------------------------------------------------------------------------- alerts
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertDraft:
+    episode_id: int
+    participant_id: int | None
+    kind: str
+    severity: str
+    scale: str
+    session_number: int
+    reason: str
+    numbers: dict[str, float]
+    fingerprint: str
+    resolution_proposed: str = ""
+    # State alerts match an active alert of the same condition, whatever session it began at.
+    condition: str = ""
+
+
+def drafts_from(findings: Iterable[analysis.Finding]) -> list[AlertDraft]:
+    found = list(findings)
+    drops = {(f.episode, f.participant, f.scale, f.session_number): f for f in found
+             if f.kind in ("alliance_drop", "subscale_drop")}
+    latest: dict[int, int] = {}
+    for f in found:
+        latest[f.episode] = max(latest.get(f.episode, 0), f.session_number)
+    drafts = []
+    for f in found:
+        if f.kind == "risk":
+            drafts.append(_draft(f, AlertKind.RISK, f"risk:{f.participant}:{f.instrument}:"
+                                                    f"{f.session_number}"))
+        elif f.kind in ("rupture_repaired", "rupture_unrepaired"):
+            drafts.append(_rupture_draft(f, drops))
+        elif f.kind in STATE_KINDS and f.session_number == latest[f.episode]:
+            condition = f"{f.kind}:{f.participant}:{f.instrument}:{f.scale}"
+            drafts.append(_draft(f, STATE_KINDS[f.kind], f"{condition}:{f.session_number}",
+                                 condition=condition))
+    return drafts
+
+
+def _draft(f: analysis.Finding, kind: str, fingerprint: str, *, reason: str = "",
+           severity: str = "", resolution: str = "", condition: str = "") -> AlertDraft:
+    return AlertDraft(
+        episode_id=f.episode, participant_id=f.participant if f.participant >= 0 else None,
+        kind=kind, severity=severity or f.severity, scale=f.scale,
+        session_number=f.session_number, reason=reason or analysis.explain(f),
+        numbers=dict(f.numbers), fingerprint=fingerprint, resolution_proposed=resolution,
+        condition=condition,
+    )
+
+
+def _rupture_draft(f: analysis.Finding, drops: dict[tuple[int, int, str, int], Any]) -> AlertDraft:
+    onset = int(f.numbers["onset_session"])
+    at_onset = drops.get((f.episode, f.participant, f.scale, onset))
+    kind = AlertKind.DROP if f.scale == "alliance" else AlertKind.SUBSCALE_DROP
+    reason = analysis.explain(at_onset) if at_onset else analysis.explain(f)
+    severity = at_onset.severity if at_onset else "medium"
+    resolution = ""
+    if f.kind == "rupture_repaired":
+        resolution = (f"Back at the usual level at session {int(f.numbers['repair_session'])}: "
+                      + analysis.explain(f))
+    draft = _draft(f, kind, f"drop:{f.participant}:{f.instrument}:{f.scale}:{onset}",
+                   reason=reason, severity=severity, resolution=resolution)
+    return dataclasses.replace(draft, session_number=onset,
+                               numbers={**(at_onset.numbers if at_onset else {}), **f.numbers})
+
+
+def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[AlertDraft]) -> int:
+    """Create new alerts, refresh the numbers of active ones; never delete. Returns new count."""
+    ids = list(episode_ids)
+    existing = {(a.episode_id, a.fingerprint): a for a in Alert.objects.filter(episode_id__in=ids)}
+    active_conditions = {
+        (a.episode_id, a.fingerprint.rsplit(":", 1)[0]): a
+        for a in existing.values() if a.state in ACTIVE_STATES and a.kind in STATE_KINDS.values()
+    }
+    new: list[Alert] = []
+    with transaction.atomic():
+        for draft in drafts:
+            alert = existing.get((draft.episode_id, draft.fingerprint))
+            if alert is None and draft.condition:
+                alert = active_conditions.get((draft.episode_id, draft.condition))
+            if alert is None:
+                new.append(_new_alert(organization, draft))
+            elif alert.is_active:
+                _refresh(alert, draft)
+        created = Alert.objects.bulk_create(new, ignore_conflicts=True)
+        AlertEvent.objects.bulk_create(
+            [AlertEvent(alert=a, to_state=AlertState.OPEN, note="raised by the analysis")
+             for a in Alert.objects.filter(episode_id__in=ids, events__isnull=True)]
+        )
+    return len(created)
+
+
+def _new_alert(organization: Any, draft: AlertDraft) -> Alert:
+    return Alert(
+        organization=organization, episode_id=draft.episode_id,
+        participant_id=draft.participant_id, kind=draft.kind, severity=draft.severity,
+        severity_rank=SEVERITY_RANK.get(draft.severity, 3), scale=draft.scale,
+        session_number=draft.session_number, reason=draft.reason, numbers=draft.numbers,
+        fingerprint=draft.fingerprint, resolution_proposed=draft.resolution_proposed,
+    )
+
+
+def _refresh(alert: Alert, draft: AlertDraft) -> None:
+    changed = (alert.reason != draft.reason or alert.numbers != draft.numbers
+               or alert.resolution_proposed != draft.resolution_proposed)
+    if changed:
+        alert.reason, alert.numbers = draft.reason, draft.numbers
+        alert.resolution_proposed = draft.resolution_proposed
+        alert.save(update_fields=["reason", "numbers", "resolution_proposed", "updated_at"])
+
+
+# ---------------------------------------------------------------------------- entry points
+
+
+def recompute_episode(episode: Any) -> int:
+    """The fast path after one submission: this episode's history only."""
+    from alliance.checkins.models import Response
+
+    obs = observations(Response.objects.filter(session__episode=episode))
+    findings = analysis.analyse(obs, thresholds_for(episode.organization))
+    return apply_drafts(episode.organization, [episode.pk], drafts_from(findings))
+
+
+def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) -> dict[str, int]:
+    """Every episode of the organization, a batch of episodes at a time to bound memory."""
+    from alliance.care.models import CareEpisode
+    from alliance.checkins.models import Response
+
+    thresholds = thresholds_for(organization)
+    episode_ids = list(
+        CareEpisode.objects.filter(organization=organization).order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    totals = {"episodes": len(episode_ids), "responses": 0, "new_alerts": 0}
+    for start in range(0, len(episode_ids), batch_episodes):
+        batch = episode_ids[start:start + batch_episodes]
+        responses = Response.objects.filter(session__episode_id__in=batch)
+        obs = observations(responses)
+        totals["responses"] += responses.count()
+        drafts = drafts_from(analysis.analyse(obs, thresholds))
+        totals["new_alerts"] += apply_drafts(organization, batch, drafts)
+    return totals

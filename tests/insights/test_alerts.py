@@ -1,0 +1,194 @@
+"""Alerts from real responses: raised, explained, acted on, and scoped like everything else."""
+
+from __future__ import annotations
+
+import itertools
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from alliance.care.models import CareEpisode
+from alliance.checkins import services
+from alliance.insights import service
+from alliance.insights.models import Alert, AlertState, Prompt
+from alliance.measures.models import current_instrument
+from tests.conftest import Clinic, make_session
+
+_keys = itertools.count()
+
+
+def rate(episode: CareEpisode, session_number: int, value: int, *, therapist: int | None = None,
+         phq9_item9: int | None = None) -> None:
+    """The client (and optionally the therapist) rate one session of the episode."""
+    session = episode.sessions.filter(number=session_number).first() or make_session(
+        episode, session_number)
+    client = episode.participants.filter(client__isnull=False).first()
+    answers = {k: str(value) for k in ("bond", "goals", "tasks", "overall")}
+    services.save_response(session=session, participant=client,
+                           instrument=current_instrument("alliance-checkin-client"),
+                           answers=answers, idempotency_key=f"k{next(_keys)}", channel="link")
+    if therapist is not None:
+        staff = episode.participants.get(role="therapist")
+        services.save_response(session=session, participant=staff,
+                               instrument=current_instrument("alliance-checkin-therapist"),
+                               answers={k: str(therapist) for k in answers},
+                               idempotency_key=f"k{next(_keys)}", channel="self")
+    if phq9_item9 is not None:
+        phq = {f"phq9-{i}": "1" for i in range(1, 9)} | {"phq9-9": str(phq9_item9)}
+        services.save_response(session=session, participant=client,
+                               instrument=current_instrument("phq-9"), answers=phq,
+                               idempotency_key=f"k{next(_keys)}", channel="link")
+
+
+def history(clinic: Clinic, values: list[int]) -> None:
+    for number, value in enumerate(values, start=1):
+        rate(clinic.episode, number, value)
+    service.recompute_episode(clinic.episode)
+
+
+def test_ten_tens_then_an_eight_raises_a_drop_with_numbers(clinic: Clinic) -> None:
+    history(clinic, [10] * 10 + [8])
+    alert = Alert.objects.get(episode=clinic.episode)
+    assert alert.kind == "drop" and alert.session_number == 11 and alert.state == "open"
+    assert alert.reason.startswith("Alliance (mean of the items) 8 today; usually 10, between 10 "
+                                   "and 10 over 8 sessions")
+
+
+def test_a_client_moving_between_6_and_8_is_not_flagged_for_a_7(clinic: Clinic) -> None:
+    history(clinic, [6, 8, 7, 6, 8, 7, 6, 8, 7])
+    assert not Alert.objects.filter(kind__in=["drop", "subscale_drop"]).exists()
+
+
+def test_recompute_twice_stores_each_alert_once(clinic: Clinic) -> None:
+    history(clinic, [10] * 6 + [7])
+    service.recompute_episode(clinic.episode)
+    call_command("insights", "recompute", stdout=StringIO())
+    assert Alert.objects.filter(kind="drop").count() == 1
+
+
+def test_return_to_usual_level_proposes_resolving_the_drop(clinic: Clinic) -> None:
+    history(clinic, [9] * 6 + [5, 9])
+    alert = Alert.objects.get(kind="drop")
+    assert alert.state == "open"
+    assert alert.resolution_proposed.startswith("Back at the usual level at session 8")
+
+
+def test_risk_answer_raises_a_risk_alert_shown_first(clinic: Clinic) -> None:
+    history(clinic, [10] * 6 + [6])
+    rate(clinic.episode, 8, 10, phq9_item9=1)
+    service.recompute_episode(clinic.episode)
+    alerts = list(Alert.objects.filter(episode=clinic.episode))
+    assert alerts[0].kind == "risk" and alerts[0].severity == "risk"
+    page = clinic.login("therapist").get(reverse("care:episode", args=[clinic.episode.pk]))
+    html = page.content.decode()
+    assert html.index("Risk answer") < html.index("Alliance drop")
+    assert "Follow your clinic" in html  # a prompt from the library
+
+
+def test_lifecycle_open_acknowledged_discussed_resolved(clinic: Clinic) -> None:
+    history(clinic, [10] * 6 + [6])
+    alert = Alert.objects.get(kind="drop")
+    http = clinic.login("therapist")
+    url = reverse("insights:alert_action", args=[alert.pk])
+    http.post(url, {"to_state": "acknowledged"})
+    missing = http.post(url, {"to_state": "discussed", "client_response": "kept"})
+    assert missing.status_code == 400
+    assert "Write down what was said" in missing.content.decode()
+    assert "kept" in missing.content.decode()
+    http.post(url, {"to_state": "discussed", "what_was_said": "I asked what felt different.",
+                    "client_response": "Felt rushed at the end."})
+    http.post(url, {"to_state": "resolved", "note": "agreed to leave 10 minutes"})
+    alert.refresh_from_db()
+    assert alert.state == "resolved"
+    steps = list(alert.events.values_list("to_state", flat=True))
+    assert steps == ["open", "acknowledged", "discussed", "resolved"]
+    assert alert.events.get(to_state="discussed").client_response == "Felt rushed at the end."
+
+
+def test_risk_alert_cannot_be_closed_without_a_note(clinic: Clinic) -> None:
+    rate(clinic.episode, 1, 9, phq9_item9=2)
+    service.recompute_episode(clinic.episode)
+    alert = Alert.objects.get(kind="risk")
+    http = clinic.login("therapist")
+    response = http.post(reverse("insights:alert_action", args=[alert.pk]),
+                         {"to_state": "resolved"})
+    assert response.status_code == 400
+    assert "cannot be closed without a note" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.state == AlertState.OPEN
+
+
+@pytest.mark.parametrize("who,status", [("outsider", 404), ("colleague", 404),
+                                        ("researcher", 404), ("supervisor", 403)])
+def test_only_the_therapist_acts_on_alerts(clinic: Clinic, who: str, status: int) -> None:
+    history(clinic, [10] * 6 + [6])
+    alert = Alert.objects.get(kind="drop")
+    response = clinic.login(who).post(reverse("insights:alert_action", args=[alert.pk]),
+                                      {"to_state": "acknowledged"})
+    assert response.status_code == status
+    alert.refresh_from_db()
+    assert alert.state == "open"
+
+
+def test_caseload_orders_by_need_and_filters(clinic: Clinic) -> None:
+    from alliance.care.models import Client
+    from tests.conftest import make_episode
+
+    calm = Client.objects.create(organization=clinic.org, code="C-0002", display_name="Calm",
+                                 created_by=clinic.therapist)
+    calm_episode = make_episode(clinic.org, clinic.therapist, [calm])
+    for n in range(1, 5):
+        rate(calm_episode, n, 9)
+    history(clinic, [10] * 6 + [6])
+    http = clinic.login("therapist")
+    page = http.get("/").content.decode()
+    assert page.index("Alex") < page.index("Calm")
+    assert "Alliance drop" in page
+    only_flagged = http.get("/?need=attention", headers={"HX-Request": "true",
+                                                          "HX-Target": "caseload"})
+    html = only_flagged.content.decode()
+    assert "Alex" in html and "Calm" not in html and "<html" not in html
+
+
+def test_episode_page_has_charts_table_and_no_js_fallback(clinic: Clinic) -> None:
+    history(clinic, [9, 9, 8, 9, 9, 5])
+    http = clinic.login("therapist")
+    html = http.get(reverse("care:episode", args=[clinic.episode.pk])).content.decode()
+    assert 'id="chart-spec-alliance"' in html and "<noscript><img" in html
+    assert "Scores by session" in html
+    svg = http.get(reverse("insights:chart_svg", args=[clinic.episode.pk, "alliance"]))
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in svg.content
+    assert clinic.login("outsider").get(
+        reverse("insights:chart_svg", args=[clinic.episode.pk, "alliance"])).status_code == 404
+
+
+def test_admin_customises_prompts_and_thresholds(clinic: Clinic) -> None:
+    http = clinic.login("admin")
+    assert http.get(reverse("insights:prompts")).status_code == 200
+    http.post(reverse("insights:prompt_copy", args=["drop"]))
+    own = Prompt.objects.filter(organization=clinic.org, kind="drop")
+    assert own.count() == 4
+    first = own.first()
+    http.post(reverse("insights:prompt_edit", args=[first.pk]),
+              {"kind": "drop", "text": "Our own wording.", "position": 0, "active": "on"})
+    history(clinic, [10] * 6 + [6])
+    page = clinic.login("therapist").get(reverse("care:episode", args=[clinic.episode.pk]))
+    assert "Our own wording." in page.content.decode()
+    bad = http.post(reverse("insights:thresholds"), {"drop_k_sd": "99"})
+    assert bad.status_code == 400
+    for who in ("therapist", "supervisor"):
+        assert clinic.login(who).get(reverse("insights:thresholds")).status_code == 403
+    # The other clinic's admin has their own library; this prompt does not exist for them.
+    outsider = clinic.login("outsider")
+    assert outsider.get(reverse("insights:prompt_edit", args=[first.pk])).status_code == 404
+
+
+def test_therapist_overestimation_and_thresholds_override(clinic: Clinic) -> None:
+    for n in range(1, 5):
+        rate(clinic.episode, n, 7, therapist=9)
+    service.recompute_episode(clinic.episode)
+    assert Alert.objects.filter(kind="overestimation").count() == 1
+    assert Alert.objects.get(kind="overestimation").reason.startswith("Therapist 9, client 7")
