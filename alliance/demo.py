@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import random
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from alliance.accounts.models import Membership, Organization, Role, Supervision, User
 from alliance.audit import context
-from alliance.care.models import (
-    CareEpisode,
-    Client,
-    EpisodeFormat,
-    ParticipantRole,
-    Session,
-    SessionStatus,
-)
 
 DEMO_PASSWORD = "alliance-demo-2026"  # noqa: S105 - printed for the demo on purpose
 DEMO_SLUG = "northside-demo"
@@ -47,28 +36,6 @@ PEOPLE = [
         organization="elsewhere-demo",
     ),
 ]
-FIRST_NAMES = [
-    "Alex",
-    "Bo",
-    "Charlie",
-    "Dana",
-    "Eli",
-    "Frankie",
-    "Gale",
-    "Harper",
-    "Indy",
-    "Jules",
-    "Kit",
-    "Lee",
-    "Morgan",
-    "Noor",
-    "Oak",
-    "Pat",
-    "Quinn",
-    "Robin",
-    "Sky",
-    "Teo",
-]
 
 
 def demo_exists() -> bool:
@@ -76,9 +43,8 @@ def demo_exists() -> bool:
 
 
 @transaction.atomic
-def load_demo(seed: int = 7, clients_per_therapist: int = 8) -> dict[str, User]:
-    """Create the demo clinic, its people, clients, episodes and sessions; return the people."""
-    rng = random.Random(seed)
+def load_demo() -> dict[str, User]:
+    """Create the demo clinic, its people and synthetic histories; return the people."""
     with context.acting(context.ActingContext(request_id="demo-load", source="cli")):
         organizations = {
             DEMO_SLUG: Organization.objects.create(
@@ -94,25 +60,7 @@ def load_demo(seed: int = 7, clients_per_therapist: int = 8) -> dict[str, User]:
             supervisor=people["sam"],
             therapist=people["tess"],
         )
-        names = iter(rng.sample(FIRST_NAMES, len(FIRST_NAMES)) * 10)
-        counter = iter(range(1, 10_000))
-        for key in ("tess", "colin", "otto"):
-            org = organizations["elsewhere-demo" if key == "otto" else DEMO_SLUG]
-            for _ in range(clients_per_therapist):
-                client = _client(org, next(counter), next(names), people[key])
-                _episode(org, people[key], [client], EpisodeFormat.INDIVIDUAL, rng)
-        couple = [
-            _client(organizations[DEMO_SLUG], next(counter), next(names), people["tess"])
-            for _ in range(2)
-        ]
-        _episode(
-            organizations[DEMO_SLUG],
-            people["tess"],
-            couple,
-            EpisodeFormat.COUPLE,
-            rng,
-            title="Couple work",
-        )
+        _load_histories(organizations, people)
     return people
 
 
@@ -127,41 +75,29 @@ def _create_person(person: DemoPerson, organizations: dict[str, Organization]) -
     return user
 
 
-def _client(org: Organization, number: int, name: str, therapist: User) -> Client:
-    return Client.objects.create(
-        organization=org,
-        code=f"DEMO-{number:04d}",
-        display_name=f"{name} (demo)",
-        created_by=therapist,
-    )
+def _load_histories(organizations: dict[str, Organization], people: dict[str, User]) -> None:
+    """Synthetic histories for each therapist, then the alerts the rules raise on them."""
+    from alliance.insights import service
+    from alliance.synthetic import database, histories
+
+    plan = [("tess", DEMO_SLUG, 14, 11), ("colin", DEMO_SLUG, 6, 12),
+            ("otto", "elsewhere-demo", 4, 13)]
+    for key, slug, count, seed in plan:
+        # One risk answer and a couple appear in Tess's caseload, whatever the seed does.
+        mix = histories.Mix(risk_every=count, couple=0.15)
+        episodes = histories.generate(count, seed=seed, sessions=(6, 20), mix=mix)
+        database.load(organizations[slug], database.Staff(therapist=people[key]), episodes,
+                      code_prefix=f"DEMO-{key[0].upper()}")
+    for organization in organizations.values():
+        service.recompute_organization(organization)
+    _settle_old_alerts()
 
 
-def _episode(
-    org: Organization,
-    therapist: User,
-    clients: list[Client],
-    fmt: str,
-    rng: random.Random,
-    title: str = "",
-) -> CareEpisode:
-    weeks = rng.randint(4, 20)
-    started = timezone.localdate() - dt.timedelta(weeks=weeks)
-    role = ParticipantRole.PARTNER if fmt == EpisodeFormat.COUPLE else ParticipantRole.CLIENT
-    episode = CareEpisode.open_for(
-        org,
-        therapist=therapist,
-        clients=clients,
-        client_role=role,
-        format=fmt,
-        title=title,
-        started_on=started,
-    )
-    first = timezone.make_aware(dt.datetime.combine(started, dt.time(10 + rng.randint(0, 6))))
-    for number in range(1, weeks + 2):
-        starts = first + dt.timedelta(weeks=number - 1)
-        past = starts < timezone.now()
-        status = SessionStatus.ATTENDED if past else SessionStatus.SCHEDULED
-        if past and rng.random() < 0.05:
-            status = SessionStatus.NO_SHOW
-        Session.objects.create(episode=episode, number=number, starts_at=starts, status=status)
-    return episode
+def _settle_old_alerts() -> None:
+    """A history that predates the demo would not arrive with every old rupture still open:
+    the repaired ones are closed, with a note saying why, so the caseload shows today's needs."""
+    from alliance.insights.models import Alert, AlertState
+
+    for alert in Alert.objects.filter(state=AlertState.OPEN).exclude(resolution_proposed=""):
+        alert.transition(AlertState.RESOLVED, by=None,
+                         note="Repaired in the synthetic history before the demo started.")

@@ -100,7 +100,10 @@ def outcome_scores(title: str, points: Sequence[Point], *, y_max: float,
     if markers:
         layers.append(_markers(markers))
     layers.append(_lines(points, title, y_max))
-    chart = alt.layer(*layers).properties(title=title, width="container", height=180)
+    # The bands' colours are a scale of their own, not more series of the line.
+    chart = alt.layer(*layers).resolve_scale(color="independent").properties(
+        title=title, width="container", height=180
+    )
     return _finish(chart)
 
 

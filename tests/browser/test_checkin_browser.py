@@ -99,4 +99,5 @@ def test_client_answers_with_javascript_off(clinic: Any, live_server: Any, chrom
         assert page.get_by_role("heading", name="Vielen Dank").is_visible()
     finally:
         browser_context.close()
-    assert Response.objects.get().answers == {"bond": 10}
+    stored = Response.objects.get()
+    assert stored.answers == {"bond": 10}, (stored.instrument_key, stored.channel, stored.scores)

@@ -12,6 +12,8 @@
       window.vegaEmbed(el, spec, {
         renderer: "svg",
         actions: false,
+        defaultStyle: false,
+        tooltip: { disableDefaultStyle: true },
         ast: true,
         expr: window.vegaExpressionInterpreter
       }).catch(function (error) {
