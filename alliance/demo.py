@@ -80,14 +80,21 @@ def _load_histories(organizations: dict[str, Organization], people: dict[str, Us
     from alliance.insights import service
     from alliance.synthetic import database, histories
 
-    plan = [("tess", DEMO_SLUG, 14, 11), ("colin", DEMO_SLUG, 6, 12),
-            ("otto", "elsewhere-demo", 4, 13)]
+    plan = [
+        ("tess", DEMO_SLUG, 14, 11),
+        ("colin", DEMO_SLUG, 6, 12),
+        ("otto", "elsewhere-demo", 4, 13),
+    ]
     for key, slug, count, seed in plan:
         # One risk answer and a couple appear in Tess's caseload, whatever the seed does.
         mix = histories.Mix(risk_every=count, couple=0.15)
         episodes = histories.generate(count, seed=seed, sessions=(6, 20), mix=mix)
-        database.load(organizations[slug], database.Staff(therapist=people[key]), episodes,
-                      code_prefix=f"DEMO-{key[0].upper()}")
+        database.load(
+            organizations[slug],
+            database.Staff(therapist=people[key]),
+            episodes,
+            code_prefix=f"DEMO-{key[0].upper()}",
+        )
     for organization in organizations.values():
         service.recompute_organization(organization)
     _settle_old_alerts()
@@ -99,5 +106,8 @@ def _settle_old_alerts() -> None:
     from alliance.insights.models import Alert, AlertState
 
     for alert in Alert.objects.filter(state=AlertState.OPEN).exclude(resolution_proposed=""):
-        alert.transition(AlertState.RESOLVED, by=None,
-                         note="Repaired in the synthetic history before the demo started.")
+        alert.transition(
+            AlertState.RESOLVED,
+            by=None,
+            note="Repaired in the synthetic history before the demo started.",
+        )

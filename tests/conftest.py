@@ -55,11 +55,16 @@ def make_user(email: str, org: Organization, *roles: str, first: str = "") -> Us
     return user
 
 
-def make_episode(org: Organization, therapist: User, clients: list[Client],
-                 fmt: str = EpisodeFormat.INDIVIDUAL) -> CareEpisode:
+def make_episode(
+    org: Organization, therapist: User, clients: list[Client], fmt: str = EpisodeFormat.INDIVIDUAL
+) -> CareEpisode:
     role = ParticipantRole.PARTNER if fmt == EpisodeFormat.COUPLE else ParticipantRole.CLIENT
     return CareEpisode.open_for(
-        org, therapist=therapist, clients=clients, client_role=role, format=fmt,
+        org,
+        therapist=therapist,
+        clients=clients,
+        client_role=role,
+        format=fmt,
         started_on=timezone.localdate() - dt.timedelta(weeks=4),
     )
 
@@ -92,5 +97,18 @@ def clinic(db: Any) -> Clinic:
         organization=other, code="X-0001", display_name="Xavi", created_by=outsider
     )
     outsider_episode = make_episode(other, outsider, [outsider_client])
-    return Clinic(org, other, therapist, colleague, supervisor, admin, researcher, outsider,
-                  client, episode, session, outsider_client, outsider_episode)
+    return Clinic(
+        org,
+        other,
+        therapist,
+        colleague,
+        supervisor,
+        admin,
+        researcher,
+        outsider,
+        client,
+        episode,
+        session,
+        outsider_client,
+        outsider_episode,
+    )

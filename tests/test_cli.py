@@ -16,8 +16,12 @@ from alliance.care.models import CareEpisode
 
 @pytest.mark.parametrize("command", ["demo", "serve", "migrate", "createadmin"])
 def test_each_command_has_help(command: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "alliance.cli", command, "--help"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "alliance.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "usage: alliance " + command in result.stdout
 
@@ -29,16 +33,32 @@ def test_serve_uses_gunicorn_not_runserver() -> None:
 
 
 def test_createadmin_creates_organization_and_admin(db: None) -> None:
-    call_command("createadmin", "--email", "Boss@Clinic.test", "--organization", "My Clinic",
-                 "--password", "a-long-enough-password", stdout=StringIO())
+    call_command(
+        "createadmin",
+        "--email",
+        "Boss@Clinic.test",
+        "--organization",
+        "My Clinic",
+        "--password",
+        "a-long-enough-password",
+        stdout=StringIO(),
+    )
     user = User.objects.get(email="boss@clinic.test")
     assert Membership.objects.get(user=user).role == "admin"
 
 
 def test_createadmin_refuses_weak_password(db: None) -> None:
     with pytest.raises(CommandError, match="Password refused"):
-        call_command("createadmin", "--email", "b@c.test", "--organization", "X",
-                     "--password", "123", stdout=StringIO())
+        call_command(
+            "createadmin",
+            "--email",
+            "b@c.test",
+            "--organization",
+            "X",
+            "--password",
+            "123",
+            stdout=StringIO(),
+        )
     assert not User.objects.exists()
 
 

@@ -14,10 +14,17 @@ SAFE = {
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
-    code = "import alliance.settings as s; print('ok', s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    code = (
+        "import alliance.settings as s; print('ok', s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**clean, **env}, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        check=False,
+    )
 
 
 def test_production_with_safe_settings_starts() -> None:

@@ -35,5 +35,10 @@ def _record_in_each_organization(action: str, user: Any) -> None:
 
     organizations = Organization.objects.filter(memberships__user=user).distinct()
     for organization in organizations or [None]:
-        trail.record(action, object_type="session", object_label=user.email, actor=user,
-                     organization=organization)
+        trail.record(
+            action,
+            object_type="session",
+            object_label=user.email,
+            actor=user,
+            organization=organization,
+        )

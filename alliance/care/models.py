@@ -161,6 +161,9 @@ class EpisodeStatusChange(models.Model):
     class Meta:
         ordering = ["changed_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} on {self.changed_at:%Y-%m-%d}"
+
 
 class ParticipantRole(models.TextChoices):
     CLIENT = "client", _("Client")

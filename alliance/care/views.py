@@ -168,9 +168,15 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_episode(request, viewer, episode)
 
 
-def render_episode(request: HttpRequest, viewer: access.Viewer, episode: CareEpisode,
-                   status: int = 200, alert_errors: dict | None = None,
-                   alert_form_data: dict | None = None, **forms: object) -> HttpResponse:
+def render_episode(
+    request: HttpRequest,
+    viewer: access.Viewer,
+    episode: CareEpisode,
+    status: int = 200,
+    alert_errors: dict | None = None,
+    alert_form_data: dict | None = None,
+    **forms: object,
+) -> HttpResponse:
     """The episode page: its record, its insights (alerts, charts, table) and its forms."""
     from alliance.insights.panels import episode_insights
 
@@ -304,8 +310,13 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "care/session_detail.html",
-        {"session": session, "episode": session.episode, "form": form, "can_change": can_change,
-         "checkins": session_panel(viewer, session)},
+        {
+            "session": session,
+            "episode": session.episode,
+            "form": form,
+            "can_change": can_change,
+            "checkins": session_panel(viewer, session),
+        },
         status=400 if form.errors else 200,
     )
 

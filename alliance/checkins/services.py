@@ -6,6 +6,7 @@ between being made and being shown or sent; only their SHA-256 is stored or audi
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -90,6 +91,8 @@ DEFAULT_PLAN: tuple[dict[str, Any], ...] = (
     },
 )
 PLAN_FIELDS = ("instrument_key", "respondent", "schedule", "every_n", "timing")
+
+logger = logging.getLogger(__name__)
 
 
 # --- plans -------------------------------------------------------------------------------------
@@ -439,7 +442,24 @@ def submit_link(request_pk: int, sections: dict[str, Mapping[str, str]], key: st
                 request=request,
             )
         set_state(request, CheckinState.COMPLETED, completed_at=timezone.now())
+        refresh_insights(request.session.episode)
     return "saved"
+
+
+def refresh_insights(episode: CareEpisode) -> None:
+    """Recompute the episode's alerts once the answers are safely committed.
+
+    After the commit, not inside it: a failure in the analysis must never cost the client their
+    answers. A failed run is logged; `alliance insights recompute` brings alerts up to date."""
+    from alliance.insights.service import recompute_episode
+
+    def run() -> None:
+        try:
+            recompute_episode(episode)
+        except Exception:
+            logger.exception("insights recompute failed for episode %s", episode.pk)
+
+    transaction.on_commit(run)
 
 
 def progress_rows(participant: Participant) -> list[dict[str, Any]]:

@@ -338,6 +338,7 @@ def _save_staff_answers(
                 session=session, participant=participant, state__in=ACTIVE_STATES
             ):
                 services.set_state(checkin, CheckinState.CANCELLED)
+        services.refresh_insights(session.episode)
 
 
 @login_required

@@ -76,17 +76,21 @@ def open_episodes(viewer: access.Viewer, therapist_ids: list[int] | None = None)
     )
     now = timezone.now()
     return episodes.annotate(
-        last_attended=Max("sessions__number", filter=Q(sessions__starts_at__lte=now,
-                                                        sessions__status="attended")),
-        next_session_at=Min("sessions__starts_at", filter=Q(sessions__starts_at__gt=now,
-                                                             sessions__status="scheduled")),
+        last_attended=Max(
+            "sessions__number", filter=Q(sessions__starts_at__lte=now, sessions__status="attended")
+        ),
+        next_session_at=Min(
+            "sessions__starts_at",
+            filter=Q(sessions__starts_at__gt=now, sessions__status="scheduled"),
+        ),
     ).prefetch_related(
         Prefetch("participants", queryset=Participant.objects.select_related("client", "user"))
     )
 
 
-def caseload_rows(viewer: access.Viewer, therapist_ids: list[int] | None = None,
-                  need: str = "") -> list[CaseloadRow]:
+def caseload_rows(
+    viewer: access.Viewer, therapist_ids: list[int] | None = None, need: str = ""
+) -> list[CaseloadRow]:
     episodes = list(open_episodes(viewer, therapist_ids))
     rows = {e.pk: _row(e) for e in episodes}
     _add_alerts(rows)
@@ -96,9 +100,14 @@ def caseload_rows(viewer: access.Viewer, therapist_ids: list[int] | None = None,
         last = row.episode.last_attended
         if row.open_links or (last and last not in answered[row.episode.pk]):
             row.needs.append("due")
-    ordered = sorted(rows.values(), key=lambda r: (NEED_RANK[r.need],
-                                                   r.episode.next_session_at is None,
-                                                   r.episode.next_session_at or timezone.now()))
+    ordered = sorted(
+        rows.values(),
+        key=lambda r: (
+            NEED_RANK[r.need],
+            r.episode.next_session_at is None,
+            r.episode.next_session_at or timezone.now(),
+        ),
+    )
     if need == "attention":
         return [r for r in ordered if r.need != "ok"]
     if need in NEED_RANK:
@@ -142,7 +151,8 @@ def _add_trends(rows: dict[int, CaseloadRow]) -> dict[int, set[int]]:
     values: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     last: dict[int, Any] = {}
     responses = Response.objects.filter(
-        session__episode_id__in=list(rows), participant__role__in=list(CLIENT_ROLES),
+        session__episode_id__in=list(rows),
+        participant__role__in=list(CLIENT_ROLES),
         instrument__kind="alliance",
     ).values_list("session__episode_id", "session__number", "scores", "submitted_at")
     for episode_id, number, scores, submitted in responses:
@@ -166,7 +176,8 @@ def _add_links(rows: dict[int, CaseloadRow]) -> None:
     from alliance.checkins.models import CheckinRequest
 
     links = CheckinRequest.objects.filter(
-        session__episode_id__in=list(rows), state__in=["pending", "opened"],
+        session__episode_id__in=list(rows),
+        state__in=["pending", "opened"],
         expires_at__gt=timezone.now(),
     ).values_list("session__episode_id", flat=True)
     for episode_id in links:

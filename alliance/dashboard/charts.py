@@ -55,27 +55,42 @@ def _colour_scale(series: Sequence[str]) -> alt.Scale:
 
 
 def _lines(points: Sequence[Point], y_title: str, y_max: float) -> alt.Chart:
-    data = alt.Data(values=[{"session": p.session, "who": p.series, "value": p.value}
-                            for p in points])
-    return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("session:Q", title="Session", axis=alt.Axis(tickMinStep=1, format="d")),
-        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=[0, y_max])),
-        color=alt.Color("who:N", title=None, scale=_colour_scale([p.series for p in points]),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("who:N", title="Rated by"), alt.Tooltip("session:Q", title="Session"),
-                 alt.Tooltip("value:Q", title=y_title, format=".1f")],
+    data = alt.Data(
+        values=[{"session": p.session, "who": p.series, "value": p.value} for p in points]
+    )
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("session:Q", title="Session", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=[0, y_max])),
+            color=alt.Color(
+                "who:N",
+                title=None,
+                scale=_colour_scale([p.series for p in points]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("who:N", title="Rated by"),
+                alt.Tooltip("session:Q", title="Session"),
+                alt.Tooltip("value:Q", title=y_title, format=".1f"),
+            ],
+        )
     )
 
 
 def _markers(markers: Sequence[Marker]) -> alt.Chart:
     data = alt.Data(values=[{"session": m.session, "label": m.label} for m in markers])
-    return alt.Chart(data).mark_rule(strokeDash=[4, 3], color="#a4161a").encode(
-        x="session:Q", tooltip=[alt.Tooltip("label:N", title="Alert")]
+    return (
+        alt.Chart(data)
+        .mark_rule(strokeDash=[4, 3], color="#a4161a")
+        .encode(x="session:Q", tooltip=[alt.Tooltip("label:N", title="Alert")])
     )
 
 
-def alliance_dimension(title: str, points: Sequence[Point], markers: Sequence[Marker] = (),
-                       y_max: float = 10) -> dict[str, Any]:
+def alliance_dimension(
+    title: str, points: Sequence[Point], markers: Sequence[Marker] = (), y_max: float = 10
+) -> dict[str, Any]:
     """One alliance dimension (bond, goals, tasks, overall) over sessions, one line per rater."""
     layers: list[alt.Chart] = [_lines(points, title, y_max)]
     if markers:
@@ -84,10 +99,16 @@ def alliance_dimension(title: str, points: Sequence[Point], markers: Sequence[Ma
     return _finish(chart)
 
 
-def outcome_scores(title: str, points: Sequence[Point], *, y_max: float,
-                   bands: Sequence[Band] = (), cutoff: float | None = None,
-                   reliable_change: float | None = None,
-                   markers: Sequence[Marker] = ()) -> dict[str, Any]:
+def outcome_scores(
+    title: str,
+    points: Sequence[Point],
+    *,
+    y_max: float,
+    bands: Sequence[Band] = (),
+    cutoff: float | None = None,
+    reliable_change: float | None = None,
+    markers: Sequence[Marker] = (),
+) -> dict[str, Any]:
     """An outcome measure with its severity bands, the caseness line and the band of change that
     would not count as reliable around the first score."""
     layers: list[alt.Chart] = []
@@ -101,20 +122,33 @@ def outcome_scores(title: str, points: Sequence[Point], *, y_max: float,
         layers.append(_markers(markers))
     layers.append(_lines(points, title, y_max))
     # The bands' colours are a scale of their own, not more series of the line.
-    chart = alt.layer(*layers).resolve_scale(color="independent").properties(
-        title=title, width="container", height=180
+    chart = (
+        alt.layer(*layers)
+        .resolve_scale(color="independent")
+        .properties(title=title, width="container", height=180)
     )
     return _finish(chart)
 
 
 def _bands(bands: Sequence[Band]) -> alt.Chart:
     data = alt.Data(values=[{"low": b.low, "high": b.high, "band": b.label} for b in bands])
-    return alt.Chart(data).mark_rect(opacity=0.9).encode(
-        y="low:Q", y2="high:Q",
-        color=alt.Color("band:N", title="Severity", legend=None,
-                        scale=alt.Scale(domain=[b.label for b in bands],
-                                        range=BAND_COLOURS[: len(bands)] or BAND_COLOURS)),
-        tooltip=[alt.Tooltip("band:N", title="Band")],
+    return (
+        alt.Chart(data)
+        .mark_rect(opacity=0.9)
+        .encode(
+            y="low:Q",
+            y2="high:Q",
+            color=alt.Color(
+                "band:N",
+                title="Severity",
+                legend=None,
+                scale=alt.Scale(
+                    domain=[b.label for b in bands],
+                    range=BAND_COLOURS[: len(bands)] or BAND_COLOURS,
+                ),
+            ),
+            tooltip=[alt.Tooltip("band:N", title="Band")],
+        )
     )
 
 
@@ -122,15 +156,19 @@ def _reliable_change_band(points: Sequence[Point], change: float, y_max: float) 
     first = min(points, key=lambda p: p.session)
     low, high = max(0.0, first.value - change), min(y_max, first.value + change)
     data = alt.Data(values=[{"low": low, "high": high, "label": "No reliable change"}])
-    return alt.Chart(data).mark_rect(color="#9aa5b1", opacity=0.25).encode(
-        y="low:Q", y2="high:Q", tooltip=[alt.Tooltip("label:N", title="Band")]
+    return (
+        alt.Chart(data)
+        .mark_rect(color="#9aa5b1", opacity=0.25)
+        .encode(y="low:Q", y2="high:Q", tooltip=[alt.Tooltip("label:N", title="Band")])
     )
 
 
 def _cutoff(value: float) -> alt.Chart:
     data = alt.Data(values=[{"cutoff": value, "label": f"Caseness cut-off ({value:g})"}])
-    return alt.Chart(data).mark_rule(color="#4f5963", strokeDash=[6, 4]).encode(
-        y="cutoff:Q", tooltip=[alt.Tooltip("label:N", title="Line")]
+    return (
+        alt.Chart(data)
+        .mark_rule(color="#4f5963", strokeDash=[6, 4])
+        .encode(y="cutoff:Q", tooltip=[alt.Tooltip("label:N", title="Line")])
     )
 
 
@@ -139,8 +177,9 @@ def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
-def sparkline_points(values: Sequence[float], width: int = 80, height: int = 20,
-                     y_max: float = 10) -> str:
+def sparkline_points(
+    values: Sequence[float], width: int = 80, height: int = 20, y_max: float = 10
+) -> str:
     """SVG polyline points for the caseload's tiny trend line.
 
     A caseload of 100 rows cannot afford 100 Vega views; a polyline is all a sparkline is.

@@ -31,8 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
         if viewer.is_supervisor:
             context["supervised"] = caseload_rows(viewer, _supervisee_ids(viewer), need=need)
     if request.htmx and request.htmx.target == "caseload":  # type: ignore[attr-defined]
-        return render(request, "dashboard/_caseload.html",
-                      {**context, "rows": context.get("caseload", [])})
+        return render(
+            request, "dashboard/_caseload.html", {**context, "rows": context.get("caseload", [])}
+        )
     return render(request, "dashboard/home.html", context)
 
 

@@ -13,16 +13,21 @@ from .models import AlertKind, AlertState, Prompt
 class AlertActionForm(forms.Form):
     to_state = forms.ChoiceField(choices=AlertState.choices, widget=forms.HiddenInput)
     what_was_said = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         label=_("What was said"),
         help_text=_("Briefly, in your words. This is a repair record, not psychotherapy notes."),
     )
     client_response = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         label=_("How the client responded"),
     )
-    note = forms.CharField(required=False, max_length=2000, label=_("Note"),
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        required=False, max_length=2000, label=_("Note"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class PromptForm(forms.ModelForm):
@@ -53,7 +58,10 @@ class ThresholdsForm(forms.Form):
             default = getattr(analysis.DEFAULT_THRESHOLDS, name)
             field_class = forms.IntegerField if isinstance(default, int) else forms.FloatField
             self.fields[name] = field_class(
-                label=label, min_value=low, max_value=high, initial=getattr(current, name),
+                label=label,
+                min_value=low,
+                max_value=high,
+                initial=getattr(current, name),
                 help_text=_("Project default: %(d)s") % {"d": default},
             )
 

@@ -42,10 +42,10 @@ ACTIVE_STATES = [AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.DISCUSSED]
 
 class Alert(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT)
-    episode = models.ForeignKey("care.CareEpisode", on_delete=models.CASCADE,
-                                related_name="alerts")
-    participant = models.ForeignKey("care.Participant", null=True, blank=True,
-                                    on_delete=models.CASCADE, related_name="alerts")
+    episode = models.ForeignKey("care.CareEpisode", on_delete=models.CASCADE, related_name="alerts")
+    participant = models.ForeignKey(
+        "care.Participant", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
     kind = models.CharField(max_length=20, choices=AlertKind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     severity_rank = models.PositiveSmallIntegerField(default=3)
@@ -80,8 +80,15 @@ class Alert(models.Model):
     def allowed_next(self) -> list[str]:
         return ALLOWED_TRANSITIONS[AlertState(self.state)]
 
-    def transition(self, to_state: str, *, by: object, what_was_said: str = "",
-                   client_response: str = "", note: str = "") -> AlertEvent:
+    def transition(
+        self,
+        to_state: str,
+        *,
+        by: object,
+        what_was_said: str = "",
+        client_response: str = "",
+        note: str = "",
+    ) -> AlertEvent:
         """Move the alert on, keeping the step in its history; the caller audits and commits."""
         if to_state not in self.allowed_next():
             raise AlertTransitionError(
@@ -90,12 +97,20 @@ class Alert(models.Model):
             )
         if to_state == AlertState.DISCUSSED and not what_was_said.strip():
             raise AlertTransitionError(_("Write down what was said with the client."))
-        if (to_state == AlertState.RESOLVED and self.kind == AlertKind.RISK
-                and not (note.strip() or what_was_said.strip())):
+        if (
+            to_state == AlertState.RESOLVED
+            and self.kind == AlertKind.RISK
+            and not (note.strip() or what_was_said.strip())
+        ):
             raise AlertTransitionError(_("A risk alert cannot be closed without a note."))
         event = AlertEvent.objects.create(
-            alert=self, from_state=self.state, to_state=to_state, by=by,
-            what_was_said=what_was_said, client_response=client_response, note=note,
+            alert=self,
+            from_state=self.state,
+            to_state=to_state,
+            by=by,
+            what_was_said=what_was_said,
+            client_response=client_response,
+            note=note,
         )
         self.state = to_state
         self.save(update_fields=["state", "updated_at"])
@@ -120,8 +135,9 @@ class AlertEvent(models.Model):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     from_state = models.CharField(max_length=15, choices=AlertState.choices, blank=True)
     to_state = models.CharField(max_length=15, choices=AlertState.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                           on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
     what_was_said = models.TextField(blank=True)
     client_response = models.TextField(blank=True)
@@ -130,22 +146,34 @@ class AlertEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_state or 'new'} → {self.to_state}"
+
 
 class InsightSettings(models.Model):
     """An organization's own alert thresholds; anything not set keeps the documented default."""
 
-    organization = models.OneToOneField("accounts.Organization", on_delete=models.CASCADE,
-                                        related_name="insight_settings")
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="insight_settings"
+    )
     overrides = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Alert thresholds of {self.organization}"
 
 
 class Prompt(models.Model):
     """Something concrete to say or ask for one kind of alert. Rows without an organization are
     the project's seeds; an organization's admin edits its own copies."""
 
-    organization = models.ForeignKey("accounts.Organization", null=True, blank=True,
-                                     on_delete=models.CASCADE, related_name="prompts")
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="prompts",
+    )
     kind = models.CharField(max_length=20, choices=AlertKind.choices)
     text = models.CharField(max_length=400)
     position = models.PositiveSmallIntegerField(default=0)

@@ -12,8 +12,14 @@ from alliance.dashboard import charts
 from .models import AlertKind
 from .views import prompts_for
 
-ALLIANCE_DIMENSIONS = [("alliance", "Alliance (mean)"), ("bond", "Bond"), ("goals", "Goals"),
-                       ("tasks", "Tasks"), ("overall", "Overall"), ("together", "Together")]
+ALLIANCE_DIMENSIONS = [
+    ("alliance", "Alliance (mean)"),
+    ("bond", "Bond"),
+    ("goals", "Goals"),
+    ("tasks", "Tasks"),
+    ("overall", "Overall"),
+    ("together", "Together"),
+]
 OUTCOME_SCALE = "total"
 
 
@@ -55,15 +61,19 @@ def _responses(episode: CareEpisode) -> list[Any]:
 def chart_panels(episode: CareEpisode, responses: list[Any] | None = None) -> list[ChartPanel]:
     responses = _responses(episode) if responses is None else responses
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
-    markers = [charts.Marker(a.session_number, a.get_kind_display())
-               for a in episode.alerts.all() if a.session_number and a.kind != AlertKind.RISK]
+    markers = [
+        charts.Marker(a.session_number, a.get_kind_display())
+        for a in episode.alerts.all()
+        if a.session_number and a.kind != AlertKind.RISK
+    ]
     panels = _alliance_panels(responses, clients, markers)
     panels += _outcome_panels(responses, markers)
     return panels
 
 
-def _alliance_panels(responses: list[Any], clients: int,
-                     markers: list[charts.Marker]) -> list[ChartPanel]:
+def _alliance_panels(
+    responses: list[Any], clients: int, markers: list[charts.Marker]
+) -> list[ChartPanel]:
     points: dict[str, list[charts.Point]] = defaultdict(list)
     for r in responses:
         if r.instrument.kind != "alliance":
@@ -73,9 +83,14 @@ def _alliance_panels(responses: list[Any], clients: int,
             if value is not None:
                 points[scale].append(charts.Point(r.session.number, who, float(value)))
     return [
-        ChartPanel(name, title, charts.alliance_dimension(title, points[name], markers),
-                   f"{title} rated 0 to 10 after each session, one line per person rating.")
-        for name, title in ALLIANCE_DIMENSIONS if points.get(name)
+        ChartPanel(
+            name,
+            title,
+            charts.alliance_dimension(title, points[name], markers),
+            f"{title} rated 0 to 10 after each session, one line per person rating.",
+        )
+        for name, title in ALLIANCE_DIMENSIONS
+        if points.get(name)
     ]
 
 
@@ -88,21 +103,34 @@ def _outcome_panels(responses: list[Any], markers: list[charts.Marker]) -> list[
     for key, rows in by_instrument.items():
         parsed = rows[-1].instrument.parsed()
         scale = next((s for s in parsed.scales if s.key == OUTCOME_SCALE), parsed.scales[0])
-        points = [charts.Point(r.session.number, "Client", float(r.scores["scales"][scale.key]))
-                  for r in rows if (r.scores.get("scales") or {}).get(scale.key) is not None]
+        points = [
+            charts.Point(r.session.number, "Client", float(r.scores["scales"][scale.key]))
+            for r in rows
+            if (r.scores.get("scales") or {}).get(scale.key) is not None
+        ]
         if not points:
             continue
         spec = charts.outcome_scores(
-            parsed.title, points, y_max=scale.max,
-            bands=[charts.Band(b.min, b.max + 1 if b.max < scale.max else b.max, b.label)
-                   for b in scale.bands],
+            parsed.title,
+            points,
+            y_max=scale.max,
+            bands=[
+                charts.Band(b.min, b.max + 1 if b.max < scale.max else b.max, b.label)
+                for b in scale.bands
+            ],
             cutoff=scale.cutoff.value if scale.cutoff else None,
             reliable_change=scale.reliable_change.value if scale.reliable_change else None,
             markers=markers,
         )
-        panels.append(ChartPanel(key, parsed.title, spec,
-                                 f"{parsed.title} total with severity bands, the caseness line "
-                                 "and the band of change too small to be reliable."))
+        panels.append(
+            ChartPanel(
+                key,
+                parsed.title,
+                spec,
+                f"{parsed.title} total with severity bands, the caseness line "
+                "and the band of change too small to be reliable.",
+            )
+        )
     return panels
 
 
@@ -113,11 +141,15 @@ def data_table(responses: list[Any], clients: int) -> tuple[list[str], list[list
     for r in responses:
         who = series_name(r.participant, clients)
         for scale, value in (r.scores.get("scales") or {}).items():
-            if value is None or (r.instrument.kind == "alliance" and scale != "alliance"
-                                 and scale not in ("bond", "goals", "tasks", "overall")):
+            if value is None or (
+                r.instrument.kind == "alliance"
+                and scale != "alliance"
+                and scale not in ("bond", "goals", "tasks", "overall")
+            ):
                 continue
-            column = f"{r.instrument.title if r.instrument.kind == 'outcome' else scale.title()}"\
-                     f" ({who})"
+            column = (
+                f"{r.instrument.title if r.instrument.kind == 'outcome' else scale.title()} ({who})"
+            )
             if column not in columns:
                 columns.append(column)
             cells[r.session.number][column] = round(float(value), 1)
@@ -125,10 +157,18 @@ def data_table(responses: list[Any], clients: int) -> tuple[list[str], list[list
     return columns, rows
 
 
-def episode_insights(viewer: Any, episode: CareEpisode, *, alert_errors: dict | None = None,
-                     alert_form_data: dict | None = None) -> EpisodeInsights:
-    alerts = list(episode.alerts.select_related("participant__client")
-                  .prefetch_related("events__by").order_by("severity_rank", "-opened_at"))
+def episode_insights(
+    viewer: Any,
+    episode: CareEpisode,
+    *,
+    alert_errors: dict | None = None,
+    alert_form_data: dict | None = None,
+) -> EpisodeInsights:
+    alerts = list(
+        episode.alerts.select_related("participant__client")
+        .prefetch_related("events__by")
+        .order_by("severity_rank", "-opened_at")
+    )
     for alert in alerts:
         alert.prompts = prompts_for(episode.organization, alert.kind)
         alert.error = (alert_errors or {}).get(alert.pk)
@@ -140,5 +180,6 @@ def episode_insights(viewer: Any, episode: CareEpisode, *, alert_errors: dict | 
         active_alerts=[a for a in alerts if a.is_active],
         past_alerts=[a for a in alerts if not a.is_active],
         charts=chart_panels(episode, responses),
-        table_columns=columns, table_rows=rows,
+        table_columns=columns,
+        table_rows=rows,
     )

@@ -53,8 +53,13 @@ def thresholds_for(organization: Any) -> analysis.Thresholds:
 
 def _response_rows(responses: Any) -> Iterator[tuple[Any, ...]]:
     yield from responses.values_list(
-        "session__episode_id", "participant_id", "participant__role", "instrument_key",
-        "session__number", "scores", "risk",
+        "session__episode_id",
+        "participant_id",
+        "participant__role",
+        "instrument_key",
+        "session__number",
+        "scores",
+        "risk",
     ).iterator(chunk_size=CHUNK)
 
 
@@ -76,9 +81,20 @@ def observations(responses: Any) -> analysis.Observations:
             if scale not in scale_code:
                 scale_code[scale] = len(scales)
                 scales.append(scale)
-            for col, item in zip(cols, (episode, participant, ROLE_CODE.get(role, 0),
-                                        inst_code[key], scale_code[scale], number, value,
-                                        bool(risk) and first), strict=True):
+            for col, item in zip(
+                cols,
+                (
+                    episode,
+                    participant,
+                    ROLE_CODE.get(role, 0),
+                    inst_code[key],
+                    scale_code[scale],
+                    number,
+                    value,
+                    bool(risk) and first,
+                ),
+                strict=True,
+            ):
                 col.append(item)
             first = False
     return analysis.Observations(
@@ -116,32 +132,53 @@ class AlertDraft:
 
 def drafts_from(findings: Iterable[analysis.Finding]) -> list[AlertDraft]:
     found = list(findings)
-    drops = {(f.episode, f.participant, f.scale, f.session_number): f for f in found
-             if f.kind in ("alliance_drop", "subscale_drop")}
+    drops = {
+        (f.episode, f.participant, f.scale, f.session_number): f
+        for f in found
+        if f.kind in ("alliance_drop", "subscale_drop")
+    }
     latest: dict[int, int] = {}
     for f in found:
         latest[f.episode] = max(latest.get(f.episode, 0), f.session_number)
     drafts = []
     for f in found:
         if f.kind == "risk":
-            drafts.append(_draft(f, AlertKind.RISK, f"risk:{f.participant}:{f.instrument}:"
-                                                    f"{f.session_number}"))
+            drafts.append(
+                _draft(f, AlertKind.RISK, f"risk:{f.participant}:{f.instrument}:{f.session_number}")
+            )
         elif f.kind in ("rupture_repaired", "rupture_unrepaired"):
             drafts.append(_rupture_draft(f, drops))
         elif f.kind in STATE_KINDS and f.session_number == latest[f.episode]:
             condition = f"{f.kind}:{f.participant}:{f.instrument}:{f.scale}"
-            drafts.append(_draft(f, STATE_KINDS[f.kind], f"{condition}:{f.session_number}",
-                                 condition=condition))
+            drafts.append(
+                _draft(
+                    f, STATE_KINDS[f.kind], f"{condition}:{f.session_number}", condition=condition
+                )
+            )
     return drafts
 
 
-def _draft(f: analysis.Finding, kind: str, fingerprint: str, *, reason: str = "",
-           severity: str = "", resolution: str = "", condition: str = "") -> AlertDraft:
+def _draft(
+    f: analysis.Finding,
+    kind: str,
+    fingerprint: str,
+    *,
+    reason: str = "",
+    severity: str = "",
+    resolution: str = "",
+    condition: str = "",
+) -> AlertDraft:
     return AlertDraft(
-        episode_id=f.episode, participant_id=f.participant if f.participant >= 0 else None,
-        kind=kind, severity=severity or f.severity, scale=f.scale,
-        session_number=f.session_number, reason=reason or analysis.explain(f),
-        numbers=dict(f.numbers), fingerprint=fingerprint, resolution_proposed=resolution,
+        episode_id=f.episode,
+        participant_id=f.participant if f.participant >= 0 else None,
+        kind=kind,
+        severity=severity or f.severity,
+        scale=f.scale,
+        session_number=f.session_number,
+        reason=reason or analysis.explain(f),
+        numbers=dict(f.numbers),
+        fingerprint=fingerprint,
+        resolution_proposed=resolution,
         condition=condition,
     )
 
@@ -154,12 +191,21 @@ def _rupture_draft(f: analysis.Finding, drops: dict[tuple[int, int, str, int], A
     severity = at_onset.severity if at_onset else "medium"
     resolution = ""
     if f.kind == "rupture_repaired":
-        resolution = (f"Back at the usual level at session {int(f.numbers['repair_session'])}: "
-                      + analysis.explain(f))
-    draft = _draft(f, kind, f"drop:{f.participant}:{f.instrument}:{f.scale}:{onset}",
-                   reason=reason, severity=severity, resolution=resolution)
-    return dataclasses.replace(draft, session_number=onset,
-                               numbers={**(at_onset.numbers if at_onset else {}), **f.numbers})
+        resolution = (
+            f"Back at the usual level at session {int(f.numbers['repair_session'])}: "
+            + analysis.explain(f)
+        )
+    draft = _draft(
+        f,
+        kind,
+        f"drop:{f.participant}:{f.instrument}:{f.scale}:{onset}",
+        reason=reason,
+        severity=severity,
+        resolution=resolution,
+    )
+    return dataclasses.replace(
+        draft, session_number=onset, numbers={**(at_onset.numbers if at_onset else {}), **f.numbers}
+    )
 
 
 def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[AlertDraft]) -> int:
@@ -168,7 +214,8 @@ def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[Ale
     existing = {(a.episode_id, a.fingerprint): a for a in Alert.objects.filter(episode_id__in=ids)}
     active_conditions = {
         (a.episode_id, a.fingerprint.rsplit(":", 1)[0]): a
-        for a in existing.values() if a.state in ACTIVE_STATES and a.kind in STATE_KINDS.values()
+        for a in existing.values()
+        if a.state in ACTIVE_STATES and a.kind in STATE_KINDS.values()
     }
     new: list[Alert] = []
     with transaction.atomic():
@@ -182,25 +229,37 @@ def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[Ale
                 _refresh(alert, draft)
         created = Alert.objects.bulk_create(new, ignore_conflicts=True)
         AlertEvent.objects.bulk_create(
-            [AlertEvent(alert=a, to_state=AlertState.OPEN, note="raised by the analysis")
-             for a in Alert.objects.filter(episode_id__in=ids, events__isnull=True)]
+            [
+                AlertEvent(alert=a, to_state=AlertState.OPEN, note="raised by the analysis")
+                for a in Alert.objects.filter(episode_id__in=ids, events__isnull=True)
+            ]
         )
     return len(created)
 
 
 def _new_alert(organization: Any, draft: AlertDraft) -> Alert:
     return Alert(
-        organization=organization, episode_id=draft.episode_id,
-        participant_id=draft.participant_id, kind=draft.kind, severity=draft.severity,
-        severity_rank=SEVERITY_RANK.get(draft.severity, 3), scale=draft.scale,
-        session_number=draft.session_number, reason=draft.reason, numbers=draft.numbers,
-        fingerprint=draft.fingerprint, resolution_proposed=draft.resolution_proposed,
+        organization=organization,
+        episode_id=draft.episode_id,
+        participant_id=draft.participant_id,
+        kind=draft.kind,
+        severity=draft.severity,
+        severity_rank=SEVERITY_RANK.get(draft.severity, 3),
+        scale=draft.scale,
+        session_number=draft.session_number,
+        reason=draft.reason,
+        numbers=draft.numbers,
+        fingerprint=draft.fingerprint,
+        resolution_proposed=draft.resolution_proposed,
     )
 
 
 def _refresh(alert: Alert, draft: AlertDraft) -> None:
-    changed = (alert.reason != draft.reason or alert.numbers != draft.numbers
-               or alert.resolution_proposed != draft.resolution_proposed)
+    changed = (
+        alert.reason != draft.reason
+        or alert.numbers != draft.numbers
+        or alert.resolution_proposed != draft.resolution_proposed
+    )
     if changed:
         alert.reason, alert.numbers = draft.reason, draft.numbers
         alert.resolution_proposed = draft.resolution_proposed
@@ -226,12 +285,13 @@ def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) ->
 
     thresholds = thresholds_for(organization)
     episode_ids = list(
-        CareEpisode.objects.filter(organization=organization).order_by("pk")
+        CareEpisode.objects.filter(organization=organization)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     totals = {"episodes": len(episode_ids), "responses": 0, "new_alerts": 0}
     for start in range(0, len(episode_ids), batch_episodes):
-        batch = episode_ids[start:start + batch_episodes]
+        batch = episode_ids[start : start + batch_episodes]
         responses = Response.objects.filter(session__episode_id__in=batch)
         obs = observations(responses)
         totals["responses"] += responses.count()

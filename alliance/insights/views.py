@@ -36,9 +36,14 @@ def alert_action(request: HttpRequest, pk: int) -> HttpResponse:
         before = trail.snapshot(alert)
         try:
             with transaction.atomic():
-                alert.transition(form.cleaned_data["to_state"], by=viewer.user,
-                                 **{k: form.cleaned_data[k]
-                                    for k in ("what_was_said", "client_response", "note")})
+                alert.transition(
+                    form.cleaned_data["to_state"],
+                    by=viewer.user,
+                    **{
+                        k: form.cleaned_data[k]
+                        for k in ("what_was_said", "client_response", "note")
+                    },
+                )
                 trail.record_update(alert, before)
         except AlertTransitionError as exc:
             error = str(exc)
@@ -47,9 +52,14 @@ def alert_action(request: HttpRequest, pk: int) -> HttpResponse:
     if error:
         from alliance.care.views import render_episode
 
-        return render_episode(request, viewer, alert.episode, status=400,
-                              alert_errors={alert.pk: error},
-                              alert_form_data={alert.pk: request.POST})
+        return render_episode(
+            request,
+            viewer,
+            alert.episode,
+            status=400,
+            alert_errors={alert.pk: error},
+            alert_form_data={alert.pk: request.POST},
+        )
     messages.success(request, _("Alert updated: %(state)s.") % {"state": alert.get_state_display()})
     return redirect(f"/episodes/{alert.episode_id}/#alert-{alert.pk}")
 
@@ -75,10 +85,15 @@ def prompt_library(request: HttpRequest) -> HttpResponse:
     kinds = []
     for value, label in AlertKind.choices:
         own = Prompt.objects.filter(organization=viewer.organization, kind=value)
-        kinds.append({"value": value, "label": label, "own": own,
-                      "seeds": SEED_PROMPTS.get(value, [])})
-    return render(request, "insights/prompts.html", {"kinds": kinds, "form": form},
-                  status=400 if form.errors else 200)
+        kinds.append(
+            {"value": value, "label": label, "own": own, "seeds": SEED_PROMPTS.get(value, [])}
+        )
+    return render(
+        request,
+        "insights/prompts.html",
+        {"kinds": kinds, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -90,8 +105,11 @@ def prompt_copy_seeds(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404("Not found")
     if not Prompt.objects.filter(organization=viewer.organization, kind=kind).exists():
         for position, text in enumerate(SEED_PROMPTS.get(kind, [])):
-            trail.record_create(Prompt.objects.create(
-                organization=viewer.organization, kind=kind, text=text, position=position))
+            trail.record_create(
+                Prompt.objects.create(
+                    organization=viewer.organization, kind=kind, text=text, position=position
+                )
+            )
     return redirect("insights:prompts")
 
 
@@ -109,8 +127,12 @@ def prompt_edit(request: HttpRequest, pk: int) -> HttpResponse:
         trail.record_update(prompt, before)
         messages.success(request, _("Prompt saved."))
         return redirect("insights:prompts")
-    return render(request, "insights/prompt_edit.html", {"form": form, "prompt": prompt},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "insights/prompt_edit.html",
+        {"form": form, "prompt": prompt},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -121,16 +143,23 @@ def thresholds(request: HttpRequest) -> HttpResponse:
     form = ThresholdsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
         settings_row, _created = InsightSettings.objects.get_or_create(
-            organization=viewer.organization)
+            organization=viewer.organization
+        )
         before = trail.snapshot(settings_row)
         settings_row.overrides = form.overrides()
         settings_row.save()
         trail.record_update(settings_row, before)
-        messages.success(request, _("Thresholds saved. They apply from the next check-in; run "
-                                    "'alliance insights recompute' to apply them to history."))
+        messages.success(
+            request,
+            _(
+                "Thresholds saved. They apply from the next check-in; run "
+                "'alliance insights recompute' to apply them to history."
+            ),
+        )
         return redirect("insights:thresholds")
-    return render(request, "insights/thresholds.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "insights/thresholds.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required

@@ -30,8 +30,12 @@ from alliance.measures.scoring import score
 
 from .histories import SyntheticEpisode
 
-CLIENT_ROLE = {"individual": ParticipantRole.CLIENT, "couple": ParticipantRole.PARTNER,
-               "family": ParticipantRole.FAMILY_MEMBER, "group": ParticipantRole.GROUP_MEMBER}
+CLIENT_ROLE = {
+    "individual": ParticipantRole.CLIENT,
+    "couple": ParticipantRole.PARTNER,
+    "family": ParticipantRole.FAMILY_MEMBER,
+    "group": ParticipantRole.GROUP_MEMBER,
+}
 
 
 @dataclass
@@ -62,9 +66,15 @@ class _Instruments:
         return self._rows[key]
 
 
-def load(organization: Any, staff: Staff, episodes: Iterable[SyntheticEpisode], *,
-         code_prefix: str = "SYN", end: dt.datetime | None = None,
-         batch_size: int = 200) -> LoadStats:
+def load(
+    organization: Any,
+    staff: Staff,
+    episodes: Iterable[SyntheticEpisode],
+    *,
+    code_prefix: str = "SYN",
+    end: dt.datetime | None = None,
+    batch_size: int = 200,
+) -> LoadStats:
     """Store the episodes; the last session of each ends a few days before `end` (now)."""
     end = end or timezone.now()
     instruments = _Instruments()
@@ -81,16 +91,31 @@ def load(organization: Any, staff: Staff, episodes: Iterable[SyntheticEpisode], 
 
 
 @transaction.atomic
-def _load_batch(organization: Any, staff: Staff, batch: list[SyntheticEpisode], prefix: str,
-                end: dt.datetime, instruments: _Instruments, stats: LoadStats) -> None:
-    episodes = CareEpisode.objects.bulk_create([
-        CareEpisode(organization=organization, format=s.format,
-                    started_on=_start(s, end).date()) for s in batch
-    ])
-    EpisodeStatusChange.objects.bulk_create([
-        EpisodeStatusChange(episode=e, status="open", changed_by=staff.therapist, reason="opened")
-        for e in episodes
-    ])
+def _load_batch(
+    organization: Any,
+    staff: Staff,
+    batch: list[SyntheticEpisode],
+    prefix: str,
+    end: dt.datetime,
+    instruments: _Instruments,
+    stats: LoadStats,
+) -> None:
+    episodes = CareEpisode.objects.bulk_create(
+        [
+            CareEpisode(
+                organization=organization, format=s.format, started_on=_start(s, end).date()
+            )
+            for s in batch
+        ]
+    )
+    EpisodeStatusChange.objects.bulk_create(
+        [
+            EpisodeStatusChange(
+                episode=e, status="open", changed_by=staff.therapist, reason="opened"
+            )
+            for e in episodes
+        ]
+    )
     clients = _clients(organization, staff, batch, prefix)
     participants = _participants(staff, batch, episodes, clients)
     sessions = _sessions(batch, episodes, end)
@@ -104,30 +129,54 @@ def _start(s: SyntheticEpisode, end: dt.datetime) -> dt.datetime:
     return end - dt.timedelta(weeks=s.weeks_between * s.session_count) + dt.timedelta(days=3)
 
 
-def _clients(organization: Any, staff: Staff, batch: list[SyntheticEpisode],
-             prefix: str) -> dict[tuple[int, int], Client]:
+def _clients(
+    organization: Any, staff: Staff, batch: list[SyntheticEpisode], prefix: str
+) -> dict[tuple[int, int], Client]:
     wanted = {(s.index, p.index): p for s in batch for p in s.participants if p.role == "client"}
-    rows = Client.objects.bulk_create([
-        Client(organization=organization, code=f"{prefix}-{p.code}", display_name=p.display_name,
-               created_by=staff.therapist) for p in wanted.values()
-    ])
+    rows = Client.objects.bulk_create(
+        [
+            Client(
+                organization=organization,
+                code=f"{prefix}-{p.code}",
+                display_name=p.display_name,
+                created_by=staff.therapist,
+            )
+            for p in wanted.values()
+        ]
+    )
     return dict(zip(wanted, rows, strict=True))
 
 
-def _participants(staff: Staff, batch: list[SyntheticEpisode], episodes: list[CareEpisode],
-                  clients: dict[tuple[int, int], Client]) -> dict[tuple[int, int], Participant]:
+def _participants(
+    staff: Staff,
+    batch: list[SyntheticEpisode],
+    episodes: list[CareEpisode],
+    clients: dict[tuple[int, int], Client],
+) -> dict[tuple[int, int], Participant]:
     keys, rows = [], []
     for s, episode in zip(batch, episodes, strict=True):
         for p in s.participants:
             if p.role == "client":
-                row = Participant(episode=episode, client=clients[(s.index, p.index)],
-                                  role=CLIENT_ROLE[s.format], joined_on=episode.started_on)
+                row = Participant(
+                    episode=episode,
+                    client=clients[(s.index, p.index)],
+                    role=CLIENT_ROLE[s.format],
+                    joined_on=episode.started_on,
+                )
             elif p.role == "therapist":
-                row = Participant(episode=episode, user=staff.therapist,
-                                  role=ParticipantRole.THERAPIST, joined_on=episode.started_on)
+                row = Participant(
+                    episode=episode,
+                    user=staff.therapist,
+                    role=ParticipantRole.THERAPIST,
+                    joined_on=episode.started_on,
+                )
             elif staff.interpreter is not None:
-                row = Participant(episode=episode, user=staff.interpreter,
-                                  role=ParticipantRole.INTERPRETER, joined_on=episode.started_on)
+                row = Participant(
+                    episode=episode,
+                    user=staff.interpreter,
+                    role=ParticipantRole.INTERPRETER,
+                    joined_on=episode.started_on,
+                )
             else:
                 continue
             keys.append((s.index, p.index))
@@ -135,23 +184,29 @@ def _participants(staff: Staff, batch: list[SyntheticEpisode], episodes: list[Ca
     return dict(zip(keys, Participant.objects.bulk_create(rows), strict=True))
 
 
-def _sessions(batch: list[SyntheticEpisode], episodes: list[CareEpisode],
-              end: dt.datetime) -> dict[tuple[int, int], Session]:
+def _sessions(
+    batch: list[SyntheticEpisode], episodes: list[CareEpisode], end: dt.datetime
+) -> dict[tuple[int, int], Session]:
     keys, rows = [], []
     for s, episode in zip(batch, episodes, strict=True):
         first = _start(s, end).replace(hour=10, minute=0, second=0, microsecond=0)
         for number in range(1, s.session_count + 2):
             starts = first + dt.timedelta(weeks=s.weeks_between * (number - 1))
-            status = SessionStatus.ATTENDED if number <= s.session_count else SessionStatus.SCHEDULED
+            status = (
+                SessionStatus.ATTENDED if number <= s.session_count else SessionStatus.SCHEDULED
+            )
             keys.append((s.index, number))
             rows.append(Session(episode=episode, number=number, starts_at=starts, status=status))
     return dict(zip(keys, Session.objects.bulk_create(rows), strict=True))
 
 
-def _responses(batch: list[SyntheticEpisode], episodes: list[CareEpisode],
-               participants: dict[tuple[int, int], Participant],
-               sessions: dict[tuple[int, int], Session],
-               instruments: _Instruments) -> list[Response]:
+def _responses(
+    batch: list[SyntheticEpisode],
+    episodes: list[CareEpisode],
+    participants: dict[tuple[int, int], Participant],
+    sessions: dict[tuple[int, int], Session],
+    instruments: _Instruments,
+) -> list[Response]:
     rows = []
     for s in batch:
         for r in s.responses:
@@ -161,15 +216,26 @@ def _responses(batch: list[SyntheticEpisode], episodes: list[CareEpisode],
             instrument = instruments[r.instrument]
             result = score(instrument.parsed(), r.answers)
             session = sessions[(s.index, r.session_number)]
-            rows.append(Response(
-                session=session, participant=participant, instrument=instrument,
-                instrument_key=instrument.key, answers=r.answers,
-                scores={"scales": result.scales, "bands": result.bands,
-                        "complete": result.complete, "missing": result.missing},
-                risk=[{"linkId": f.link_id, "value": f.value, "message": f.message}
-                      for f in result.risk],
-                channel=Channel.SELF if r.role != "client" else Channel.LINK,
-                submitted_at=session.starts_at + dt.timedelta(hours=1),
-                idempotency_key=f"synthetic:{participant.pk}:{session.pk}:{instrument.key}",
-            ))
+            rows.append(
+                Response(
+                    session=session,
+                    participant=participant,
+                    instrument=instrument,
+                    instrument_key=instrument.key,
+                    answers=r.answers,
+                    scores={
+                        "scales": result.scales,
+                        "bands": result.bands,
+                        "complete": result.complete,
+                        "missing": result.missing,
+                    },
+                    risk=[
+                        {"linkId": f.link_id, "value": f.value, "message": f.message}
+                        for f in result.risk
+                    ],
+                    channel=Channel.SELF if r.role != "client" else Channel.LINK,
+                    submitted_at=session.starts_at + dt.timedelta(hours=1),
+                    idempotency_key=f"synthetic:{participant.pk}:{session.pk}:{instrument.key}",
+                )
+            )
     return Response.objects.bulk_create(rows, batch_size=2000)

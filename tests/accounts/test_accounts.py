@@ -14,8 +14,9 @@ def test_sign_in_with_email_and_password_is_audited(clinic: Clinic) -> None:
     from django.test import Client as HttpClient
 
     http = HttpClient()
-    response = http.post(reverse("account_login"),
-                         {"login": "tess@northside.test", "password": PASSWORD})
+    response = http.post(
+        reverse("account_login"), {"login": "tess@northside.test", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert "My caseload" in http.get("/").content.decode()
     assert AuditEvent.objects.filter(action="login", actor=clinic.therapist).exists()
@@ -24,8 +25,9 @@ def test_sign_in_with_email_and_password_is_audited(clinic: Clinic) -> None:
 def test_wrong_password_is_refused_and_audited_without_the_password(clinic: Clinic) -> None:
     from django.test import Client as HttpClient
 
-    response = HttpClient().post(reverse("account_login"),
-                                 {"login": "tess@northside.test", "password": "wrong-one"})
+    response = HttpClient().post(
+        reverse("account_login"), {"login": "tess@northside.test", "password": "wrong-one"}
+    )
     assert response.status_code == 200
     assert "not correct" in response.content.decode()
     event = AuditEvent.objects.get(action="login_failed")
@@ -38,8 +40,9 @@ def test_repeated_failures_are_rate_limited(clinic: Clinic) -> None:
 
     http = HttpClient()
     for _ in range(6):
-        response = http.post(reverse("account_login"),
-                             {"login": "tess@northside.test", "password": "wrong-one"})
+        response = http.post(
+            reverse("account_login"), {"login": "tess@northside.test", "password": "wrong-one"}
+        )
     assert response.status_code in (200, 429)
     assert "Too many failed login attempts" in response.content.decode()
 
@@ -48,28 +51,43 @@ def test_passwords_are_hashed_with_argon2_in_production_settings() -> None:
     import subprocess
     import sys
 
-    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='alliance.settings';"
-            "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"ALLIANCE_ENV": "development", "PATH": "/usr/bin:/bin"}, check=True)
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='alliance.settings';"
+        "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"ALLIANCE_ENV": "development", "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
     assert out.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
 
 def test_signup_is_closed(clinic: Clinic) -> None:
     from django.test import Client as HttpClient
 
-    response = HttpClient().post(reverse("account_signup"),
-                                 {"email": "new@x.test", "password1": PASSWORD, "password2": PASSWORD})
+    response = HttpClient().post(
+        reverse("account_signup"),
+        {"email": "new@x.test", "password1": PASSWORD, "password2": PASSWORD},
+    )
     assert not User.objects.filter(email="new@x.test").exists()
     assert response.status_code in (200, 302, 403)
 
 
 def test_admin_adds_a_new_member_with_a_role(clinic: Clinic) -> None:
     http = clinic.login("admin")
-    response = http.post(reverse("accounts:members"), {
-        "email": "Nina@Northside.test", "first_name": "Nina", "last_name": "New",
-        "role": "therapist", "password": "a-long-temporary-pass",
-    })
+    response = http.post(
+        reverse("accounts:members"),
+        {
+            "email": "Nina@Northside.test",
+            "first_name": "Nina",
+            "last_name": "New",
+            "role": "therapist",
+            "password": "a-long-temporary-pass",
+        },
+    )
     assert response.status_code == 302
     nina = User.objects.get(email="nina@northside.test")
     assert nina.check_password("a-long-temporary-pass")
@@ -79,10 +97,15 @@ def test_admin_adds_a_new_member_with_a_role(clinic: Clinic) -> None:
 
 def test_add_member_errors_stay_beside_the_field(clinic: Clinic) -> None:
     http = clinic.login("admin")
-    response = http.post(reverse("accounts:members"), {
-        "email": "nina@northside.test", "first_name": "Nina", "role": "therapist",
-        "password": "short",
-    })
+    response = http.post(
+        reverse("accounts:members"),
+        {
+            "email": "nina@northside.test",
+            "first_name": "Nina",
+            "role": "therapist",
+            "password": "short",
+        },
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "too short" in page and 'value="Nina"' in page
@@ -90,8 +113,10 @@ def test_add_member_errors_stay_beside_the_field(clinic: Clinic) -> None:
 
 def test_existing_person_joins_a_second_organization_and_switches(clinic: Clinic) -> None:
     http = clinic.login("outsider")
-    http.post(reverse("accounts:members"),
-              {"email": "tess@northside.test", "first_name": "Tess", "role": "therapist"})
+    http.post(
+        reverse("accounts:members"),
+        {"email": "tess@northside.test", "first_name": "Tess", "role": "therapist"},
+    )
     assert Membership.objects.filter(user=clinic.therapist, organization=clinic.other_org).exists()
     tess = clinic.login("therapist")
     assert "Alex" in tess.get("/").content.decode()
@@ -104,7 +129,10 @@ def test_existing_person_joins_a_second_organization_and_switches(clinic: Clinic
 
 def test_cannot_switch_to_an_organization_you_do_not_belong_to(clinic: Clinic) -> None:
     http = clinic.login("therapist")
-    assert http.post(reverse("accounts:switch"), {"organization": clinic.other_org.pk}).status_code == 404
+    assert (
+        http.post(reverse("accounts:switch"), {"organization": clinic.other_org.pk}).status_code
+        == 404
+    )
     assert http.post(reverse("accounts:switch"), {"organization": "x"}).status_code == 404
 
 
@@ -120,8 +148,12 @@ def test_admin_cannot_touch_another_organizations_people(clinic: Clinic) -> None
     http = clinic.login("outsider")  # admin of the other clinic
     tess_membership = Membership.objects.get(user=clinic.therapist)
     assert http.post(reverse("accounts:remove_role", args=[tess_membership.pk])).status_code == 404
-    assert http.post(reverse("accounts:add_role", args=[clinic.therapist.pk]),
-                     {"role": "admin"}).status_code == 404
+    assert (
+        http.post(
+            reverse("accounts:add_role", args=[clinic.therapist.pk]), {"role": "admin"}
+        ).status_code
+        == 404
+    )
     link = Supervision.objects.get()
     assert http.post(reverse("accounts:remove_supervision", args=[link.pk])).status_code == 404
     assert Membership.objects.filter(pk=tess_membership.pk).exists()
@@ -137,27 +169,36 @@ def test_last_admin_cannot_be_removed(clinic: Clinic) -> None:
 def test_admin_links_supervisor_and_therapist(clinic: Clinic) -> None:
     http = clinic.login("admin")
     Membership.objects.create(user=clinic.colleague, organization=clinic.org, role=Role.SUPERVISOR)
-    http.post(reverse("accounts:add_supervision"),
-              {"supervisor": clinic.colleague.pk, "therapist": clinic.therapist.pk})
-    assert Supervision.objects.filter(supervisor=clinic.colleague, therapist=clinic.therapist).exists()
+    http.post(
+        reverse("accounts:add_supervision"),
+        {"supervisor": clinic.colleague.pk, "therapist": clinic.therapist.pk},
+    )
+    assert Supervision.objects.filter(
+        supervisor=clinic.colleague, therapist=clinic.therapist
+    ).exists()
     # The new supervisor can now read Tess's episode, read-only.
     assert clinic.login("colleague").get(f"/episodes/{clinic.episode.pk}/").status_code == 200
 
 
 def test_self_supervision_is_refused(clinic: Clinic) -> None:
     Membership.objects.create(user=clinic.therapist, organization=clinic.org, role=Role.SUPERVISOR)
-    clinic.login("admin").post(reverse("accounts:add_supervision"),
-                               {"supervisor": clinic.therapist.pk, "therapist": clinic.therapist.pk})
+    clinic.login("admin").post(
+        reverse("accounts:add_supervision"),
+        {"supervisor": clinic.therapist.pk, "therapist": clinic.therapist.pk},
+    )
     assert not Supervision.objects.filter(supervisor=clinic.therapist).exists()
 
 
 def test_settings_validation_and_two_factor_requirement(clinic: Clinic) -> None:
     http = clinic.login("admin")
-    bad = http.post(reverse("accounts:settings"),
-                    {"name": "Northside Clinic", "checkin_link_hours": "0"})
+    bad = http.post(
+        reverse("accounts:settings"), {"name": "Northside Clinic", "checkin_link_hours": "0"}
+    )
     assert bad.status_code == 400 and "between 1 hour and 30 days" in bad.content.decode()
-    http.post(reverse("accounts:settings"), {"name": "Northside Clinic",
-                                             "require_two_factor": "on", "checkin_link_hours": "48"})
+    http.post(
+        reverse("accounts:settings"),
+        {"name": "Northside Clinic", "require_two_factor": "on", "checkin_link_hours": "48"},
+    )
     org = Organization.objects.get(pk=clinic.org.pk)
     assert org.require_two_factor and org.checkin_link_hours == 48
     tess = clinic.login("therapist")
@@ -166,7 +207,9 @@ def test_settings_validation_and_two_factor_requirement(clinic: Clinic) -> None:
     # The set-up page itself is reachable (after allauth's re-authentication step).
     setup = tess.get(reverse("mfa_activate_totp"))
     assert setup.status_code == 200 or setup["Location"].startswith("/accounts/reauthenticate/")
-    assert tess.get(setup["Location"] if setup.status_code == 302 else "/accounts/").status_code in (200, 302)
+    assert tess.get(
+        setup["Location"] if setup.status_code == 302 else "/accounts/"
+    ).status_code in (200, 302)
     Authenticator.objects.create(user=clinic.therapist, type=Authenticator.Type.TOTP, data={})
     assert tess.get("/").status_code == 200
     # The other clinic does not require it.

@@ -26,18 +26,26 @@ def test_database_refuses_rewriting_the_trail_on_postgresql(clinic: Clinic) -> N
     if connection.vendor != "postgresql":
         pytest.skip("the database-level guard is a PostgreSQL trigger")
     clinic.login("therapist").get(reverse("care:client", args=[clinic.client.pk]))
-    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE audit_auditevent SET action = 'x'")
 
 
 def test_admin_browses_and_filters_the_trail(clinic: Clinic) -> None:
     clinic.login("therapist").get(reverse("care:client", args=[clinic.client.pk]))
-    clinic.login("therapist").post(reverse("care:client_edit", args=[clinic.client.pk]),
-                                   {"code": "C-0001", "display_name": "Alexa"})
+    clinic.login("therapist").post(
+        reverse("care:client_edit", args=[clinic.client.pk]),
+        {"code": "C-0001", "display_name": "Alexa"},
+    )
     http = clinic.login("admin")
     page = http.get(reverse("audit:list")).content.decode()
     assert "tess@northside.test" in page and "Viewed" in page and "Changed" in page
-    filtered = http.get(reverse("audit:list"), {"action": "update", "client": "C-0001"}).content.decode()
+    filtered = http.get(
+        reverse("audit:list"), {"action": "update", "client": "C-0001"}
+    ).content.decode()
     assert "Alexa" in filtered and "Viewed" not in filtered.split("<tbody>")[1]
     bad = http.get(reverse("audit:list"), {"since": "yesterday", "page": "abc"})
     assert bad.status_code == 200 and "Enter a valid date" in bad.content.decode()

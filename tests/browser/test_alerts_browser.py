@@ -42,8 +42,9 @@ def test_record_a_repair_conversation(clinic: Any, live_server: Any, page: Any) 
     assert not [e for e in errors if "Content Security Policy" in e or "eval" in e], errors
 
 
-def test_caseload_filter_updates_without_a_full_reload(clinic: Any, live_server: Any,
-                                                       page: Any) -> None:
+def test_caseload_filter_updates_without_a_full_reload(
+    clinic: Any, live_server: Any, page: Any
+) -> None:
     for number, value in enumerate([10] * 6 + [6], start=1):
         rate(clinic.episode, number, value)
     service.recompute_episode(clinic.episode)

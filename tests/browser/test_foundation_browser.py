@@ -19,10 +19,13 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_therapist_adds_client_opens_episode_records_session(clinic: Any, live_server: Any,
-                                                             page: Any) -> None:
+def test_therapist_adds_client_opens_episode_records_session(
+    clinic: Any, live_server: Any, page: Any
+) -> None:
     blocked: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(live_server.url) else blocked.append(r.url))
+    page.on(
+        "request", lambda r: None if r.url.startswith(live_server.url) else blocked.append(r.url)
+    )
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
@@ -48,8 +51,9 @@ def test_therapist_adds_client_opens_episode_records_session(clinic: Any, live_s
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
 
 
-def test_outsider_sees_not_found_for_another_clinics_client(clinic: Any, live_server: Any,
-                                                           page: Any) -> None:
+def test_outsider_sees_not_found_for_another_clinics_client(
+    clinic: Any, live_server: Any, page: Any
+) -> None:
     sign_in(page, live_server.url, "otto@other.test")
     response = page.goto(f"{live_server.url}/clients/{clinic.client.pk}/")
     assert response.status == 404

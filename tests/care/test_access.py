@@ -19,15 +19,24 @@ def read_urls(c: Clinic) -> list[str]:
 def write_posts(c: Clinic) -> list[tuple[str, dict[str, str]]]:
     return [
         (reverse("care:client_edit", args=[c.client.pk]), {"code": "C-9", "display_name": "Z"}),
-        (reverse("care:episode_edit", args=[c.episode.pk]), {"title": "x", "started_on": "2026-01-01"}),
+        (
+            reverse("care:episode_edit", args=[c.episode.pk]),
+            {"title": "x", "started_on": "2026-01-01"},
+        ),
         (reverse("care:episode_status", args=[c.episode.pk, "closed"]), {}),
-        (reverse("care:session_create", args=[c.episode.pk]),
-         {"starts_at": "2026-11-01T10:00", "duration_minutes": "50", "status": "scheduled"}),
-        (reverse("care:session", args=[c.session.pk]),
-         {"starts_at": "2026-11-01T10:00", "duration_minutes": "50", "status": "attended"}),
+        (
+            reverse("care:session_create", args=[c.episode.pk]),
+            {"starts_at": "2026-11-01T10:00", "duration_minutes": "50", "status": "scheduled"},
+        ),
+        (
+            reverse("care:session", args=[c.session.pk]),
+            {"starts_at": "2026-11-01T10:00", "duration_minutes": "50", "status": "attended"},
+        ),
         (reverse("care:participant_add_client", args=[c.episode.pk]), {"client": "1"}),
-        (reverse("care:participant_add_staff", args=[c.episode.pk]),
-         {"user": str(c.colleague.pk), "role": "co_therapist"}),
+        (
+            reverse("care:participant_add_staff", args=[c.episode.pk]),
+            {"user": str(c.colleague.pk), "role": "co_therapist"},
+        ),
     ]
 
 
@@ -115,12 +124,19 @@ def test_client_list_shows_only_visible_clients(clinic: Clinic) -> None:
 
 def test_unknown_and_malformed_ids_are_404_not_500(clinic: Clinic) -> None:
     http = clinic.login("therapist")
-    for url in ["/clients/999999999/", "/clients/99999999999999999999999/", "/episodes/0/",
-                "/sessions/123456789012/"]:
+    for url in [
+        "/clients/999999999/",
+        "/clients/99999999999999999999999/",
+        "/episodes/0/",
+        "/sessions/123456789012/",
+    ]:
         assert http.get(url).status_code == 404, url
 
 
 def test_researcher_cannot_create_clients(clinic: Clinic) -> None:
     http = clinic.login("researcher")
     assert http.get(reverse("care:client_create")).status_code == 403
-    assert http.post(reverse("care:client_create"), {"code": "R", "display_name": "R"}).status_code == 403
+    assert (
+        http.post(reverse("care:client_create"), {"code": "R", "display_name": "R"}).status_code
+        == 403
+    )

@@ -11,19 +11,24 @@ from tests.conftest import Clinic
 
 def test_create_client_then_see_it(clinic: Clinic) -> None:
     http = clinic.login("therapist")
-    response = http.post(reverse("care:client_create"),
-                         {"code": "C-0002", "display_name": "Bo", "email": "", "phone": ""})
+    response = http.post(
+        reverse("care:client_create"),
+        {"code": "C-0002", "display_name": "Bo", "email": "", "phone": ""},
+    )
     client = Client.objects.get(code="C-0002")
     assert response.status_code == 302 and response["Location"] == f"/clients/{client.pk}/"
     assert client.organization == clinic.org and client.created_by == clinic.therapist
-    assert AuditEvent.objects.filter(action="create", object_type="care.Client",
-                                     object_id=str(client.pk), client_code="C-0002").exists()
+    assert AuditEvent.objects.filter(
+        action="create", object_type="care.Client", object_id=str(client.pk), client_code="C-0002"
+    ).exists()
 
 
 def test_duplicate_code_is_refused_beside_the_field_and_input_kept(clinic: Clinic) -> None:
     http = clinic.login("therapist")
-    response = http.post(reverse("care:client_create"),
-                         {"code": "c-0001", "display_name": "Typed name", "email": "bad"})
+    response = http.post(
+        reverse("care:client_create"),
+        {"code": "c-0001", "display_name": "Typed name", "email": "bad"},
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "already has this code" in page
@@ -40,8 +45,10 @@ def test_same_code_is_fine_in_another_organization(clinic: Clinic) -> None:
 
 def test_edit_client_records_before_and_after(clinic: Clinic) -> None:
     http = clinic.login("therapist")
-    http.post(reverse("care:client_edit", args=[clinic.client.pk]),
-              {"code": "C-0001", "display_name": "Alexandra", "email": "a@example.org"})
+    http.post(
+        reverse("care:client_edit", args=[clinic.client.pk]),
+        {"code": "C-0001", "display_name": "Alexandra", "email": "a@example.org"},
+    )
     clinic.client.refresh_from_db()
     assert clinic.client.display_name == "Alexandra"
     event = AuditEvent.objects.get(action="update", object_type="care.Client")
@@ -56,15 +63,24 @@ def test_viewing_a_client_is_audited(clinic: Clinic) -> None:
 
 
 def test_open_couple_episode_with_co_therapist_and_interpreter(clinic: Clinic) -> None:
-    partner = Client.objects.create(organization=clinic.org, code="C-0002", display_name="Bo",
-                                    created_by=clinic.therapist)
+    partner = Client.objects.create(
+        organization=clinic.org, code="C-0002", display_name="Bo", created_by=clinic.therapist
+    )
     http = clinic.login("therapist")
-    response = http.post(reverse("care:episode_create"), {
-        "format": "couple", "title": "", "started_on": "2026-10-01",
-        "clients": [clinic.client.pk, partner.pk],
-        "co_therapists": [clinic.colleague.pk], "interpreters": [clinic.admin.pk],
-    })
-    episode = CareEpisode.objects.exclude(pk__in=[clinic.episode.pk, clinic.outsider_episode.pk]).get()
+    response = http.post(
+        reverse("care:episode_create"),
+        {
+            "format": "couple",
+            "title": "",
+            "started_on": "2026-10-01",
+            "clients": [clinic.client.pk, partner.pk],
+            "co_therapists": [clinic.colleague.pk],
+            "interpreters": [clinic.admin.pk],
+        },
+    )
+    episode = CareEpisode.objects.exclude(
+        pk__in=[clinic.episode.pk, clinic.outsider_episode.pk]
+    ).get()
     assert response.status_code == 302
     roles = sorted(Participant.objects.filter(episode=episode).values_list("role", flat=True))
     assert roles == ["co_therapist", "interpreter", "partner", "partner", "therapist"]
@@ -74,19 +90,28 @@ def test_open_couple_episode_with_co_therapist_and_interpreter(clinic: Clinic) -
 
 def test_couple_needs_two_clients(clinic: Clinic) -> None:
     http = clinic.login("therapist")
-    response = http.post(reverse("care:episode_create"), {
-        "format": "couple", "started_on": "2026-10-01", "clients": [clinic.client.pk],
-    })
+    response = http.post(
+        reverse("care:episode_create"),
+        {
+            "format": "couple",
+            "started_on": "2026-10-01",
+            "clients": [clinic.client.pk],
+        },
+    )
     assert response.status_code == 200
     assert "Couple therapy takes exactly 2 client(s)." in response.content.decode()
 
 
 def test_cannot_open_episode_with_someone_elses_client(clinic: Clinic) -> None:
     http = clinic.login("therapist")
-    response = http.post(reverse("care:episode_create"), {
-        "format": "individual", "started_on": "2026-10-01",
-        "clients": [clinic.outsider_client.pk],
-    })
+    response = http.post(
+        reverse("care:episode_create"),
+        {
+            "format": "individual",
+            "started_on": "2026-10-01",
+            "clients": [clinic.outsider_client.pk],
+        },
+    )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
 
@@ -98,15 +123,18 @@ def test_sessions_are_numbered_and_validated(clinic: Clinic) -> None:
     assert bad.status_code == 400
     page = bad.content.decode()
     assert "Enter a valid date/time" in page and "between 5 and 600" in page
-    http.post(url, {"starts_at": "2026-11-01T10:00", "duration_minutes": "50",
-                    "status": "scheduled"})
+    http.post(
+        url, {"starts_at": "2026-11-01T10:00", "duration_minutes": "50", "status": "scheduled"}
+    )
     assert list(clinic.episode.sessions.values_list("number", flat=True)) == [1, 2]
 
 
 def test_close_and_reopen_keeps_history(clinic: Clinic) -> None:
     http = clinic.login("therapist")
-    http.post(reverse("care:episode_status", args=[clinic.episode.pk, "closed"]),
-              {"reason": "planned ending"})
+    http.post(
+        reverse("care:episode_status", args=[clinic.episode.pk, "closed"]),
+        {"reason": "planned ending"},
+    )
     clinic.episode.refresh_from_db()
     assert clinic.episode.status == "closed" and clinic.episode.closed_on
     http.post(reverse("care:episode_status", args=[clinic.episode.pk, "open"]), {})

@@ -19,27 +19,48 @@ from tests.conftest import Clinic, make_session
 _keys = itertools.count()
 
 
-def rate(episode: CareEpisode, session_number: int, value: int, *, therapist: int | None = None,
-         phq9_item9: int | None = None) -> None:
+def rate(
+    episode: CareEpisode,
+    session_number: int,
+    value: int,
+    *,
+    therapist: int | None = None,
+    phq9_item9: int | None = None,
+) -> None:
     """The client (and optionally the therapist) rate one session of the episode."""
     session = episode.sessions.filter(number=session_number).first() or make_session(
-        episode, session_number)
+        episode, session_number
+    )
     client = episode.participants.filter(client__isnull=False).first()
     answers = {k: str(value) for k in ("bond", "goals", "tasks", "overall")}
-    services.save_response(session=session, participant=client,
-                           instrument=current_instrument("alliance-checkin-client"),
-                           answers=answers, idempotency_key=f"k{next(_keys)}", channel="link")
+    services.save_response(
+        session=session,
+        participant=client,
+        instrument=current_instrument("alliance-checkin-client"),
+        answers=answers,
+        idempotency_key=f"k{next(_keys)}",
+        channel="link",
+    )
     if therapist is not None:
         staff = episode.participants.get(role="therapist")
-        services.save_response(session=session, participant=staff,
-                               instrument=current_instrument("alliance-checkin-therapist"),
-                               answers={k: str(therapist) for k in answers},
-                               idempotency_key=f"k{next(_keys)}", channel="self")
+        services.save_response(
+            session=session,
+            participant=staff,
+            instrument=current_instrument("alliance-checkin-therapist"),
+            answers={k: str(therapist) for k in answers},
+            idempotency_key=f"k{next(_keys)}",
+            channel="self",
+        )
     if phq9_item9 is not None:
         phq = {f"phq9-{i}": "1" for i in range(1, 9)} | {"phq9-9": str(phq9_item9)}
-        services.save_response(session=session, participant=client,
-                               instrument=current_instrument("phq-9"), answers=phq,
-                               idempotency_key=f"k{next(_keys)}", channel="link")
+        services.save_response(
+            session=session,
+            participant=client,
+            instrument=current_instrument("phq-9"),
+            answers=phq,
+            idempotency_key=f"k{next(_keys)}",
+            channel="link",
+        )
 
 
 def history(clinic: Clinic, values: list[int]) -> None:
@@ -52,8 +73,9 @@ def test_ten_tens_then_an_eight_raises_a_drop_with_numbers(clinic: Clinic) -> No
     history(clinic, [10] * 10 + [8])
     alert = Alert.objects.get(episode=clinic.episode)
     assert alert.kind == "drop" and alert.session_number == 11 and alert.state == "open"
-    assert alert.reason.startswith("Alliance (mean of the items) 8 today; usually 10, between 10 "
-                                   "and 10 over 8 sessions")
+    assert alert.reason.startswith(
+        "Alliance (mean of the items) 8 today; usually 10, between 10 and 10 over 8 sessions"
+    )
 
 
 def test_a_client_moving_between_6_and_8_is_not_flagged_for_a_7(clinic: Clinic) -> None:
@@ -97,8 +119,14 @@ def test_lifecycle_open_acknowledged_discussed_resolved(clinic: Clinic) -> None:
     assert missing.status_code == 400
     assert "Write down what was said" in missing.content.decode()
     assert "kept" in missing.content.decode()
-    http.post(url, {"to_state": "discussed", "what_was_said": "I asked what felt different.",
-                    "client_response": "Felt rushed at the end."})
+    http.post(
+        url,
+        {
+            "to_state": "discussed",
+            "what_was_said": "I asked what felt different.",
+            "client_response": "Felt rushed at the end.",
+        },
+    )
     http.post(url, {"to_state": "resolved", "note": "agreed to leave 10 minutes"})
     alert.refresh_from_db()
     assert alert.state == "resolved"
@@ -112,21 +140,24 @@ def test_risk_alert_cannot_be_closed_without_a_note(clinic: Clinic) -> None:
     service.recompute_episode(clinic.episode)
     alert = Alert.objects.get(kind="risk")
     http = clinic.login("therapist")
-    response = http.post(reverse("insights:alert_action", args=[alert.pk]),
-                         {"to_state": "resolved"})
+    response = http.post(
+        reverse("insights:alert_action", args=[alert.pk]), {"to_state": "resolved"}
+    )
     assert response.status_code == 400
     assert "cannot be closed without a note" in response.content.decode()
     alert.refresh_from_db()
     assert alert.state == AlertState.OPEN
 
 
-@pytest.mark.parametrize("who,status", [("outsider", 404), ("colleague", 404),
-                                        ("researcher", 404), ("supervisor", 403)])
+@pytest.mark.parametrize(
+    "who,status", [("outsider", 404), ("colleague", 404), ("researcher", 404), ("supervisor", 403)]
+)
 def test_only_the_therapist_acts_on_alerts(clinic: Clinic, who: str, status: int) -> None:
     history(clinic, [10] * 6 + [6])
     alert = Alert.objects.get(kind="drop")
-    response = clinic.login(who).post(reverse("insights:alert_action", args=[alert.pk]),
-                                      {"to_state": "acknowledged"})
+    response = clinic.login(who).post(
+        reverse("insights:alert_action", args=[alert.pk]), {"to_state": "acknowledged"}
+    )
     assert response.status_code == status
     alert.refresh_from_db()
     assert alert.state == "open"
@@ -136,8 +167,9 @@ def test_caseload_orders_by_need_and_filters(clinic: Clinic) -> None:
     from alliance.care.models import Client
     from tests.conftest import make_episode
 
-    calm = Client.objects.create(organization=clinic.org, code="C-0002", display_name="Calm",
-                                 created_by=clinic.therapist)
+    calm = Client.objects.create(
+        organization=clinic.org, code="C-0002", display_name="Calm", created_by=clinic.therapist
+    )
     calm_episode = make_episode(clinic.org, clinic.therapist, [calm])
     for n in range(1, 5):
         rate(calm_episode, n, 9)
@@ -146,8 +178,9 @@ def test_caseload_orders_by_need_and_filters(clinic: Clinic) -> None:
     page = http.get("/").content.decode()
     assert page.index("Alex") < page.index("Calm")
     assert "Alliance drop" in page
-    only_flagged = http.get("/?need=attention", headers={"HX-Request": "true",
-                                                          "HX-Target": "caseload"})
+    only_flagged = http.get(
+        "/?need=attention", headers={"HX-Request": "true", "HX-Target": "caseload"}
+    )
     html = only_flagged.content.decode()
     assert "Alex" in html and "Calm" not in html and "<html" not in html
 
@@ -161,8 +194,12 @@ def test_episode_page_has_charts_table_and_no_js_fallback(clinic: Clinic) -> Non
     svg = http.get(reverse("insights:chart_svg", args=[clinic.episode.pk, "alliance"]))
     assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
     assert b"<svg" in svg.content
-    assert clinic.login("outsider").get(
-        reverse("insights:chart_svg", args=[clinic.episode.pk, "alliance"])).status_code == 404
+    assert (
+        clinic.login("outsider")
+        .get(reverse("insights:chart_svg", args=[clinic.episode.pk, "alliance"]))
+        .status_code
+        == 404
+    )
 
 
 def test_admin_customises_prompts_and_thresholds(clinic: Clinic) -> None:
@@ -172,8 +209,10 @@ def test_admin_customises_prompts_and_thresholds(clinic: Clinic) -> None:
     own = Prompt.objects.filter(organization=clinic.org, kind="drop")
     assert own.count() == 4
     first = own.first()
-    http.post(reverse("insights:prompt_edit", args=[first.pk]),
-              {"kind": "drop", "text": "Our own wording.", "position": 0, "active": "on"})
+    http.post(
+        reverse("insights:prompt_edit", args=[first.pk]),
+        {"kind": "drop", "text": "Our own wording.", "position": 0, "active": "on"},
+    )
     history(clinic, [10] * 6 + [6])
     page = clinic.login("therapist").get(reverse("care:episode", args=[clinic.episode.pk]))
     assert "Our own wording." in page.content.decode()
@@ -192,3 +231,32 @@ def test_therapist_overestimation_and_thresholds_override(clinic: Clinic) -> Non
     service.recompute_episode(clinic.episode)
     assert Alert.objects.filter(kind="overestimation").count() == 1
     assert Alert.objects.get(kind="overestimation").reason.startswith("Therapist 9, client 7")
+
+
+def test_a_submitted_link_recomputes_the_episode_alerts(
+    clinic: Clinic, django_capture_on_commit_callbacks
+) -> None:
+    from tests.checkins.helpers import form_key, good_answers, issue
+
+    for number in range(1, 7):
+        rate(clinic.episode, number, 10)
+    session = make_session(clinic.episode, 7)
+    _request, token = issue(clinic, session=session)
+    http = clinic.login("anonymous")
+    form = http.get(f"/c/{token}/").content.decode()
+    prefix = _prefix(form)
+    answers = good_answers(form_key(form), prefix=prefix)
+    answers.update({f"{prefix}-{item}": "5" for item in ("bond", "goals", "tasks", "overall")})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = http.post(f"/c/{token}/", answers)
+    assert response.status_code in (200, 302)
+    alert = Alert.objects.get(episode=clinic.episode, kind="drop")
+    assert alert.session_number == 7 and "5 today; usually 10" in alert.reason
+
+
+def _prefix(form_html: str) -> str:
+    import re
+
+    found = re.search(r'name="([a-z0-9]+)-bond"', form_html)
+    assert found, "no bond item in the form"
+    return found.group(1)

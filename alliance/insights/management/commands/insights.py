@@ -24,8 +24,11 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         recompute = sub.add_parser("recompute", help="Run the alert rules over all history.")
         recompute.add_argument("--organization", help="Slug of one organization (default: all).")
-        recompute.add_argument("--dry-run", action="store_true",
-                               help="Run the rules and report, then roll everything back.")
+        recompute.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Run the rules and report, then roll everything back.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organizations = Organization.objects.all()
@@ -33,8 +36,12 @@ class Command(BaseCommand):
             organizations = organizations.filter(slug=options["organization"])
             if not organizations.exists():
                 raise CommandError(f"No organization with the slug {options['organization']!r}.")
-        with context.acting(context.ActingContext(request_id=context.new_request_id(),
-                                                  source="cli")), transaction.atomic():
+        with (
+            context.acting(
+                context.ActingContext(request_id=context.new_request_id(), source="cli")
+            ),
+            transaction.atomic(),
+        ):
             for organization in organizations:
                 started = time.perf_counter()
                 totals = service.recompute_organization(organization)
