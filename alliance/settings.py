@@ -253,6 +253,8 @@ DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "Alliance <alliance@localhos
 
 # --- Check-ins ----------------------------------------------------------------------------------
 CHECKIN_LINK_HOURS = env_int("ALLIANCE_CHECKIN_LINK_HOURS", 72)
+# Failed check-in link attempts allowed per IP address and minute before a friendly 429 page.
+CHECKIN_FAILED_ATTEMPTS_PER_MINUTE = env_int("ALLIANCE_CHECKIN_FAILED_ATTEMPTS_PER_MINUTE", 20)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -77,6 +77,15 @@ def make_session(episode: CareEpisode, number: int | None = None, **fields: Any)
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_acting_context() -> Any:
+    """Each test acts in its own audit context, as each request and command does."""
+    from alliance.audit import context
+
+    with context.acting(context.ActingContext(request_id=context.new_request_id(), source="cli")):
+        yield
+
+
 @pytest.fixture
 def clinic(db: Any) -> Clinic:
     org = Organization.objects.create(name="Northside Clinic", slug="northside")

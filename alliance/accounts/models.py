@@ -51,6 +51,11 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
+def default_link_hours() -> int:
+    """New organizations start with the installation's default link lifetime."""
+    return int(settings.CHECKIN_LINK_HOURS)
+
+
 class Organization(models.Model):
     """A clinic or a solo practice; every piece of clinical data belongs to exactly one."""
 
@@ -65,7 +70,7 @@ class Organization(models.Model):
         help_text=_("Admins may read (not change) clients, episodes and sessions."),
     )
     checkin_link_hours = models.PositiveIntegerField(
-        default=72, help_text=_("How long a check-in link stays valid, in hours.")
+        default=default_link_hours, help_text=_("How long a check-in link stays valid, in hours.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

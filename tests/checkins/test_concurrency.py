@@ -42,7 +42,7 @@ def test_concurrent_double_submit_stores_one_response(clinic, same_key):
     key = form_key(HttpClient().get(url).content.decode())
     other = key if same_key else "f" * 32
     results = _race(url, [good_answers(key), good_answers(other, **{"q1-bond": "3"})])
-    assert sorted(results) == [302, 302]
+    assert sorted(results) == [302, 302], results
     assert Response.objects.count() == 1
     checkin.refresh_from_db()
     assert checkin.state == CheckinState.COMPLETED
