@@ -1,7 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from alliance.converters import IdConverter
 
 from alliance.dashboard.views import healthz
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", include("alliance.dashboard.urls")),

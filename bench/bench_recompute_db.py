@@ -45,8 +45,10 @@ def grow(org, therapist, start: int, stop: int, seed: int, total: int) -> int:
         run = (episode(i, seed=seed, n_episodes=total) for i in range(lo, hi))
         responses += load(org, staff, run, code_prefix="R").responses
         rate = responses / max(time.perf_counter() - t0, 1e-9)
-        print(f"    loaded episodes {start}..{hi - 1}: {responses} responses "
-              f"({rate:.0f}/s)", flush=True)
+        print(
+            f"    loaded episodes {start}..{hi - 1}: {responses} responses ({rate:.0f}/s)",
+            flush=True,
+        )
     return responses
 
 
@@ -58,19 +60,23 @@ def recompute(url: str) -> dict:
         command = [timer, "-v", *command]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=common.ROOT, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        command, env=env, cwd=common.ROOT, capture_output=True, text=True, check=False
+    )
     wall = time.perf_counter() - t0
     if done.returncode != 0:
         raise SystemExit(f"recompute failed:\n{done.stdout}\n{done.stderr}")
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    rss_kb = int(peak.group(1)) if peak else resource.getrusage(
-        resource.RUSAGE_CHILDREN).ru_maxrss
+    rss_kb = int(peak.group(1)) if peak else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if not peak and rss_kb <= before:
         rss_kb = 0  # unknown: an earlier child had the higher peak
     cpu = re.search(r"User time \(seconds\): ([\d.]+)", done.stderr)
-    return {"wall_s": wall, "peak_mb": rss_kb / 1024, "user_s": float(cpu.group(1)) if cpu else None,
-            "line": done.stdout.strip().splitlines()[0] if done.stdout.strip() else ""}
+    return {
+        "wall_s": wall,
+        "peak_mb": rss_kb / 1024,
+        "user_s": float(cpu.group(1)) if cpu else None,
+        "line": done.stdout.strip().splitlines()[0] if done.stdout.strip() else "",
+    }
 
 
 def run(sizes: list[int], seed: int) -> dict:
@@ -97,15 +103,26 @@ def run(sizes: list[int], seed: int) -> dict:
         n = Response.objects.filter(session__episode__organization=org).count()
         Alert.objects.filter(organization=org).delete()
         r = recompute(url)
-        r.update(size=size, responses=n, episodes=target, load_s=load_s,
-                 alerts=Alert.objects.filter(organization=org).count())
-        print(f"  recompute {n} responses: {r['wall_s']:.1f} s wall, peak {r['peak_mb']:.0f} MB"
-              f" ({r['line']})", flush=True)
+        r.update(
+            size=size,
+            responses=n,
+            episodes=target,
+            load_s=load_s,
+            alerts=Alert.objects.filter(organization=org).count(),
+        )
+        print(
+            f"  recompute {n} responses: {r['wall_s']:.1f} s wall, peak {r['peak_mb']:.0f} MB"
+            f" ({r['line']})",
+            flush=True,
+        )
         if k == 0:
             again = recompute(url)
             r["rerun_wall_s"], r["rerun_peak_mb"] = again["wall_s"], again["peak_mb"]
-            print(f"  again (alerts present): {again['wall_s']:.1f} s, "
-                  f"peak {again['peak_mb']:.0f} MB", flush=True)
+            print(
+                f"  again (alerts present): {again['wall_s']:.1f} s, "
+                f"peak {again['peak_mb']:.0f} MB",
+                flush=True,
+            )
         results.append(r)
     base = results[0]
     for r in results:
@@ -126,11 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="Write the results to this file.")
     args = parser.parse_args(argv)
     result = run(args.sizes, args.seed)
-    print(f"  {'responses':>10} {'episodes':>8} {'load s':>7} {'recompute s':>11} "
-          f"{'s per 1M':>8} {'peak MB':>8} {'alerts':>7}")
+    print(
+        f"  {'responses':>10} {'episodes':>8} {'load s':>7} {'recompute s':>11} "
+        f"{'s per 1M':>8} {'peak MB':>8} {'alerts':>7}"
+    )
     for r in result["sizes"]:
-        print(f"  {r['responses']:>10} {r['episodes']:>8} {r['load_s']:>7.0f} {r['wall_s']:>11.1f}"
-              f" {r['s_per_1m']:>8.1f} {r['peak_mb']:>8.0f} {r['alerts']:>7}")
+        print(
+            f"  {r['responses']:>10} {r['episodes']:>8} {r['load_s']:>7.0f} {r['wall_s']:>11.1f}"
+            f" {r['s_per_1m']:>8.1f} {r['peak_mb']:>8.0f} {r['alerts']:>7}"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(result, default=str, indent=2))
     return 0

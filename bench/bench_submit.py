@@ -67,27 +67,40 @@ def prepare(n_links: int, n_episodes: int) -> dict[str, int]:
     org = common.make_org("bench-submit")
     therapist = common.make_therapist(org, "submit@bench.test", first="Sasha")
     mix = Mix(couple=0.0, family=0.0, group=0.0, interpreter=0.0)
-    stats = load(org, Staff(therapist=therapist),
-                 generate(n_episodes, seed=5, sessions=(30, 40), mix=mix), code_prefix="SUB")
+    stats = load(
+        org,
+        Staff(therapist=therapist),
+        generate(n_episodes, seed=5, sessions=(30, 40), mix=mix),
+        code_prefix="SUB",
+    )
     print(f"  history: {stats.episodes} episodes, {stats.responses} responses", flush=True)
     episodes = list(CareEpisode.objects.filter(organization=org).order_by("pk"))
-    clients = {p.episode_id: p for p in Participant.objects.filter(
-        episode__organization=org, client__isnull=False)}
+    clients = {
+        p.episode_id: p
+        for p in Participant.objects.filter(episode__organization=org, client__isnull=False)
+    }
     next_number = {e.pk: e.sessions.count() + 1 for e in episodes}
     now = timezone.now()
     rows = []
     for i in range(n_links):
         e = episodes[i % len(episodes)]
-        rows.append(Session(episode=e, number=next_number[e.pk], status=SessionStatus.ATTENDED,
-                            starts_at=now - dt.timedelta(minutes=30)))
+        rows.append(
+            Session(
+                episode=e,
+                number=next_number[e.pk],
+                status=SessionStatus.ATTENDED,
+                starts_at=now - dt.timedelta(minutes=30),
+            )
+        )
         next_number[e.pk] += 1
     sessions = Session.objects.bulk_create(rows)
     instrument = current_instrument("alliance-checkin-client")
     tokens: dict[str, int] = {}
     started = time.perf_counter()
     for k, session in enumerate(sessions):
-        request, token = services.issue_link(session, clients[session.episode_id], by=therapist,
-                                             instruments=[instrument])
+        request, token = services.issue_link(
+            session, clients[session.episode_id], by=therapist, instruments=[instrument]
+        )
         tokens[token] = request.pk
         if (k + 1) % 500 == 0:
             print(f"  {k + 1} links issued ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -104,13 +117,30 @@ def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Pop
     gunicorn = str(common.BIN / "gunicorn")
     # The arguments of `alliance serve` (alliance/dashboard/management/commands/serve.py), with
     # the request time in microseconds (%(D)s) added to the access log.
-    command = [gunicorn, "alliance.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--access-logfile", "-",
-               "--access-logformat", '%(m)s %(U)s %(s)s %(D)s',
-               "--forwarded-allow-ips", "127.0.0.1", "--graceful-timeout", "20"]
+    command = [
+        gunicorn,
+        "alliance.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        "%(m)s %(U)s %(s)s %(D)s",
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+        "--graceful-timeout",
+        "20",
+    ]
     out = log.open("w")
-    proc = subprocess.Popen(command, env=env, cwd=common.ROOT, stdout=out,  # noqa: SIM115
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        command,
+        env=env,
+        cwd=common.ROOT,
+        stdout=out,  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -123,8 +153,9 @@ def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Pop
     raise SystemExit(f"the server did not start; see {log}")
 
 
-def request(method: str, port: int, path: str, body: dict | None = None,
-            headers: dict | None = None) -> tuple[int, dict, str]:
+def request(
+    method: str, port: int, path: str, body: dict | None = None, headers: dict | None = None
+) -> tuple[int, dict, str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         data = urlencode(body) if body is not None else None
@@ -143,8 +174,14 @@ def answers(html: str) -> dict[str, str] | None:
     if not key or not prefix:
         return None
     p = prefix.group(1)
-    return {"idempotency_key": key.group(1), f"{p}-bond": "8", f"{p}-goals": "7",
-            f"{p}-tasks": "9", f"{p}-overall": "8", f"{p}-change": "Benchmark answer."}
+    return {
+        "idempotency_key": key.group(1),
+        f"{p}-bond": "8",
+        f"{p}-goals": "7",
+        f"{p}-tasks": "9",
+        f"{p}-overall": "8",
+        f"{p}-change": "Benchmark answer.",
+    }
 
 
 # ------------------------------------------------------------------------------- the load
@@ -210,16 +247,24 @@ def double_submits(port: int, run: Run, spare: list[str], sample: int) -> dict[s
         if data is None:
             continue
         results: list[int] = []
-        threads = [threading.Thread(target=lambda d=data, t=token: results.append(
-            request("POST", port, f"/c/{t}/", d)[0])) for _ in range(2)]
+
+        def post(d: dict = data, t: str = token, out: list[int] = results) -> None:
+            out.append(request("POST", port, f"/c/{t}/", d)[0])
+
+        threads = [threading.Thread(target=post) for _ in range(2)]
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         pairs_ok += results == [302, 302]
         pair_tokens.append(token)
-    return {"repeats": len(repeats), "repeat_302": repeat_ok, "pairs": len(pair_tokens),
-            "pairs_both_302": pairs_ok, "pair_tokens": pair_tokens}  # type: ignore[dict-item]
+    return {
+        "repeats": len(repeats),
+        "repeat_302": repeat_ok,
+        "pairs": len(pair_tokens),
+        "pairs_both_302": pairs_ok,
+        "pair_tokens": pair_tokens,
+    }  # type: ignore[dict-item]
 
 
 def verify(tokens: dict[str, int], succeeded: set[str], attempted: set[str]) -> dict[str, int]:
@@ -229,32 +274,53 @@ def verify(tokens: dict[str, int], succeeded: set[str], attempted: set[str]) -> 
 
     per_request = dict(
         Response.objects.filter(request_id__in=list(tokens.values()))
-        .values_list("request_id").annotate(n=Count("id")).values_list("request_id", "n")
+        .values_list("request_id")
+        .annotate(n=Count("id"))
+        .values_list("request_id", "n")
     )
     lost = sum(1 for t in succeeded if per_request.get(tokens[t], 0) == 0)
     doubled = sum(1 for t in attempted if per_request.get(tokens[t], 0) > 1)
     stray = sum(1 for t in attempted - succeeded if per_request.get(tokens[t], 0) > 0)
-    not_completed = CheckinRequest.objects.filter(
-        pk__in=[tokens[t] for t in succeeded]).exclude(state="completed").count()
-    twice = (Response.objects.values("session_id", "participant_id", "instrument_key")
-             .annotate(n=Count("id")).filter(n__gt=1).count())
-    return {"successes": len(succeeded), "responses": sum(per_request.values()),
-            "lost": lost, "doubled": doubled, "stored_for_failed": stray,
-            "links_not_completed": not_completed, "answered_twice_anywhere": twice}
+    not_completed = (
+        CheckinRequest.objects.filter(pk__in=[tokens[t] for t in succeeded])
+        .exclude(state="completed")
+        .count()
+    )
+    twice = (
+        Response.objects.values("session_id", "participant_id", "instrument_key")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
+    return {
+        "successes": len(succeeded),
+        "responses": sum(per_request.values()),
+        "lost": lost,
+        "doubled": doubled,
+        "stored_for_failed": stray,
+        "links_not_completed": not_completed,
+        "answered_twice_anywhere": twice,
+    }
 
 
 def server_times(log: Path) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"POST": [], "GET": []}
     for line in log.read_text(errors="replace").splitlines():
         parts = line.split()
-        if len(parts) == 4 and parts[0] in out and parts[1].startswith("/c/") \
-                and parts[1].count("/") == 3 and parts[3].isdigit():
+        if (
+            len(parts) == 4
+            and parts[0] in out
+            and parts[1].startswith("/c/")
+            and parts[1].count("/") == 3
+            and parts[3].isdigit()
+        ):
             out[parts[0]].append(int(parts[3]) / 1000)
     return out
 
 
-def run(concurrency: int, limit: int, seconds: float, workers: int, episodes: int,
-        sample: int) -> dict:
+def run(
+    concurrency: int, limit: int, seconds: float, workers: int, episodes: int, sample: int
+) -> dict:
     url = common.database_url("submit")
     common.setup_django(url)
     started = time.perf_counter()
@@ -286,34 +352,62 @@ def run(concurrency: int, limit: int, seconds: float, workers: int, episodes: in
     attempted |= set(spare[:sample])
     check = verify(tokens, succeeded, attempted)
     srv = server_times(log)
-    failures = [ln for ln in log.read_text(errors="replace").splitlines()
-                if "Traceback" in ln or "recompute failed" in ln or "[ERROR]" in ln]
+    failures = [
+        ln
+        for ln in log.read_text(errors="replace").splitlines()
+        if "Traceback" in ln or "recompute failed" in ln or "[ERROR]" in ln
+    ]
     result = {
-        "concurrency": concurrency, "workers": workers, "seconds": round(elapsed, 1),
-        "submissions": len(r.done), "throughput_per_s": len(r.done) / elapsed,
+        "concurrency": concurrency,
+        "workers": workers,
+        "seconds": round(elapsed, 1),
+        "submissions": len(r.done),
+        "throughput_per_s": len(r.done) / elapsed,
         "post_ms": common.summary(r.post_ms) if r.post_ms else {},
         "get_ms": common.summary(r.get_ms) if r.get_ms else {},
         "server_post_ms": common.summary(srv["POST"]) if srv["POST"] else {},
-        "errors": len(r.errors), "error_kinds": sorted(set(r.errors))[:10],
-        "server_log_errors": len(failures), "double_submit": doubles, "db": check,
+        "errors": len(r.errors),
+        "error_kinds": sorted(set(r.errors))[:10],
+        "server_log_errors": len(failures),
+        "double_submit": doubles,
+        "db": check,
     }
     p = result["post_ms"]
-    print(f"  {len(r.done)} submissions in {elapsed:.1f} s = {result['throughput_per_s']:.1f}/s;"
-          f" POST p50 {p.get('p50', 0):.0f} p95 {p.get('p95', 0):.0f} "
-          f"p99 {p.get('p99', 0):.0f} ms; errors {len(r.errors)}", flush=True)
+    print(
+        f"  {len(r.done)} submissions in {elapsed:.1f} s = {result['throughput_per_s']:.1f}/s;"
+        f" POST p50 {p.get('p50', 0):.0f} p95 {p.get('p95', 0):.0f} "
+        f"p99 {p.get('p99', 0):.0f} ms; errors {len(r.errors)}",
+        flush=True,
+    )
     s = result["server_post_ms"]
     if s:
-        print(f"  server time of POST (gunicorn %(D)s): p50 {s['p50']:.0f} p95 {s['p95']:.0f} "
-              f"p99 {s['p99']:.0f} ms", flush=True)
+        print(
+            f"  server time of POST (gunicorn %(D)s): p50 {s['p50']:.0f} p95 {s['p95']:.0f} "
+            f"p99 {s['p99']:.0f} ms",
+            flush=True,
+        )
     print(f"  double submit: {doubles}", flush=True)
     print(f"  database: {check}; server log errors {len(failures)}", flush=True)
-    ok_db = not (check["lost"] or check["doubled"] or check["stored_for_failed"]
-                 or check["links_not_completed"] or check["answered_twice_anywhere"])
+    ok_db = not (
+        check["lost"]
+        or check["doubled"]
+        or check["stored_for_failed"]
+        or check["links_not_completed"]
+        or check["answered_twice_anywhere"]
+    )
     result["pass_latency"] = bool(p) and p["p95"] < 100
-    result["pass_integrity"] = ok_db and not r.errors and not failures and \
-        doubles["repeat_302"] == doubles["repeats"] and doubles["pairs_both_302"] == doubles["pairs"]
-    print(f"  budget POST p95 < 100 ms: {'PASS' if result['pass_latency'] else 'FAIL'}; "
-          f"no error/lost/doubled: {'PASS' if result['pass_integrity'] else 'FAIL'}", flush=True)
+    result["pass_integrity"] = (
+        ok_db
+        and not r.errors
+        and not failures
+        and doubles["repeat_302"] == doubles["repeats"]
+        and doubles["pairs_both_302"] == doubles["pairs"]
+    )
+    print(
+        f"  budget POST p95 < 100 ms: {'PASS' if result['pass_latency'] else 'FAIL'}; "
+        f"no error/lost/doubled: {'PASS' if result['pass_integrity'] else 'FAIL'}",
+        flush=True,
+    )
     return result
 
 
@@ -327,8 +421,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--double-sample", type=int, default=50)
     parser.add_argument("--json", help="Write the results to this file.")
     args = parser.parse_args(argv)
-    result = run(args.concurrency, args.max_submissions, args.seconds, args.workers,
-                 args.episodes, args.double_sample)
+    result = run(
+        args.concurrency,
+        args.max_submissions,
+        args.seconds,
+        args.workers,
+        args.episodes,
+        args.double_sample,
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(result, default=str, indent=2))
     return 0

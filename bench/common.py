@@ -35,8 +35,20 @@ def database_url(name: str) -> str:
 
 def _psql(url: str, sql: str) -> None:
     parts = urlsplit(url)
-    args = ["psql", "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
-            "-U", parts.username or "postgres", "-d", "postgres", "-qAt", "-c", sql]
+    args = [
+        "psql",
+        "-h",
+        parts.hostname or "127.0.0.1",
+        "-p",
+        str(parts.port or 5432),
+        "-U",
+        parts.username or "postgres",
+        "-d",
+        "postgres",
+        "-qAt",
+        "-c",
+        sql,
+    ]
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -97,5 +109,11 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(ms: list[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50": percentile(ms, 50), "p95": percentile(ms, 95),
-            "p99": percentile(ms, 99), "mean": statistics.fmean(ms), "max": max(ms)}
+    return {
+        "n": len(ms),
+        "p50": percentile(ms, 50),
+        "p95": percentile(ms, 95),
+        "p99": percentile(ms, 99),
+        "mean": statistics.fmean(ms),
+        "max": max(ms),
+    }

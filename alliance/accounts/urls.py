@@ -6,9 +6,9 @@ app_name = "accounts"
 urlpatterns = [
     path("switch/", views.switch_organization, name="switch"),
     path("members/", views.members, name="members"),
-    path("members/<int:user_pk>/roles/", views.add_role, name="add_role"),
-    path("roles/<int:membership_pk>/remove/", views.remove_role, name="remove_role"),
+    path("members/<id:user_pk>/roles/", views.add_role, name="add_role"),
+    path("roles/<id:membership_pk>/remove/", views.remove_role, name="remove_role"),
     path("supervision/", views.add_supervision, name="add_supervision"),
-    path("supervision/<int:pk>/remove/", views.remove_supervision, name="remove_supervision"),
+    path("supervision/<id:pk>/remove/", views.remove_supervision, name="remove_supervision"),
     path("settings/", views.organization_settings, name="settings"),
 ]

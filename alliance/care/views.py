@@ -36,7 +36,8 @@ def _viewer(request: HttpRequest) -> access.Viewer:
 def client_list(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     clients = access.visible_clients(viewer)
-    query = request.GET.get("q", "").strip()[:100]
+    # NUL is not a character PostgreSQL can compare; nobody types it on purpose.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:
         clients = clients.filter(display_name__icontains=query) | clients.filter(
             code__icontains=query

@@ -25,15 +25,13 @@ def test_caseload_query_count_does_not_grow_with_the_caseload(clinic):
     http = clinic.login("therapist")
     staff = Staff(therapist=clinic.therapist)
     # The clinic fixture's own episode plus one synthetic one: 2 open episodes.
-    load(clinic.org, staff, generate(1, seed=3, sessions=(8, 8), mix=INDIVIDUAL),
-         code_prefix="A")
+    load(clinic.org, staff, generate(1, seed=3, sessions=(8, 8), mix=INDIVIDUAL), code_prefix="A")
     recompute_organization(clinic.org)
     mine = CareEpisode.objects.filter(participants__user=clinic.therapist, status="open")
     assert mine.count() == 2
     at_two = _caseload_queries(http)
 
-    load(clinic.org, staff, generate(4, seed=4, sessions=(8, 8), mix=INDIVIDUAL),
-         code_prefix="B")
+    load(clinic.org, staff, generate(4, seed=4, sessions=(8, 8), mix=INDIVIDUAL), code_prefix="B")
     recompute_organization(clinic.org)
     assert mine.count() == 6
     at_six = _caseload_queries(http)

@@ -1,0 +1,16 @@
+"""URL converters shared by every app."""
+
+from __future__ import annotations
+
+
+class IdConverter:
+    """A database id: 1 to 18 digits, so no URL can ask for a number the database cannot hold
+    (PostgreSQL bigint); a longer one is simply not found."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

@@ -1,0 +1,122 @@
+"""Run the quick benchmarks behind docs/performance.md and print one table.
+
+Usage: .venv/bin/python -m bench.run_all [--full]   (or `make bench`)
+
+Quick (a few minutes): the caseload at 10 and 100 episodes, check-in submissions for about
+30 s at 50 concurrent, and the database recompute at 100k responses. --full adds the recompute
+at 300k and 1M responses (loading 1M rows takes several minutes) and submissions for 60 s.
+Each benchmark runs as its own process on its own PostgreSQL database (alliance_bench_*,
+recreated; the server is DATABASE_URL's or postgresql://postgres@127.0.0.1:5432) with
+ALLIANCE_ENV=development.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(module: str, args: list[str], out: Path) -> dict:
+    env = dict(os.environ)
+    env["ALLIANCE_ENV"] = "development"  # `make bench` exports ALLIANCE_ENV=test
+    print(f"== {module} {' '.join(args)}", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", module, *args, "--json", str(out)], cwd=ROOT, env=env, check=True
+    )
+    return json.loads(out.read_text())
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def print_table(caseload: dict, submit: dict, recompute: dict) -> None:
+    rows: list[tuple[str, str, str, str]] = []
+    for n, r in sorted(caseload["caseload"].items(), key=lambda kv: int(kv[0])):
+        rows.append(
+            (
+                f"caseload GET /, {n} episodes x 40 sessions",
+                f"p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, {r['queries']} queries",
+                "p95 < 150 ms" if int(n) >= 100 else "(information)",
+                _verdict(r["p95"] < 150) if int(n) >= 100 else "",
+            )
+        )
+    rows.append(
+        (
+            "caseload queries 10 vs 100",
+            "same" if caseload["pass_queries"] else "differ",
+            "same count",
+            _verdict(caseload["pass_queries"]),
+        )
+    )
+    e = caseload["episode"]
+    rows.append(
+        (
+            "episode page, 40 sessions",
+            f"p50 {e['p50']:.0f} ms, p95 {e['p95']:.0f} ms, {e['queries']} queries",
+            "(information)",
+            "",
+        )
+    )
+    p, db, ds = submit["post_ms"], submit["db"], submit["double_submit"]
+    rows.append(
+        (
+            f"check-in POST, {submit['concurrency']} concurrent, {submit['workers']} workers",
+            f"{submit['submissions']} in {submit['seconds']} s "
+            f"({submit['throughput_per_s']:.0f}/s); p50 {p['p50']:.0f} p95 {p['p95']:.0f} "
+            f"p99 {p['p99']:.0f} ms",
+            "p95 < 100 ms",
+            _verdict(submit["pass_latency"]),
+        )
+    )
+    rows.append(
+        (
+            "check-in integrity",
+            f"errors {submit['errors']}, lost {db['lost']}, doubled "
+            f"{db['doubled']}, repeats {ds['repeat_302']}/{ds['repeats']} and "
+            f"simultaneous pairs {ds['pairs_both_302']}/{ds['pairs']} answered once",
+            "none",
+            _verdict(submit["pass_integrity"]),
+        )
+    )
+    for r in recompute["sizes"]:
+        big = r["size"] >= 1_000_000
+        rows.append(
+            (
+                f"insights recompute, {r['responses']} responses",
+                f"{r['wall_s']:.1f} s, peak {r['peak_mb']:.0f} MB ({r['s_per_1m']:.0f} s per 1M)",
+                "1M: < 60 s, < 2 GB" if big else "(linear)",
+                _verdict(recompute.get("pass")) if big else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    print()
+    for row in [("benchmark", "measured", "budget", "verdict"), *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="Also 300k and 1M responses.")
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="alliance-bench-"))
+    caseload = _run("bench.bench_caseload", [], tmp / "caseload.json")
+    seconds = "60" if args.full else "30"
+    submit = _run("bench.bench_submit", ["--seconds", seconds], tmp / "submit.json")
+    sizes = ["100000", "300000", "1000000"] if args.full else ["100000"]
+    recompute = _run("bench.bench_recompute_db", ["--sizes", *sizes], tmp / "recompute.json")
+
+    print_table(caseload, submit, recompute)
+    print(f"\nraw results: {tmp}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
