@@ -88,6 +88,9 @@ def fresh_acting_context() -> Any:
 
 @pytest.fixture
 def clinic(db: Any) -> Clinic:
+    from django.core.cache import cache
+
+    cache.clear()  # rate-limit counters live in the database cache; each test starts afresh
     org = Organization.objects.create(name="Northside Clinic", slug="northside")
     other = Organization.objects.create(name="Other Clinic", slug="other")
     therapist = make_user("tess@northside.test", org, Role.THERAPIST, first="Tess")
