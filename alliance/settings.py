@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "alliance.checkins",
     "alliance.insights",
     "alliance.dashboard",
+    "alliance.goals",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,250 @@
+"""Everything that changes a treatment plan, as plain functions. Each change writes a line of
+the plan's own history (GoalChange) and an audit event; views only call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from alliance.audit import trail
+from alliance.care.models import CareEpisode, Participant, Session
+
+from .models import (
+    ClientPreferences,
+    Goal,
+    GoalChange,
+    GoalProposal,
+    GoalRating,
+    GoalReview,
+    GoalReviewSettings,
+    GoalStatus,
+    ProposalKind,
+    ProposalState,
+    ProposedBy,
+    Task,
+)
+
+GOAL_FIELDS = ("wording", "proposed_by", "status", "review_on")
+TASK_FIELDS = ("wording", "proposed_by", "status")
+
+
+def clean_text(value: Any) -> str:
+    """Text as stored: no NUL (PostgreSQL refuses it), no surrounding blanks."""
+    return str(value or "").replace("\x00", "").strip()
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+# --- goals and tasks -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_goal(episode: CareEpisode, *, by: Any, **fields: Any) -> Goal:
+    last = episode.goals.aggregate(models.Max("position"))["position__max"]
+    goal = Goal.objects.create(
+        episode=episode, created_by=by, position=(last or 0) + 1, **_goal_fields(fields)
+    )
+    GoalChange.objects.create(goal=goal, field="created", after=goal.wording, changed_by=by)
+    trail.record_create(goal)
+    return goal
+
+
+def _goal_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    data = {name: fields[name] for name in GOAL_FIELDS if name in fields}
+    if "wording" in data:
+        data["wording"] = clean_text(data["wording"])
+    return data
+
+
+@transaction.atomic
+def change_goal(goal: Goal, *, by: Any, note: str = "", **fields: Any) -> list[GoalChange]:
+    """Apply changed fields; every field that really changed gets its own history line."""
+    before = trail.snapshot(goal)
+    changes = _apply(goal, _goal_fields(fields), by=by, note=note, goal=goal)
+    if changes:
+        goal.save()
+        trail.record_update(goal, before)
+    return changes
+
+
+def _apply(obj: Any, data: Mapping[str, Any], *, by: Any, note: str, goal: Goal, task: Any = None):  # noqa: ANN202
+    changes = []
+    for name, value in data.items():
+        old = getattr(obj, name)
+        if old == value:
+            continue
+        setattr(obj, name, value)
+        changes.append(
+            GoalChange.objects.create(
+                goal=goal,
+                task=task,
+                field=name,
+                before=_shown(old),
+                after=_shown(value),
+                changed_by=by,
+                note=note[:200],
+            )
+        )
+    return changes
+
+
+@transaction.atomic
+def add_task(goal: Goal, *, by: Any, **fields: Any) -> Task:
+    data = {name: fields[name] for name in TASK_FIELDS if name in fields}
+    data["wording"] = clean_text(data.get("wording"))
+    task = Task.objects.create(goal=goal, **data)
+    GoalChange.objects.create(
+        goal=goal, task=task, field="created", after=task.wording, changed_by=by
+    )
+    trail.record_create(task)
+    return task
+
+
+@transaction.atomic
+def change_task(task: Task, *, by: Any, **fields: Any) -> list[GoalChange]:
+    data = {name: fields[name] for name in TASK_FIELDS if name in fields}
+    if "wording" in data:
+        data["wording"] = clean_text(data["wording"])
+    before = trail.snapshot(task)
+    changes = _apply(task, data, by=by, note="", goal=task.goal, task=task)
+    if changes:
+        task.save()
+        trail.record_update(task, before)
+    return changes
+
+
+def review_settings(episode: CareEpisode) -> GoalReviewSettings:
+    found, _created = GoalReviewSettings.objects.get_or_create(episode=episode)
+    return found
+
+
+@transaction.atomic
+def set_review_every(episode: CareEpisode, every_n: int) -> None:
+    row = review_settings(episode)
+    before = trail.snapshot(row)
+    row.every_n = every_n
+    row.save(update_fields=["every_n"])
+    trail.record_update(row, before)
+
+
+# --- the client's review -------------------------------------------------------------------------
+
+
+def active_goals(episode: CareEpisode) -> list[Goal]:
+    return list(episode.goals.filter(status=GoalStatus.ACTIVE))
+
+
+def review_due(session: Session) -> bool:
+    """Whether the client is asked to review the goals at this session (and there are any)."""
+    return review_settings(session.episode).is_due(session.number) and bool(
+        session.episode.goals.filter(status=GoalStatus.ACTIVE).exists()
+    )
+
+
+def already_reviewed(session: Session, participant: Participant) -> bool:
+    return GoalReview.objects.filter(session=session, participant=participant).exists()
+
+
+def save_review(
+    *,
+    session: Session,
+    participant: Participant,
+    checkin: Any,
+    ratings: Mapping[int, tuple[int | None, int | None]],
+    no_longer_fits: Iterable[int],
+    new_goals: Iterable[str],
+) -> GoalReview | None:
+    """Store one review, once: ratings as given, and each change as a proposal for the therapist.
+    Returns None when this person already reviewed the goals at this session."""
+    goals = {g.pk: g for g in active_goals(session.episode)}
+    try:
+        with transaction.atomic():
+            review = GoalReview.objects.create(
+                session=session, participant=participant, checkin=checkin
+            )
+            trail.record_create(review)
+            for goal_pk, (still_right, progress) in ratings.items():
+                if goal_pk in goals and (still_right is not None or progress is not None):
+                    rating = GoalRating.objects.create(
+                        review=review, goal=goals[goal_pk], still_right=still_right, progress=progress
+                    )
+                    trail.record_create(rating)
+            for goal_pk in no_longer_fits:
+                if goal_pk in goals:
+                    _propose(review, ProposalKind.NO_LONGER_FITS, goal=goals[goal_pk])
+            for wording in new_goals:
+                if clean_text(wording):
+                    _propose(review, ProposalKind.NEW, wording=clean_text(wording))
+    except IntegrityError:
+        return None
+    return review
+
+
+def _propose(review: GoalReview, kind: str, **fields: Any) -> GoalProposal:
+    proposal = GoalProposal.objects.create(
+        episode=review.session.episode, participant=review.participant, review=review, kind=kind, **fields
+    )
+    trail.record_create(proposal)
+    return proposal
+
+
+def pending_proposals(episode: CareEpisode) -> list[GoalProposal]:
+    return list(
+        episode.goal_proposals.filter(state=ProposalState.PROPOSED).select_related(
+            "goal", "participant__client", "review__session"
+        )
+    )
+
+
+@transaction.atomic
+def decide(proposal: GoalProposal, *, accept: bool, by: Any) -> GoalProposal:
+    """Accept (apply it to the plan) or decline a client's proposal; a decided one stays as it is."""
+    proposal = GoalProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.state != ProposalState.PROPOSED:
+        return proposal
+    before = trail.snapshot(proposal)
+    if accept and proposal.kind == ProposalKind.NEW:
+        proposal.resulting_goal = add_goal(
+            proposal.episode, by=by, wording=proposal.wording, proposed_by=ProposedBy.CLIENT
+        )
+    elif accept and proposal.goal is not None:
+        change_goal(
+            proposal.goal, by=by, status=GoalStatus.SET_ASIDE, note="client: no longer fits"
+        )
+    proposal.state = ProposalState.ACCEPTED if accept else ProposalState.DECLINED
+    proposal.decided_by = by
+    proposal.decided_at = timezone.now()
+    proposal.save()
+    trail.record_update(proposal, before)
+    return proposal
+
+
+# --- preferences ---------------------------------------------------------------------------------
+
+
+def preferences_of(participant: Participant) -> ClientPreferences:
+    found = ClientPreferences.objects.filter(participant=participant).first()
+    return found or ClientPreferences(participant=participant)
+
+
+@transaction.atomic
+def save_preferences(prefs: ClientPreferences, data: Mapping[str, Any]) -> None:
+    creating = prefs.pk is None
+    before = {} if creating else trail.snapshot(prefs)
+    for name, value in data.items():
+        setattr(prefs, name, clean_text(value))
+    prefs.save()
+    if creating:
+        trail.record_create(prefs)
+    else:
+        trail.record_update(prefs, before)

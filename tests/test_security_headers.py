@@ -1,0 +1,58 @@
+"""What every response tells the browser: CSP without inline script, no framing, no sniffing,
+and in production secure cookies and HSTS."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import override_settings
+
+from tests.conftest import Clinic
+
+
+def test_strict_content_security_policy_on_staff_and_client_pages(clinic: Clinic) -> None:
+    http = clinic.login("therapist")
+    for path in ["/", f"/episodes/{clinic.episode.pk}/", "/accounts/login/", "/c/unknown-token/"]:
+        response = http.get(path)
+        csp = response["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Request-ID"]
+
+
+def test_no_inline_script_or_style_in_pages(clinic: Clinic) -> None:
+    http = clinic.login("therapist")
+    for path in ["/", f"/episodes/{clinic.episode.pk}/", f"/sessions/{clinic.session.pk}/",
+                 "/clients/", "/accounts/login/"]:
+        html = http.get(path).content.decode()
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/json"' in tag, (path, tag)
+        assert not re.search(r"\sstyle=", html), path
+
+
+@override_settings(SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True, SECURE_HSTS_SECONDS=31536000,
+                   SECURE_HSTS_INCLUDE_SUBDOMAINS=True)
+def test_production_cookies_and_hsts(clinic: Clinic) -> None:
+    from django.test import Client as HttpClient
+
+    http = HttpClient()
+    page = http.get("/accounts/login/", secure=True)
+    assert page["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert page.cookies["csrftoken"]["secure"]
+    response = http.post("/accounts/login/", {"login": "tess@northside.test",
+                                              "password": "correct-horse-battery-staple"},
+                         secure=True)
+    session = response.cookies["sessionid"]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+
+
+def test_free_text_is_escaped(clinic: Clinic) -> None:
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    http = clinic.login("therapist")
+    http.post(f"/clients/{clinic.client.pk}/edit/", {"code": "C-0001", "display_name": hostile})
+    for path in ["/", f"/clients/{clinic.client.pk}/", f"/episodes/{clinic.episode.pk}/"]:
+        html = http.get(path).content.decode()
+        assert hostile not in html and "&lt;script&gt;" in html, path
