@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "alliance.insights",
     "alliance.dashboard",
     "alliance.goals",
+    "alliance.api",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,14 @@ DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "Alliance <alliance@localhos
 CHECKIN_LINK_HOURS = env_int("ALLIANCE_CHECKIN_LINK_HOURS", 72)
 # Failed check-in link attempts allowed per IP address and minute before a friendly 429 page.
 CHECKIN_FAILED_ATTEMPTS_PER_MINUTE = env_int("ALLIANCE_CHECKIN_FAILED_ATTEMPTS_PER_MINUTE", 20)
+
+# --- Interoperability: API, FHIR, research export, webhooks (docs/configuration.md) ----------
+API_REQUESTS_PER_MINUTE = env_int("ALLIANCE_API_REQUESTS_PER_MINUTE", 120)
+EXPORT_PSEUDONYM_KEY = env_str("ALLIANCE_EXPORT_PSEUDONYM_KEY", "")
+EXPORT_MIN_CELL = env_int("ALLIANCE_EXPORT_MIN_CELL", 5)
+WEBHOOK_MAX_ATTEMPTS = env_int("ALLIANCE_WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("alliance.care.urls")),
     path("", include("alliance.checkins.urls")),
     path("", include("alliance.insights.urls")),
+    path("", include("alliance.goals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 # The Django admin is for operators (is_staff accounts only); clinic admins use the product's pages.

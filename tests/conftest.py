@@ -5,6 +5,7 @@ and a researcher, and an outsider in another clinic. Each view gets an "outsider
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +42,19 @@ class Clinic:
     outsider_client: Client
     outsider_episode: CareEpisode
 
-    def login(self, who: str) -> HttpClient:
+    def login(self, who: str, *, recently_authenticated: bool = True) -> HttpClient:
+        """A signed-in browser; by default as if the password was just typed, so sensitive
+        actions (role changes, settings) do not ask for it again."""
         http = HttpClient()
         if who != "anonymous":
             http.force_login(getattr(self, who))
+            if recently_authenticated:
+                session = http.session
+                session["account_authentication_methods"] = [
+                    {"method": "password", "at": time.time(), "reauthenticated": True}
+                ]
+                session["account_authentication_methods_user"] = str(getattr(self, who).pk)
+                session.save()
         return http
 
 

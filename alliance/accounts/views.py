@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -38,6 +39,7 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reauthentication_required(allow_get=True)
 def members(request: HttpRequest) -> HttpResponse:
     viewer = _admin_viewer(request)
     form = AddMemberForm(request.POST or None, organization=viewer.organization)
@@ -92,6 +94,7 @@ def _add_member(viewer: access.Viewer, data: dict) -> None:
 
 @login_required
 @require_POST
+@reauthentication_required
 def add_role(request: HttpRequest, user_pk: int) -> HttpResponse:
     viewer = _admin_viewer(request)
     person = _member_or_404(viewer, user_pk)
@@ -109,6 +112,7 @@ def add_role(request: HttpRequest, user_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauthentication_required
 def remove_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
     viewer = _admin_viewer(request)
     membership = Membership.objects.filter(
@@ -132,6 +136,7 @@ def remove_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauthentication_required
 def add_supervision(request: HttpRequest) -> HttpResponse:
     viewer = _admin_viewer(request)
     form = SupervisionForm(request.POST, organization=viewer.organization)
@@ -149,6 +154,7 @@ def add_supervision(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauthentication_required
 def remove_supervision(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _admin_viewer(request)
     link = Supervision.objects.filter(pk=pk, organization=viewer.organization).first()
@@ -161,6 +167,7 @@ def remove_supervision(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@reauthentication_required(allow_get=True)
 def organization_settings(request: HttpRequest) -> HttpResponse:
     viewer = _admin_viewer(request)
     organization = viewer.organization

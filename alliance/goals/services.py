@@ -68,7 +68,9 @@ def _goal_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def change_goal(goal: Goal, *, by: Any, note: str = "", **fields: Any) -> list[GoalChange]:
-    """Apply changed fields; every field that really changed gets its own history line."""
+    """Apply changed fields; every field that really changed gets its own history line.
+    Compared with the stored row (a bound ModelForm has already changed the instance)."""
+    goal = Goal.objects.select_for_update().select_related("episode").get(pk=goal.pk)
     before = trail.snapshot(goal)
     changes = _apply(goal, _goal_fields(fields), by=by, note=note, goal=goal)
     if changes:
@@ -115,6 +117,7 @@ def change_task(task: Task, *, by: Any, **fields: Any) -> list[GoalChange]:
     data = {name: fields[name] for name in TASK_FIELDS if name in fields}
     if "wording" in data:
         data["wording"] = clean_text(data["wording"])
+    task = Task.objects.select_for_update().select_related("goal__episode").get(pk=task.pk)
     before = trail.snapshot(task)
     changes = _apply(task, data, by=by, note="", goal=task.goal, task=task)
     if changes:
@@ -238,8 +241,10 @@ def preferences_of(participant: Participant) -> ClientPreferences:
 
 
 @transaction.atomic
-def save_preferences(prefs: ClientPreferences, data: Mapping[str, Any]) -> None:
-    creating = prefs.pk is None
+def save_preferences(participant: Participant, data: Mapping[str, Any]) -> None:
+    prefs = ClientPreferences.objects.select_for_update().filter(participant=participant).first()
+    creating = prefs is None
+    prefs = prefs or ClientPreferences(participant=participant)
     before = {} if creating else trail.snapshot(prefs)
     for name, value in data.items():
         setattr(prefs, name, clean_text(value))

@@ -214,3 +214,14 @@ def test_settings_validation_and_two_factor_requirement(clinic: Clinic) -> None:
     assert tess.get("/").status_code == 200
     # The other clinic does not require it.
     assert clinic.login("outsider").get("/").status_code == 200
+
+
+def test_role_changes_ask_for_the_password_again(clinic: Clinic) -> None:
+    http = clinic.login("admin", recently_authenticated=False)
+    response = http.post(reverse("accounts:add_role", args=[clinic.therapist.pk]), {"role": "admin"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not Membership.objects.filter(user=clinic.therapist, role="admin").exists()
+    # Typing the password resumes the suspended request.
+    http.post(response["Location"], {"password": PASSWORD}, follow=True)
+    assert Membership.objects.filter(user=clinic.therapist, role="admin").exists()

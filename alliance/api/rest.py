@@ -1,0 +1,385 @@
+"""The REST API for integrators, under /api/v1/ (OpenAPI document: /api/v1/openapi.json).
+
+Thin handlers: scoped lookup (alliance.api.scope), audit, and the same service functions the
+pages use. Errors always have the body {"detail": ..., "code": ...} (alliance.api.errors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, NinjaAPI, Path, Query, Schema
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from alliance.audit import trail
+from alliance.audit.models import Action
+from alliance.checkins import services
+from alliance.measures.models import current_instrument
+
+from . import errors, scope
+from .auth import TokenAuth, organization_of, require_write
+from .scope import MAX_ID
+
+DESCRIPTION = """Alliance's REST API for a clinic's record system.
+
+Authenticate with `Authorization: Bearer <token>`; an organization's admin creates tokens
+(read or write scope) under *Integrations*. Every call is limited per token and audited.
+Errors always have the body `{"detail": "...", "code": "..."}`. Lists are paginated with
+`page` and `page_size` and return `{"items": [...], "count": n}`. See docs/api.md.
+"""
+
+api = NinjaAPI(
+    title="Alliance API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    docs_url=None,  # Swagger UI loads from a CDN; the strict CSP forbids third-party requests
+    auth=TokenAuth(),
+)
+errors.install(api)
+
+Id = Path(..., ge=1, le=MAX_ID)
+
+
+class Page(PageNumberPagination):
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=200)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(page_size=50, max_page_size=200, **kwargs)
+
+
+# --- schemas ------------------------------------------------------------------------------------
+
+
+class ClientOut(Schema):
+    id: int
+    code: str
+    display_name: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ParticipantOut(Schema):
+    id: int
+    role: str
+    client_id: int | None
+    user_id: int | None
+    joined_on: dt.date
+    left_on: dt.date | None
+
+
+class EpisodeOut(Schema):
+    id: int
+    title: str
+    format: str
+    status: str
+    started_on: dt.date
+    closed_on: dt.date | None
+    participants: list[ParticipantOut]
+
+    @staticmethod
+    def resolve_participants(obj: Any) -> list[Any]:
+        return list(obj.participants.all())
+
+
+class SessionOut(Schema):
+    id: int
+    episode_id: int
+    number: int
+    starts_at: dt.datetime
+    duration_minutes: int
+    status: str
+
+
+class CheckinRequestIn(Schema):
+    session: int = Field(..., ge=1, le=MAX_ID, description="Session id")
+    participant: int = Field(..., ge=1, le=MAX_ID, description="Participant id (of the episode)")
+    instruments: list[str] | None = Field(
+        None,
+        max_length=10,
+        description="Instrument keys; leave out for everything the plan still asks for.",
+    )
+
+
+class CheckinRequestOut(Schema):
+    id: int
+    session_id: int
+    participant_id: int
+    state: str
+    expires_at: dt.datetime
+    created_at: dt.datetime
+    instruments: list[str]
+    link: str | None = Field(None, description="Only in the answer that created the request.")
+
+    @staticmethod
+    def resolve_instruments(obj: Any) -> list[str]:
+        return [item.instrument.key for item in obj.items.all()]
+
+
+class ResponseOut(Schema):
+    id: int
+    session_id: int
+    episode_id: int
+    session_number: int
+    participant_id: int
+    participant_role: str
+    instrument_key: str
+    instrument_version: str
+    channel: str
+    submitted_at: dt.datetime
+    answers: dict[str, Any]
+    scores: dict[str, Any]
+    risk: list[dict[str, Any]]
+
+    @staticmethod
+    def resolve_episode_id(obj: Any) -> int:
+        return int(obj.session.episode_id)
+
+    @staticmethod
+    def resolve_session_number(obj: Any) -> int:
+        return int(obj.session.number)
+
+    @staticmethod
+    def resolve_participant_role(obj: Any) -> str:
+        return str(obj.participant.role)
+
+    @staticmethod
+    def resolve_instrument_version(obj: Any) -> str:
+        return str(obj.instrument.version)
+
+
+class AlertOut(Schema):
+    id: int
+    episode_id: int
+    participant_id: int | None
+    kind: str
+    severity: str
+    state: str
+    scale: str
+    session_number: int | None
+    reason: str
+    numbers: dict[str, Any]
+    opened_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class DateRange(Schema):
+    since: dt.date | None = Field(None, description="On or after this date")
+    until: dt.date | None = Field(None, description="On or before this date")
+
+
+def _dated(qs: QuerySet[Any], field: str, dates: DateRange) -> QuerySet[Any]:
+    if dates.since:
+        qs = qs.filter(**{f"{field}__date__gte": dates.since})
+    if dates.until:
+        qs = qs.filter(**{f"{field}__date__lte": dates.until})
+    return qs
+
+
+def _audit_list(request: HttpRequest, what: str, filters: dict[str, Any]) -> None:
+    trail.record(
+        Action.VIEW,
+        object_type=f"api.{what}",
+        object_label=f"list of {what}",
+        organization=organization_of(request),
+        after={"filters": {k: str(v) for k, v in filters.items() if v is not None}},
+    )
+
+
+def _viewed(obj: Any) -> Any:
+    trail.record_view(obj)
+    return obj
+
+
+# --- clients ------------------------------------------------------------------------------------
+
+
+@api.get("/clients", response=list[ClientOut], tags=["clients"])
+@paginate(Page)
+def list_clients(request: HttpRequest, dates: Query[DateRange]) -> Any:
+    """Clients of the organization; `since`/`until` filter by last change."""
+    _audit_list(request, "clients", dates.dict())
+    return _dated(scope.clients(organization_of(request)), "updated_at", dates).order_by("pk")
+
+
+@api.get("/clients/{pk}", response={200: ClientOut, **errors.ERROR_RESPONSES}, tags=["clients"])
+def get_client(request: HttpRequest, pk: int = Id) -> Any:
+    return _viewed(scope.get(scope.clients(organization_of(request)), pk))
+
+
+# --- episodes -----------------------------------------------------------------------------------
+
+
+class EpisodeFilter(DateRange):
+    client: int | None = Field(None, ge=1, le=MAX_ID, description="Only this client's episodes")
+    status: str | None = Field(None, pattern="^(open|closed)$")
+
+
+@api.get("/episodes", response=list[EpisodeOut], tags=["episodes"])
+@paginate(Page)
+def list_episodes(request: HttpRequest, filters: Query[EpisodeFilter]) -> Any:
+    """Care episodes; `since`/`until` filter by start date."""
+    _audit_list(request, "episodes", filters.dict())
+    qs = scope.episodes(organization_of(request)).prefetch_related("participants")
+    if filters.since:
+        qs = qs.filter(started_on__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(started_on__lte=filters.until)
+    if filters.client:
+        qs = qs.filter(participants__client_id=filters.client)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return qs.order_by("pk")
+
+
+@api.get(
+    "/episodes/{pk}", response={200: EpisodeOut, **errors.ERROR_RESPONSES}, tags=["episodes"]
+)
+def get_episode(request: HttpRequest, pk: int = Id) -> Any:
+    qs = scope.episodes(organization_of(request)).prefetch_related("participants__client")
+    return _viewed(scope.get(qs, pk))
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+
+class SessionFilter(DateRange):
+    episode: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+@api.get("/sessions", response=list[SessionOut], tags=["sessions"])
+@paginate(Page)
+def list_sessions(request: HttpRequest, filters: Query[SessionFilter]) -> Any:
+    """Sessions; `since`/`until` filter by the session's date."""
+    _audit_list(request, "sessions", filters.dict())
+    qs = _dated(scope.sessions(organization_of(request)), "starts_at", filters)
+    if filters.episode:
+        qs = qs.filter(episode_id=filters.episode)
+    return qs.order_by("pk")
+
+
+@api.get(
+    "/sessions/{pk}", response={200: SessionOut, **errors.ERROR_RESPONSES}, tags=["sessions"]
+)
+def get_session(request: HttpRequest, pk: int = Id) -> Any:
+    qs = scope.sessions(organization_of(request)).select_related("episode__organization")
+    return _viewed(scope.get(qs, pk))
+
+
+# --- check-in requests --------------------------------------------------------------------------
+
+
+@api.post(
+    "/checkin-requests",
+    response={201: CheckinRequestOut, 409: errors.ErrorOut, **errors.ERROR_RESPONSES},
+    tags=["check-in requests"],
+)
+def create_checkin_request(request: HttpRequest, body: CheckinRequestIn) -> Any:
+    """A new single-use check-in link for one participant of one session, for the record system
+    to send. An earlier active link of the same person for the same session stops working."""
+    token = require_write(request)
+    org = token.organization
+    session = scope.get(scope.sessions(org).select_related("episode__organization"), body.session)
+    participant = scope.get(
+        scope.participants(org).filter(episode_id=session.episode_id, left_on__isnull=True),
+        body.participant,
+    )
+    instruments = None
+    if body.instruments is not None:
+        instruments = [_instrument(key) for key in body.instruments]
+    issued = services.issue_link(session, participant, by=None, instruments=instruments)
+    if issued is None:
+        raise HttpError(409, "Nothing is due for this participant at this session.")
+    checkin, raw = issued
+    checkin.link = services.link_url(raw)
+    return 201, checkin
+
+
+def _instrument(key: str) -> Any:
+    found = current_instrument(key[:60]) if "\x00" not in key else None
+    if found is None:
+        raise HttpError(422, f"Unknown instrument: {key[:60]!r}.")
+    return found
+
+
+@api.get(
+    "/checkin-requests/{pk}",
+    response={200: CheckinRequestOut, **errors.ERROR_RESPONSES},
+    tags=["check-in requests"],
+)
+def get_checkin_request(request: HttpRequest, pk: int = Id) -> Any:
+    """A check-in request and its state; the link itself is never shown again."""
+    qs = scope.checkin_requests(organization_of(request)).select_related(
+        "session__episode__organization", "participant__client"
+    )
+    return _viewed(scope.get(qs, pk))
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class ResponseFilter(DateRange):
+    episode: int | None = Field(None, ge=1, le=MAX_ID)
+    session: int | None = Field(None, ge=1, le=MAX_ID)
+    instrument: str | None = Field(None, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+def _responses(request: HttpRequest) -> QuerySet[Any]:
+    return scope.responses(organization_of(request)).select_related(
+        "session", "participant", "instrument"
+    )
+
+
+@api.get("/responses", response=list[ResponseOut], tags=["responses"])
+@paginate(Page)
+def list_responses(request: HttpRequest, filters: Query[ResponseFilter]) -> Any:
+    """Scored responses; `since`/`until` filter by submission date."""
+    _audit_list(request, "responses", filters.dict())
+    qs = _dated(_responses(request), "submitted_at", filters)
+    if filters.episode:
+        qs = qs.filter(session__episode_id=filters.episode)
+    if filters.session:
+        qs = qs.filter(session_id=filters.session)
+    if filters.instrument:
+        qs = qs.filter(instrument_key=filters.instrument)
+    return qs.order_by("pk")
+
+
+@api.get(
+    "/responses/{pk}", response={200: ResponseOut, **errors.ERROR_RESPONSES}, tags=["responses"]
+)
+def get_response(request: HttpRequest, pk: int = Id) -> Any:
+    return _viewed(scope.get(_responses(request), pk))
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+class AlertFilter(DateRange):
+    episode: int | None = Field(None, ge=1, le=MAX_ID)
+    state: str | None = Field(None, pattern="^(open|acknowledged|discussed|resolved)$")
+
+
+@api.get("/alerts", response=list[AlertOut], tags=["alerts"])
+@paginate(Page)
+def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
+    """Alerts; `since`/`until` filter by the date the alert was raised."""
+    _audit_list(request, "alerts", filters.dict())
+    qs = _dated(scope.alerts(organization_of(request)), "opened_at", filters)
+    if filters.episode:
+        qs = qs.filter(episode_id=filters.episode)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    return qs.order_by("pk")
+
+
+@api.get("/alerts/{pk}", response={200: AlertOut, **errors.ERROR_RESPONSES}, tags=["alerts"])
+def get_alert(request: HttpRequest, pk: int = Id) -> Any:
+    qs = scope.alerts(organization_of(request)).select_related("episode")
+    return _viewed(scope.get(qs, pk))

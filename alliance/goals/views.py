@@ -1,0 +1,287 @@
+"""The treatment plan pages (staff) and the client's goal review and preferences (by link).
+
+Staff views are thin: an alliance.accounts.access lookup (404 for what one may not see, 403 for
+what one may see but not change), a form, a service call, render. Client views take the
+client's check-in link token and, like the check-in pages, never say why a link does not work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from alliance.accounts import access
+from alliance.audit import context, trail
+from alliance.audit.models import Action
+from alliance.care.models import CLIENT_ROLES, CareEpisode
+from alliance.checkins import ratelimit
+from alliance.checkins import services as checkin_services
+from alliance.checkins.models import ACTIVE_STATES, CheckinRequest, CheckinState
+
+from . import panels, pdf, services
+from .forms import GoalForm, GoalReviewForm, PreferencesForm, ReviewSettingsForm, TaskForm
+from .models import GoalChange, GoalProposal, Task
+
+
+def _viewer(request: HttpRequest) -> access.Viewer:
+    return request.viewer  # type: ignore[attr-defined,no-any-return]
+
+
+def _pk(raw: Any) -> int:
+    text = str(raw or "").strip()
+    if not text.isdigit() or len(text) > 18:
+        raise Http404("Not found")
+    return int(text)
+
+
+# --- the plan page -------------------------------------------------------------------------------
+
+
+@login_required
+def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    episode = access.get_episode_for_user(viewer, pk, write=request.method == "POST")
+    if request.method == "POST":
+        failed = _plan_post(request, viewer, episode)
+        if failed is None:
+            return redirect("goals:plan", pk=episode.pk)
+        return _render_plan(request, viewer, episode, status=400, **failed)
+    trail.record_view(episode)
+    return _render_plan(request, viewer, episode)
+
+
+def _plan_post(
+    request: HttpRequest, viewer: access.Viewer, episode: CareEpisode
+) -> dict[str, Any] | None:
+    """Apply one action of the plan page; returns the failing form (to show again) or None."""
+    action = request.POST.get("action", "")
+    by = viewer.user
+    if action == "add_goal":
+        form = GoalForm(request.POST, prefix="new")
+        if not form.is_valid():
+            return {"new_goal_form": form}
+        services.add_goal(episode, by=by, **form.cleaned_data)
+        messages.success(request, _("Goal added."))
+    elif action == "edit_goal":
+        goal = _goal(episode, request.POST.get("goal"))
+        form = GoalForm(request.POST, instance=goal, prefix=f"g{goal.pk}")
+        if not form.is_valid():
+            return {"goal_forms": {goal.pk: form}}
+        services.change_goal(goal, by=by, **form.cleaned_data)
+        messages.success(request, _("Goal saved."))
+    elif action == "add_task":
+        goal = _goal(episode, request.POST.get("goal"))
+        form = TaskForm(request.POST, prefix=f"nt{goal.pk}")
+        if not form.is_valid():
+            return {"new_task_forms": {goal.pk: form}}
+        services.add_task(goal, by=by, **form.cleaned_data)
+        messages.success(request, _("Task added."))
+    elif action == "edit_task":
+        task = _task(episode, request.POST.get("task"))
+        form = TaskForm(request.POST, instance=task, prefix=f"t{task.pk}")
+        if not form.is_valid():
+            return {"task_forms": {task.pk: form}}
+        services.change_task(task, by=by, **form.cleaned_data)
+        messages.success(request, _("Task saved."))
+    elif action == "settings":
+        form = ReviewSettingsForm(request.POST, instance=services.review_settings(episode))
+        if not form.is_valid():
+            return {"settings_form": form}
+        services.set_review_every(episode, form.cleaned_data["every_n"])
+        messages.success(request, _("Review schedule saved."))
+    else:
+        raise Http404("Not found")
+    return None
+
+
+def _goal(episode: CareEpisode, raw: Any) -> Any:
+    goal = episode.goals.filter(pk=_pk(raw)).first()
+    if goal is None:
+        raise Http404("Not found")
+    return goal
+
+
+def _task(episode: CareEpisode, raw: Any) -> Task:
+    task = Task.objects.filter(pk=_pk(raw), goal__episode=episode).select_related("goal").first()
+    if task is None:
+        raise Http404("Not found")
+    return task
+
+
+def _render_plan(
+    request: HttpRequest,
+    viewer: access.Viewer,
+    episode: CareEpisode,
+    status: int = 200,
+    new_goal_form: GoalForm | None = None,
+    goal_forms: dict[int, GoalForm] | None = None,
+    new_task_forms: dict[int, TaskForm] | None = None,
+    task_forms: dict[int, TaskForm] | None = None,
+    settings_form: ReviewSettingsForm | None = None,
+) -> HttpResponse:
+    plan = panels.plan_panel(viewer, episode)
+    for row in plan.rows + plan.past:
+        goal = row.goal
+        row.form = (goal_forms or {}).get(goal.pk) or GoalForm(instance=goal, prefix=f"g{goal.pk}")  # type: ignore[attr-defined]
+        row.new_task_form = (new_task_forms or {}).get(goal.pk) or TaskForm(prefix=f"nt{goal.pk}")  # type: ignore[attr-defined]
+        for task in goal.tasks.all():
+            task.form = (task_forms or {}).get(task.pk) or TaskForm(instance=task, prefix=f"t{task.pk}")  # type: ignore[attr-defined]
+    history = (
+        GoalChange.objects.filter(goal__episode=episode)
+        .select_related("goal", "task", "changed_by")
+        .order_by("-changed_at", "-pk")[:200]
+    )
+    return render(
+        request,
+        "goals/plan.html",
+        {
+            "episode": episode,
+            "plan": plan,
+            "new_goal_form": new_goal_form or GoalForm(prefix="new"),
+            "settings_form": settings_form
+            or ReviewSettingsForm(instance=services.review_settings(episode)),
+            "history": history,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def decide_proposal(request: HttpRequest, pk: int, proposal_pk: int, decision: str) -> HttpResponse:
+    viewer = _viewer(request)
+    episode = access.get_episode_for_user(viewer, pk, write=True)
+    proposal = GoalProposal.objects.filter(pk=proposal_pk, episode=episode).first()
+    if proposal is None or decision not in ("accept", "decline"):
+        raise Http404("Not found")
+    decided = services.decide(proposal, accept=decision == "accept", by=viewer.user)
+    if decided.state == "accepted":
+        messages.success(request, _("Accepted: the plan now shows the change."))
+    elif decided.state == "declined":
+        messages.success(request, _("Declined: the plan stays as it was."))
+    if request.POST.get("back") == "episode":
+        return redirect("care:episode", pk=episode.pk)
+    return redirect("goals:plan", pk=episode.pk)
+
+
+@login_required
+def plan_print(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    episode = access.get_episode_for_user(viewer, pk)
+    trail.record(Action.EXPORT, episode, after={"format": "printable treatment plan"})
+    return render(
+        request,
+        "goals/print.html",
+        {"episode": episode, "plan": panels.plan_panel(viewer, episode), "today": timezone.localdate()},
+    )
+
+
+@login_required
+def plan_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    episode = access.get_episode_for_user(viewer, pk)
+    trail.record(Action.EXPORT, episode, after={"format": "treatment plan PDF"})
+    body = pdf.plan_pdf(episode, panels.plan_panel(viewer, episode, with_charts=False))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="treatment-plan-{episode.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the client's side, through their check-in link ------------------------------------------------
+
+
+def _quiet(response: HttpResponse) -> HttpResponse:
+    # As on the check-in pages: the path holds the token, so it is never logged.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    ratelimit.record_failure(request)
+    return _quiet(render(request, "checkins/client_unavailable.html", status=404))
+
+
+def link_checkin(token: str) -> CheckinRequest | None:
+    """A client's check-in link that is still within its lifetime, answered or not."""
+    found = checkin_services.find_request(token)
+    if found is None or found.participant.role not in CLIENT_ROLES:
+        return None
+    if found.state not in (*ACTIVE_STATES, CheckinState.COMPLETED):
+        return None
+    if found.expires_at <= timezone.now():
+        return None
+    return found
+
+
+def _client_base(checkin: CheckinRequest) -> dict[str, Any]:
+    episode = checkin.session.episode
+    return {
+        "clinic_name": episode.organization.name,
+        "therapist": checkin_services.therapist_first_name(episode),
+    }
+
+
+@csrf_exempt  # the link's own token proves the form came from its holder (see checkins.views)
+@never_cache
+def client_review(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
+    if ratelimit.is_blocked(request):
+        return _quiet(render(request, "checkins/client_too_many.html", status=429))
+    checkin = link_checkin(token)
+    if checkin is None or not services.review_due(checkin.session):
+        return _unavailable(request)
+    context.update(source="link", organization=checkin.organization)
+    ctx = _client_base(checkin)
+    if services.already_reviewed(checkin.session, checkin.participant):
+        return _quiet(render(request, "goals/client_review_done.html", ctx))
+    goals = services.active_goals(checkin.session.episode)
+    form = GoalReviewForm(goals, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.save_review(
+            session=checkin.session,
+            participant=checkin.participant,
+            checkin=checkin,
+            ratings=form.ratings(),
+            no_longer_fits=form.unfit(),
+            new_goals=[form.cleaned_data["new_goal"]],
+        )
+        return _quiet(render(request, "goals/client_review_done.html", ctx))
+    ctx.update(form=form, token=token)
+    return _quiet(
+        render(request, "goals/client_review.html", ctx, status=400 if form.errors else 200)
+    )
+
+
+@csrf_exempt
+@never_cache
+def client_preferences(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
+    if ratelimit.is_blocked(request):
+        return _quiet(render(request, "checkins/client_too_many.html", status=429))
+    checkin = link_checkin(token)
+    if checkin is None:
+        return _unavailable(request)
+    context.update(source="link", organization=checkin.organization)
+    prefs = services.preferences_of(checkin.participant)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, instance=prefs)
+    ctx = _client_base(checkin)
+    if request.method == "POST" and form.is_valid():
+        services.save_preferences(checkin.participant, {k: v or "" for k, v in form.cleaned_data.items()})
+        ctx["saved"] = True
+    ctx.update(form=form, token=token)
+    return _quiet(
+        render(request, "goals/client_preferences.html", ctx, status=400 if form.errors else 200)
+    )
