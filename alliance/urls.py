@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("alliance.checkins.urls")),
     path("", include("alliance.insights.urls")),
     path("", include("alliance.goals.urls")),
+    path("", include("alliance.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 # The Django admin is for operators (is_staff accounts only); clinic admins use the product's pages.

@@ -73,14 +73,18 @@ def visible_episodes(viewer: Viewer) -> QuerySet[CareEpisode]:
         return in_org
     condition = Q(pk__in=[])
     if viewer.is_therapist:
-        condition |= Q(pk__in=Participant.objects.filter(user=viewer.user).values("episode_id"))
+        condition |= Q(pk__in=_active_staff(user=viewer.user).values("episode_id"))
     if viewer.is_supervisor:
         condition |= Q(
-            pk__in=Participant.objects.filter(
-                user_id__in=supervisee_ids(viewer), role__in=WRITING_STAFF_ROLES
-            ).values("episode_id")
+            pk__in=_active_staff(user_id__in=supervisee_ids(viewer)).values("episode_id")
         )
     return in_org.filter(condition)
+
+
+def _active_staff(**lookup: Any) -> QuerySet[Participant]:
+    """Therapists and co-therapists still taking part. Someone marked as left loses access; an
+    interpreter rates sessions through a link like a client and does not read the record."""
+    return Participant.objects.filter(role__in=WRITING_STAFF_ROLES, left_on__isnull=True, **lookup)
 
 
 def writable_episodes(viewer: Viewer) -> QuerySet[CareEpisode]:
@@ -88,9 +92,7 @@ def writable_episodes(viewer: Viewer) -> QuerySet[CareEpisode]:
         return CareEpisode.objects.none()
     return CareEpisode.objects.filter(
         organization=viewer.organization,
-        pk__in=Participant.objects.filter(user=viewer.user, role__in=WRITING_STAFF_ROLES).values(
-            "episode_id"
-        ),
+        pk__in=_active_staff(user=viewer.user).values("episode_id"),
     )
 
 
@@ -107,6 +109,19 @@ def visible_clients(viewer: Viewer) -> QuerySet[Client]:
     if viewer.is_therapist:
         condition |= Q(created_by=viewer.user)
     return in_org.filter(condition)
+
+
+def changeable_clients(viewer: Viewer) -> QuerySet[Client]:
+    """Clients this person may change, and so may add to an episode: those they created and
+    those of episodes they work in. Seeing a client read-only never turns into changing them."""
+    if viewer.organization is None or not viewer.is_therapist:
+        return Client.objects.none()
+    in_writable = Participant.objects.filter(
+        client=OuterRef("pk"), episode__in=writable_episodes(viewer)
+    )
+    return Client.objects.filter(organization=viewer.organization).filter(
+        Q(created_by=viewer.user) | Exists(in_writable)
+    )
 
 
 def can_change_client(viewer: Viewer, client: Client) -> bool:

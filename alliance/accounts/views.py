@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.audit import trail
+from alliance.converters import parse_id
 
 from . import access
 from .forms import AddMemberForm, AddRoleForm, OrganizationSettingsForm, SupervisionForm
@@ -28,13 +29,12 @@ def _admin_viewer(request: HttpRequest) -> access.Viewer:
 @login_required
 @require_POST
 def switch_organization(request: HttpRequest) -> HttpResponse:
-    raw = request.POST.get("organization", "")
-    if (
-        not raw.isdigit()
-        or not Membership.objects.filter(user=request.user, organization_id=int(raw)).exists()
-    ):
+    chosen = parse_id(request.POST.get("organization"))
+    if chosen is None or not Membership.objects.filter(
+        user=request.user, organization_id=chosen
+    ).exists():
         raise Http404("Not found")
-    request.session[SESSION_KEY] = int(raw)
+    request.session[SESSION_KEY] = chosen
     return redirect("dashboard:home")
 
 

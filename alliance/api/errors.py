@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.errors import ParseError as NinjaParseError
 
 from .auth import RateLimited
 
@@ -27,8 +26,16 @@ ERROR_RESPONSES = {
     422: ErrorOut,
     429: ErrorOut,
 }
-CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 422: "invalid", 429: "rate_limited"}
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "invalid",
+    429: "rate_limited",
+}
 
 
 def error(
@@ -65,10 +72,6 @@ def install(api: NinjaAPI) -> None:
         return error(
             api, request, 422, "The request is not valid.", errors=_plain_errors(exc.errors)
         )
-
-    @api.exception_handler(NinjaParseError)
-    def bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return error(api, request, 400, "The request body is not valid JSON.")
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -5,8 +5,6 @@ Same bearer tokens and organization scope as the REST API; errors are OperationO
 resources. Resources are built by alliance.measures.fhir and alliance.checkins.fhir_export.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import re
@@ -53,9 +51,7 @@ fhir = NinjaAPI(
 
 
 def resource_response(resource: dict[str, Any], status: int = 200) -> HttpResponse:
-    return HttpResponse(
-        json.dumps(resource, default=str), status=status, content_type=FHIR_JSON
-    )
+    return HttpResponse(json.dumps(resource, default=str), status=status, content_type=FHIR_JSON)
 
 
 def outcome(status: int, code: str, message: str) -> HttpResponse:
@@ -300,14 +296,14 @@ def search_responses(
     request: HttpRequest,
     patient: str | None = None,
     subject: str | None = None,
-    authored: list[str] | None = None,
 ) -> HttpResponse:
-    """Search by patient (or subject) and authored date, e.g. ?patient=client-7&authored=ge2026-01-01."""
+    """Search by patient (or subject) and authored date:
+    ?patient=client-7&authored=ge2026-01-01&authored=lt2026-02-01."""
     who = patient or subject
     if not who:
         raise HttpError(400, "Give a patient, e.g. ?patient=client-7.")
     client = _client(request, who)
-    rows = _responses_of(request, client).filter(**_date_filters(authored or []))
+    rows = _responses_of(request, client).filter(**_date_filters(request.GET.getlist("authored")))
     resources = [questionnaire_response(r) for r in rows[:MAX_ENTRIES]]
     for r in rows[:MAX_ENTRIES]:
         trail.record_view(r)

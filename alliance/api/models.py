@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-TOKEN_PREFIX = "alk_"
+TOKEN_PREFIX = "alk_"  # noqa: S105 - a visible prefix, not a secret
 
 
 def hash_api_token(raw: str) -> str:
@@ -155,9 +155,7 @@ class WebhookDelivery(models.Model):
         if self.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
             self.state = DeliveryState.FAILED
             return
-        delay = min(
-            settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (self.attempts - 1), 6 * 60 * 60
-        )
+        delay = min(settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (self.attempts - 1), 6 * 60 * 60)
         self.next_attempt_at = now + dt.timedelta(seconds=delay)
 
 

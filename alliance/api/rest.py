@@ -4,8 +4,6 @@ Thin handlers: scoped lookup (alliance.api.scope), audit, and the same service f
 pages use. Errors always have the body {"detail": ..., "code": ...} (alliance.api.errors).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
@@ -14,6 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status
 
 from alliance.audit import trail
 from alliance.audit.models import Action
@@ -238,9 +237,7 @@ def list_episodes(request: HttpRequest, filters: Query[EpisodeFilter]) -> Any:
     return qs.order_by("pk")
 
 
-@api.get(
-    "/episodes/{pk}", response={200: EpisodeOut, **errors.ERROR_RESPONSES}, tags=["episodes"]
-)
+@api.get("/episodes/{pk}", response={200: EpisodeOut, **errors.ERROR_RESPONSES}, tags=["episodes"])
 def get_episode(request: HttpRequest, pk: int = Id) -> Any:
     qs = scope.episodes(organization_of(request)).prefetch_related("participants__client")
     return _viewed(scope.get(qs, pk))
@@ -264,9 +261,7 @@ def list_sessions(request: HttpRequest, filters: Query[SessionFilter]) -> Any:
     return qs.order_by("pk")
 
 
-@api.get(
-    "/sessions/{pk}", response={200: SessionOut, **errors.ERROR_RESPONSES}, tags=["sessions"]
-)
+@api.get("/sessions/{pk}", response={200: SessionOut, **errors.ERROR_RESPONSES}, tags=["sessions"])
 def get_session(request: HttpRequest, pk: int = Id) -> Any:
     qs = scope.sessions(organization_of(request)).select_related("episode__organization")
     return _viewed(scope.get(qs, pk))
@@ -298,7 +293,7 @@ def create_checkin_request(request: HttpRequest, body: CheckinRequestIn) -> Any:
         raise HttpError(409, "Nothing is due for this participant at this session.")
     checkin, raw = issued
     checkin.link = services.link_url(raw)
-    return 201, checkin
+    return Status(201, checkin)
 
 
 def _instrument(key: str) -> Any:

@@ -90,9 +90,12 @@ def _object_id(instance: models.Model | None, before: dict[str, Any] | None) -> 
 def _actor_label(actor: Any, source: str) -> str:
     if actor is not None:
         return str(actor.email)
-    return {"link": "client (check-in link)", "cli": "command line", "task": "background task"}.get(
-        source, "anonymous"
-    )
+    return {
+        "link": "client (check-in link)",
+        "cli": "command line",
+        "task": "background task",
+        "api": "integration (API token)",
+    }.get(source, "anonymous")
 
 
 def record_view(instance: models.Model) -> AuditEvent:

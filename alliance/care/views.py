@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
+from alliance.converters import parse_id
 
 from .forms import (
     CLIENT_ROLE_FOR_FORMAT,
@@ -111,10 +112,11 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def episode_create(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     access.require_role(viewer, Role.THERAPIST)
-    clients = access.visible_clients(viewer)
+    clients = access.changeable_clients(viewer)
     initial = {}
-    if request.GET.get("client", "").isdigit():
-        initial["clients"] = clients.filter(pk=int(request.GET["client"]))
+    client_id = parse_id(request.GET.get("client"))
+    if client_id is not None:
+        initial["clients"] = clients.filter(pk=client_id)
     form = EpisodeForm(
         request.POST or None,
         initial=initial,
@@ -154,7 +156,7 @@ def _episode_context(viewer: access.Viewer, episode: CareEpisode, **forms: objec
     }
     if can_change:
         context["add_client_form"] = AddClientParticipantForm(
-            clients=access.visible_clients(viewer).exclude(participations__episode=episode)
+            clients=access.changeable_clients(viewer).exclude(participations__episode=episode)
         )
         context["add_staff_form"] = AddStaffParticipantForm(organization=viewer.organization)
     context.update(forms)
@@ -179,12 +181,14 @@ def render_episode(
     **forms: object,
 ) -> HttpResponse:
     """The episode page: its record, its insights (alerts, charts, table) and its forms."""
+    from alliance.goals.panels import plan_panel as goals_plan_panel
     from alliance.insights.panels import episode_insights
 
     context = _episode_context(viewer, episode, **forms)
     context["insights"] = episode_insights(
         viewer, episode, alert_errors=alert_errors, alert_form_data=alert_form_data
     )
+    context["goal_plan"] = goals_plan_panel(viewer, episode)
     return render(request, "care/episode_detail.html", context, status=status)
 
 
@@ -227,7 +231,7 @@ def participant_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     viewer = _viewer(request)
     episode = access.get_episode_for_user(viewer, pk, write=True)
     if kind == "client":
-        clients = access.visible_clients(viewer).exclude(participations__episode=episode)
+        clients = access.changeable_clients(viewer).exclude(participations__episode=episode)
         form = AddClientParticipantForm(request.POST, clients=clients)
     else:
         form = AddStaffParticipantForm(request.POST, organization=viewer.organization)

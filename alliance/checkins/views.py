@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import context, trail
+from alliance.converters import parse_id
 from alliance.audit.models import Action
 from alliance.care.models import Session
 
@@ -364,7 +365,7 @@ def _plan_action(request: HttpRequest, model: type, owner: dict, rows: list) -> 
     """Handle add / remove on a plan; returns a redirect when done, None to re-render."""
     action = request.POST.get("action")
     if action == "remove":
-        row = model.objects.filter(pk=str(request.POST.get("entry", "")).strip() or 0, **owner)
+        row = model.objects.filter(pk=parse_id(request.POST.get("entry")) or 0, **owner)
         found = row.first()
         if found is not None:
             before = trail.snapshot(found)

@@ -12,12 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, Min, Prefetch, Q
+from django.db.models import Avg, FloatField, Max, Min, Prefetch, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts import access
 from alliance.care.models import CLIENT_ROLES, EpisodeStatus, Participant
+from alliance.goals.caseload import review_overdue
 
 from .charts import sparkline_points
 
@@ -29,6 +32,7 @@ NEEDS: list[tuple[str, Any]] = [
     ("not_on_track", _("Not on track")),
     ("gap", _("Views differ")),
     ("due", _("Check-in due")),
+    ("goal_review", _("Goal review due")),
     ("ok", _("Nothing flagged")),
 ]
 NEED_RANK = {key: rank for rank, (key, _label) in enumerate(NEEDS)}
@@ -96,7 +100,10 @@ def caseload_rows(
     _add_alerts(rows)
     answered = _add_trends(rows)
     _add_links(rows)
+    goals_overdue = review_overdue(rows)
     for row in rows.values():
+        if row.episode.pk in goals_overdue:
+            row.needs.append("goal_review")
         last = row.episode.last_attended
         if row.open_links or (last and last not in answered[row.episode.pk]):
             row.needs.append("due")
@@ -138,36 +145,34 @@ def _need_of(alert: Any, latest_answered: int) -> str:
     if alert.kind in DROP_KINDS:
         onset_passed = alert.session_number and alert.session_number < latest_answered
         return "unrepaired" if onset_passed and alert.kind != "low_alliance" else "drop"
-    if alert.kind in ("not_on_track", "deterioration"):
+    if alert.kind in ("not_on_track", "deterioration", "goal_agreement", "goal_progress"):
         return "not_on_track"
     return "gap"
 
 
 def _add_trends(rows: dict[int, CaseloadRow]) -> dict[int, set[int]]:
-    """Each episode's client alliance (mean over clients) by session; returns the sessions
-    that have a client answer, per episode."""
+    """Each episode's client alliance (mean over clients) by session, averaged in the database;
+    returns the sessions that have a client answer, per episode."""
     from alliance.checkins.models import Response
 
-    values: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
-    last: dict[int, Any] = {}
-    responses = Response.objects.filter(
-        session__episode_id__in=list(rows),
-        participant__role__in=list(CLIENT_ROLES),
+    client_alliance = Response.objects.filter(
+        session__episode_id__in=list(rows), participant__role__in=list(CLIENT_ROLES),
         instrument__kind="alliance",
-    ).values_list("session__episode_id", "session__number", "scores", "submitted_at")
-    for episode_id, number, scores, submitted in responses:
-        value = (scores.get("scales") or {}).get("alliance")
-        if value is not None:
-            values[episode_id][number].append(float(value))
-        if episode_id not in last or submitted > last[episode_id]:
-            last[episode_id] = submitted
+    ).order_by()
+    by_session = client_alliance.values_list("session__episode_id", "session__number").annotate(
+        value=Avg(Cast(KT("scores__scales__alliance"), FloatField()))
+    )
+    values: dict[int, dict[int, float | None]] = defaultdict(dict)
+    for episode_id, number, value in by_session:
+        values[episode_id][number] = value
+    last = dict(client_alliance.values_list("session__episode_id").annotate(Max("submitted_at")))
     answered: dict[int, set[int]] = defaultdict(set)
     for episode_id, row in rows.items():
-        by_session = values.get(episode_id, {})
-        row.trend = [sum(v) / len(v) for _n, v in sorted(by_session.items())]
+        sessions = values.get(episode_id, {})
+        row.trend = [v for _n, v in sorted(sessions.items()) if v is not None]
         row.last_checkin = last.get(episode_id)
-        answered[episode_id] = set(by_session)
-        latest = max(by_session, default=0)
+        answered[episode_id] = set(sessions)
+        latest = max(sessions, default=0)
         row.needs.extend(_need_of(a, latest) for a in row.alerts)
     return answered
 

@@ -173,7 +173,9 @@ def _cutoff(value: float) -> alt.Chart:
 
 
 def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    spec: dict[str, Any] = chart.configure_view(stroke=None).to_dict()
+    # The specs are built here from known parts; validating them against the schema on every
+    # page view costs more than drawing them.
+    spec: dict[str, Any] = chart.configure_view(stroke=None).to_dict(validate=False)
     return spec
 
 

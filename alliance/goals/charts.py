@@ -23,7 +23,9 @@ class GoalPoint:
 def goal_lines(points: Sequence[GoalPoint], title: str) -> dict[str, Any]:
     """One line per goal over sessions, on a fixed 0–10 scale."""
     names = list(dict.fromkeys(p.goal for p in points))
-    data = alt.Data(values=[{"session": p.session, "goal": p.goal, "value": p.value} for p in points])
+    data = alt.Data(
+        values=[{"session": p.session, "goal": p.goal, "value": p.value} for p in points]
+    )
     chart = (
         alt.Chart(data, title=title)
         .mark_line(point=True)

@@ -29,6 +29,9 @@ class GoalForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["wording"].error_messages["required"] = _(
+            "Write the goal in the client's own words."
+        )
         self.fields["review_on"].input_formats = ["%Y-%m-%d"]
         self.fields["review_on"].error_messages["invalid"] = _(
             "Enter a date like 2026-12-31, or leave it empty."
@@ -52,6 +55,9 @@ class TaskForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["wording"].error_messages["required"] = _(
+            "Describe the task or approach you agreed."
+        )
         if self.instance.pk is None:
             del self.fields["status"]
 
@@ -145,6 +151,23 @@ class PreferencesForm(forms.ModelForm):
         for name in ("pace", "directness", "homework", "feedback"):
             field = self.fields[name]
             field.required = False
-            field.choices = [("", _("No preference"))] + [
-                c for c in field.choices if c[0] != ""
-            ]
+            field.choices = [("", _("No preference"))] + [c for c in field.choices if c[0] != ""]
+
+
+class AgendaForm(forms.Form):
+    focus = forms.CharField(
+        label=gettext_lazy("What would you like to focus on today?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text=gettext_lazy("Optional. A few words are enough."),
+    )
+    worked_on = forms.TypedChoiceField(
+        label=gettext_lazy("After the session: did we work on what you wanted?"),
+        choices=SCORE_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": gettext_lazy("Please choose a number from 0 to 10.")},
+    )

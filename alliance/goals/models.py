@@ -151,9 +151,6 @@ class GoalChange(_EpisodeOwned):
     def __str__(self) -> str:
         return f"{self.field}: {self.before!r} → {self.after!r}"
 
-    def _episode(self) -> Any:
-        return self.goal.episode
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("The history of a plan cannot be changed")
@@ -161,6 +158,9 @@ class GoalChange(_EpisodeOwned):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("The history of a plan cannot be deleted")
+
+    def _episode(self) -> Any:
+        return self.goal.episode
 
 
 class GoalReviewSettings(_EpisodeOwned):
@@ -189,12 +189,18 @@ class GoalReviewSettings(_EpisodeOwned):
 class GoalReview(_EpisodeOwned):
     """One client's review of the goals at one session, sent once through their check-in link."""
 
-    session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="goal_reviews")
+    session = models.ForeignKey(
+        "care.Session", on_delete=models.CASCADE, related_name="goal_reviews"
+    )
     participant = models.ForeignKey(
         "care.Participant", on_delete=models.PROTECT, related_name="goal_reviews"
     )
     checkin = models.ForeignKey(
-        "checkins.CheckinRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "checkins.CheckinRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     submitted_at = models.DateTimeField(default=timezone.now)
 
@@ -359,3 +365,33 @@ class ClientPreferences(_EpisodeOwned):
             getattr(self, name)
             for name in ("pace", "directness", "homework", "feedback", "when_off", "identity")
         )
+
+
+class SessionAgenda(_EpisodeOwned):
+    """The client's own agenda for one session: what they want to focus on (asked before) and
+    whether the session worked on it (asked after). Both optional."""
+
+    session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="agendas")
+    participant = models.ForeignKey(
+        "care.Participant", on_delete=models.PROTECT, related_name="agendas"
+    )
+    focus = models.CharField(
+        _("What would you like to focus on today?"), max_length=500, blank=True
+    )
+    worked_on = models.PositiveSmallIntegerField(
+        _("Did we work on what you wanted?"), null=True, blank=True, validators=SCORE_VALIDATORS
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["session__number", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "participant"], name="agenda_once"),
+            models.CheckConstraint(condition=models.Q(worked_on__lte=10), name="agenda_0_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Agenda for session {self.session.number}"
+
+    def _episode(self) -> Any:
+        return self.session.episode

@@ -78,7 +78,10 @@ def _rows(episode: CareEpisode) -> tuple[list[GoalRow], list[GoalRow], list[Goal
 def _chart_uris(rows: list[GoalRow], ratings: list[GoalRating]) -> list[tuple[str, str]]:
     labels = {r.goal.pk: f"{r.number}. {r.goal.wording[:40]}" for r in rows}
     result = []
-    for attr, title in (("progress", _("Progress you feel")), ("still_right", _("Still the right goal"))):
+    for attr, title in (
+        ("progress", _("Progress you feel")),
+        ("still_right", _("Still the right goal")),
+    ):
         points = [
             charts.GoalPoint(r.review.session.number, labels[r.goal_id], getattr(r, attr))
             for r in ratings
@@ -104,7 +107,9 @@ def preferences(episode: CareEpisode) -> list[tuple[str, ClientPreferences]]:
     ]
 
 
-def plan_panel(viewer: access.Viewer, episode: CareEpisode, *, with_charts: bool = True) -> PlanPanel:
+def plan_panel(
+    viewer: access.Viewer, episode: CareEpisode, *, with_charts: bool = True
+) -> PlanPanel:
     """The plan as the viewer may see it; the caller has already checked access and audited."""
     rows, past, ratings = _rows(episode)
     return PlanPanel(

@@ -179,7 +179,10 @@ def save_review(
             for goal_pk, (still_right, progress) in ratings.items():
                 if goal_pk in goals and (still_right is not None or progress is not None):
                     rating = GoalRating.objects.create(
-                        review=review, goal=goals[goal_pk], still_right=still_right, progress=progress
+                        review=review,
+                        goal=goals[goal_pk],
+                        still_right=still_right,
+                        progress=progress,
                     )
                     trail.record_create(rating)
             for goal_pk in no_longer_fits:
@@ -190,12 +193,19 @@ def save_review(
                     _propose(review, ProposalKind.NEW, wording=clean_text(wording))
     except IntegrityError:
         return None
+    from .alerts import recompute_after_commit
+
+    recompute_after_commit(session.episode)
     return review
 
 
 def _propose(review: GoalReview, kind: str, **fields: Any) -> GoalProposal:
     proposal = GoalProposal.objects.create(
-        episode=review.session.episode, participant=review.participant, review=review, kind=kind, **fields
+        episode=review.session.episode,
+        participant=review.participant,
+        review=review,
+        kind=kind,
+        **fields,
     )
     trail.record_create(proposal)
     return proposal
@@ -211,7 +221,7 @@ def pending_proposals(episode: CareEpisode) -> list[GoalProposal]:
 
 @transaction.atomic
 def decide(proposal: GoalProposal, *, accept: bool, by: Any) -> GoalProposal:
-    """Accept (apply it to the plan) or decline a client's proposal; a decided one stays as it is."""
+    """Accept (apply it to the plan) or decline a client's proposal; a decided one stays."""
     proposal = GoalProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.state != ProposalState.PROPOSED:
         return proposal
@@ -253,3 +263,30 @@ def save_preferences(participant: Participant, data: Mapping[str, Any]) -> None:
         trail.record_create(prefs)
     else:
         trail.record_update(prefs, before)
+
+
+# --- the session agenda --------------------------------------------------------------------------
+
+
+def agenda_of(session: Session, participant: Participant) -> Any:
+    from .models import SessionAgenda
+
+    return SessionAgenda.objects.filter(session=session, participant=participant).first()
+
+
+@transaction.atomic
+def save_agenda(session: Session, participant: Participant, focus: str, worked_on: Any) -> Any:
+    from .models import SessionAgenda
+
+    agenda, created = SessionAgenda.objects.select_for_update().get_or_create(
+        session=session, participant=participant
+    )
+    before = trail.snapshot(agenda)
+    agenda.focus = clean_text(focus)
+    agenda.worked_on = worked_on
+    agenda.save()
+    if created:
+        trail.record_create(agenda)
+    else:
+        trail.record_update(agenda, before)
+    return agenda

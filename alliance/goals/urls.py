@@ -15,4 +15,5 @@ urlpatterns = [
     # Clients, through their check-in link: /c/ is exempt from the two-factor middleware.
     path("c/<str:token>/goals/", views.client_review, name="client_review"),
     path("c/<str:token>/preferences/", views.client_preferences, name="client_preferences"),
+    path("c/<str:token>/agenda/", views.client_agenda, name="client_agenda"),
 ]

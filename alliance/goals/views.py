@@ -28,7 +28,14 @@ from alliance.checkins import services as checkin_services
 from alliance.checkins.models import ACTIVE_STATES, CheckinRequest, CheckinState
 
 from . import panels, pdf, services
-from .forms import GoalForm, GoalReviewForm, PreferencesForm, ReviewSettingsForm, TaskForm
+from .forms import (
+    AgendaForm,
+    GoalForm,
+    GoalReviewForm,
+    PreferencesForm,
+    ReviewSettingsForm,
+    TaskForm,
+)
 from .models import GoalChange, GoalProposal, Task
 
 
@@ -134,7 +141,9 @@ def _render_plan(
         row.form = (goal_forms or {}).get(goal.pk) or GoalForm(instance=goal, prefix=f"g{goal.pk}")  # type: ignore[attr-defined]
         row.new_task_form = (new_task_forms or {}).get(goal.pk) or TaskForm(prefix=f"nt{goal.pk}")  # type: ignore[attr-defined]
         for task in goal.tasks.all():
-            task.form = (task_forms or {}).get(task.pk) or TaskForm(instance=task, prefix=f"t{task.pk}")  # type: ignore[attr-defined]
+            task.form = (task_forms or {}).get(task.pk) or TaskForm(
+                instance=task, prefix=f"t{task.pk}"
+            )  # type: ignore[attr-defined]
     history = (
         GoalChange.objects.filter(goal__episode=episode)
         .select_related("goal", "task", "changed_by")
@@ -181,7 +190,11 @@ def plan_print(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "goals/print.html",
-        {"episode": episode, "plan": panels.plan_panel(viewer, episode), "today": timezone.localdate()},
+        {
+            "episode": episode,
+            "plan": panels.plan_panel(viewer, episode),
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -197,7 +210,7 @@ def plan_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-# --- the client's side, through their check-in link ------------------------------------------------
+# --- the client's side, through their check-in link ---------------------------------------------
 
 
 def _quiet(response: HttpResponse) -> HttpResponse:
@@ -279,9 +292,36 @@ def client_preferences(request: HttpRequest, token: str) -> HttpResponse:
     form = PreferencesForm(request.POST if request.method == "POST" else None, instance=prefs)
     ctx = _client_base(checkin)
     if request.method == "POST" and form.is_valid():
-        services.save_preferences(checkin.participant, {k: v or "" for k, v in form.cleaned_data.items()})
+        services.save_preferences(
+            checkin.participant, {k: v or "" for k, v in form.cleaned_data.items()}
+        )
         ctx["saved"] = True
     ctx.update(form=form, token=token)
     return _quiet(
         render(request, "goals/client_preferences.html", ctx, status=400 if form.errors else 200)
+    )
+
+
+@csrf_exempt
+@never_cache
+def client_agenda(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
+    if ratelimit.is_blocked(request):
+        return _quiet(render(request, "checkins/client_too_many.html", status=429))
+    checkin = link_checkin(token)
+    if checkin is None:
+        return _unavailable(request)
+    context.update(source="link", organization=checkin.organization)
+    agenda = services.agenda_of(checkin.session, checkin.participant)
+    initial = {"focus": agenda.focus, "worked_on": agenda.worked_on} if agenda else {}
+    form = AgendaForm(request.POST if request.method == "POST" else None, initial=initial)
+    ctx = _client_base(checkin)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.save_agenda(checkin.session, checkin.participant, data["focus"], data["worked_on"])
+        ctx["saved"] = True
+    ctx.update(form=form, token=token)
+    return _quiet(
+        render(request, "goals/client_agenda.html", ctx, status=400 if form.errors else 200)
     )

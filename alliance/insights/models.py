@@ -17,6 +17,8 @@ class AlertKind(models.TextChoices):
     SPLIT = "split", _("Split alliance")
     NOT_ON_TRACK = "not_on_track", _("Not on track")
     DETERIORATION = "deterioration", _("Reliable deterioration")
+    GOAL_AGREEMENT = "goal_agreement", _("Goal agreement falling")
+    GOAL_PROGRESS = "goal_progress", _("Goal progress falling")
 
 
 class Severity(models.TextChoices):

@@ -65,4 +65,16 @@ SEED_PROMPTS: dict[str, list[str]] = {
         "What support do you have outside our sessions right now?",
         "Consider discussing this client in supervision this week.",
     ],
+    "goal_agreement": [
+        "You rated this goal as less right for you than before. What has changed?",
+        "Let me check I have it right: what would you most like to get out of our work now?",
+        "Shall we reword the goal together, set it aside, or add a different one?",
+        "Is there a goal you've had in mind that we haven't written down yet?",
+    ],
+    "goal_progress": [
+        "You feel less progress on this goal than last time. What has been getting in the way?",
+        "Is the way we are working on it still the right approach for you?",
+        "There are a few things we could try instead — which would suit you best?",
+        "What would a small step forward look like before we next meet?",
+    ],
 }

@@ -8,6 +8,8 @@ live here too (definition.py builds them) so that this module type-checks on its
 
 from __future__ import annotations
 
+import re
+
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -162,6 +164,9 @@ def _is_blank(value: AnswerValue) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,9}")
+
+
 def _as_int(value: int | str) -> int | None:
     """Form posts arrive as strings; accept "7" but not "7.5", "seven" or booleans."""
     if isinstance(value, bool):
@@ -169,14 +174,17 @@ def _as_int(value: int | str) -> int | None:
     if isinstance(value, int):
         return value
     text = value.strip()
-    digits = text[1:] if text[:1] in "+-" else text
-    return int(text) if digits.isdigit() else None
+    # ASCII digits only, and few of them: "²".isdigit() is true but int() refuses it, and int()
+    # refuses strings of thousands of digits.
+    return int(text) if _INTEGER.fullmatch(text) else None
 
 
 def _item_error(item: Item, value: int | str) -> str | None:
     if item.answer_type == "text":
         if not isinstance(value, str):
             return "Please enter text."
+        if "\x00" in value:
+            return "Please remove the control character from this text."
         if item.max_length is not None and len(value) > item.max_length:
             return f"Please keep this under {item.max_length} characters."
         return None

@@ -260,3 +260,27 @@ def _prefix(form_html: str) -> str:
     found = re.search(r'name="([a-z0-9]+)-bond"', form_html)
     assert found, "no bond item in the form"
     return found.group(1)
+
+
+def test_database_and_python_observations_agree(clinic: Clinic) -> None:
+    """On PostgreSQL the organization-wide recompute unnests scores in SQL; it must see exactly
+    what the per-episode path sees."""
+    from django.db import connection
+
+    from alliance.checkins.models import Response
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL path is PostgreSQL's")
+    for number, value in enumerate([9, 8, 10, 6], start=1):
+        rate(clinic.episode, number, value, therapist=7, phq9_item9=1 if number == 2 else None)
+    python = service.observations(Response.objects.filter(session__episode=clinic.episode))
+    sql = service.pg_observations([clinic.episode.pk])
+
+    def rows(obs):  # noqa: ANN001, ANN202
+        return sorted(zip(obs.episode.tolist(), obs.participant.tolist(), obs.role.tolist(),
+                          [obs.instruments[i] for i in obs.instrument.tolist()],
+                          [obs.scales[i] for i in obs.scale.tolist()],
+                          obs.session_number.tolist(), obs.value.tolist(), obs.risk.tolist(),
+                          strict=True))
+
+    assert rows(sql) == rows(python) and len(rows(sql)) > 20

@@ -13,7 +13,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("goals/_client_offer.html", takes_context=True)
-def goal_offer(context: Any) -> dict[str, Any]:
+def goal_offer(context: Any, moment: str = "after") -> dict[str, Any]:
+    """After the check-in: goal review (when due), agenda and preferences. Before it (on the
+    check-in form): only the agenda question, so nobody leaves a half-answered form for more."""
     from alliance.goals import services
     from alliance.goals.views import link_checkin
 
@@ -26,4 +28,15 @@ def goal_offer(context: Any) -> dict[str, Any]:
     due = services.review_due(checkin.session) and not services.already_reviewed(
         checkin.session, checkin.participant
     )
-    return {"show": True, "token": token, "review_due": due}
+    return {"show": True, "token": token, "review_due": due, "before": moment == "before"}
+
+
+@register.inclusion_tag("goals/_session_agenda.html")
+def session_agenda(session: Any) -> dict[str, Any]:
+    """The clients' agenda for a session, for the session page (access already checked there)."""
+    from alliance.goals.models import SessionAgenda
+
+    agendas = list(
+        SessionAgenda.objects.filter(session=session).select_related("participant__client")
+    )
+    return {"agendas": agendas, "several": len(agendas) > 1}

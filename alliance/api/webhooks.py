@@ -1,0 +1,164 @@
+"""Alert webhooks: enqueue one delivery per new alert and endpoint, sign, send, retry.
+
+Deliveries are rows a worker claims (`alliance webhooks deliver`). New alerts are found by a
+scan rather than a signal: the analysis creates alerts with bulk_create, which sends no
+signals, and a scan cannot lose an event to a rolled-back transaction (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from alliance.insights.models import Alert
+
+from .models import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+SIGNATURE_HEADER = "X-Alliance-Signature"
+TIMEOUT_SECONDS = 10
+LOOKBACK = dt.timedelta(days=2)
+CLAIM_BATCH = 20
+
+
+def url_problem(url: str) -> str | None:
+    """Why this address may not receive alerts, or None. HTTPS only; plain HTTP to the loopback
+    interface only where the installation allows it (tests, local development)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "Not a valid address."
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and settings.WEBHOOK_ALLOW_LOOPBACK_HTTP:
+        try:
+            if parts.hostname and ipaddress.ip_address(parts.hostname).is_loopback:
+                return None
+        except ValueError:
+            pass
+    return "The address must start with https://."
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def payload(alert: Alert) -> dict[str, Any]:
+    """What the record system needs to route the alert; no names, no free text from clients."""
+    return {
+        "event": "alert.created",
+        "alert": {
+            "id": alert.pk,
+            "kind": alert.kind,
+            "severity": alert.severity,
+            "state": alert.state,
+            "episode_id": alert.episode_id,
+            "participant_id": alert.participant_id,
+            "session_number": alert.session_number,
+            "scale": alert.scale,
+            "reason": alert.reason,
+            "opened_at": alert.opened_at.isoformat(),
+            "client_codes": alert.episode.audit_client_code().split(",")
+            if alert.episode_id
+            else [],
+            "url": f"{settings.SITE_URL}/api/v1/alerts/{alert.pk}",
+        },
+    }
+
+
+def enqueue_new_alerts(now: dt.datetime | None = None) -> int:
+    """Create the missing deliveries for alerts raised since each endpoint was registered."""
+    now = now or timezone.now()
+    created = 0
+    for endpoint in WebhookEndpoint.objects.filter(active=True):
+        since = max(endpoint.created_at, now - LOOKBACK)
+        alerts = (
+            Alert.objects.filter(organization_id=endpoint.organization_id, opened_at__gte=since)
+            .exclude(webhook_deliveries__endpoint=endpoint)
+            .select_related("episode")
+            .prefetch_related("episode__participants__client")
+        )
+        rows = [WebhookDelivery(endpoint=endpoint, alert=a, payload=payload(a)) for a in alerts]
+        created += len(WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True))
+    return created
+
+
+def _no_redirects() -> urllib.request.OpenerDirector:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # a redirect is a failed attempt, never followed to another host
+
+    return urllib.request.build_opener(NoRedirect)
+
+
+def send(delivery: WebhookDelivery) -> WebhookAttempt:
+    """One attempt: POST the signed body; record the status, error and duration."""
+    body = json.dumps(delivery.payload, sort_keys=True).encode()
+    endpoint = delivery.endpoint
+    request = urllib.request.Request(  # noqa: S310 - scheme checked by url_problem
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "Alliance-Webhooks/1",
+            SIGNATURE_HEADER: sign(endpoint.secret, body),
+            "X-Alliance-Delivery": str(delivery.pk),
+            "X-Alliance-Event": delivery.event,
+        },
+    )
+    status, error = None, ""
+    started = time.monotonic()
+    problem = url_problem(endpoint.url)
+    if problem:
+        error = problem
+    else:
+        try:
+            with _no_redirects().open(request, timeout=TIMEOUT_SECONDS) as answer:
+                status = answer.status
+        except urllib.error.HTTPError as exc:
+            status, error = exc.code, f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            error = str(getattr(exc, "reason", exc))[:300]
+    duration = int((time.monotonic() - started) * 1000)
+    return WebhookAttempt.objects.create(
+        delivery=delivery, status_code=status, error=error[:300], duration_ms=duration
+    )
+
+
+def deliver_due(now: dt.datetime | None = None, limit: int = CLAIM_BATCH) -> int:
+    """Claim due deliveries (skip those another worker holds), attempt each once. Returns the
+    number attempted. The row lock is held during the attempt so no two workers send it."""
+    attempted = 0
+    for _ in range(limit):
+        with transaction.atomic():
+            delivery = (
+                WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(state=DeliveryState.PENDING, next_attempt_at__lte=now or timezone.now())
+                .select_related("endpoint")
+                .order_by("next_attempt_at", "pk")
+                .first()
+            )
+            if delivery is None:
+                break
+            attempt = send(delivery)
+            delivery.attempts += 1
+            if attempt.ok:
+                delivery.state = DeliveryState.DELIVERED
+                delivery.delivered_at = attempt.at
+            else:
+                delivery.schedule_retry(timezone.now())
+            delivery.save(update_fields=["attempts", "state", "delivered_at", "next_attempt_at"])
+            attempted += 1
+    return attempted
