@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.db.models import Avg, FloatField, Max, Min, Prefetch, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts import access
@@ -70,6 +72,52 @@ class CaseloadRow:
     @property
     def latest_alliance(self) -> float | None:
         return self.trend[-1] if self.trend else None
+
+    # Display strings, made once in Python: a 100-row caseload rendered through template
+    # filters and lookups per cell cost more than all its queries together.
+    @cached_property
+    def text(self) -> dict[str, Any]:
+        first_reason = self.alerts[0].reason if self.alerts else ""
+        latest = self.latest_alliance
+        return {
+            "clients": ", ".join(p.client.display_name for p in self.clients),
+            "staff": ", ".join(p.user.first_name or p.user.email for p in self.staff),
+            "format": _translated(self.episode.format),
+            "needs": [(key, _translated(key)) for key, _label in self.need_labels],
+            "reason": first_reason[:110] + ("…" if len(first_reason) > 110 else ""),
+            "latest": f"{latest:.1f}" if latest is not None else "",
+            "trend_label": _trend_label(latest, len(self.trend)),
+            "last_checkin": _day(self.last_checkin),
+            "next_session": _when(self.episode.next_session_at),
+        }
+
+
+@lru_cache(maxsize=256)
+def _label_in(language: str, key: str) -> str:
+    from alliance.care.models import EpisodeFormat
+
+    labels = {**dict(NEEDS), **dict(EpisodeFormat.choices)}
+    return str(labels.get(key, key))
+
+
+def _translated(key: str) -> str:
+    """Need and format labels, translated once per language rather than once per row."""
+    return _label_in(get_language() or "en", key)
+
+
+def _trend_label(latest: float | None, count: int) -> str:
+    if latest is None:
+        return ""
+    return str(_("Client alliance, latest %(v).1f of 10 over %(n)d check-ins")
+               % {"v": latest, "n": count})
+
+
+def _day(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d") if moment else "—"
+
+
+def _when(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%a %d %b, %H:%M") if moment else "—"
 
 
 def open_episodes(viewer: access.Viewer, therapist_ids: list[int] | None = None) -> Any:

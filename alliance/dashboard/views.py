@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from alliance.accounts import access
 from alliance.accounts.models import Supervision
@@ -24,7 +25,12 @@ def _supervisee_ids(viewer: access.Viewer) -> list[int]:
 def home(request: HttpRequest) -> HttpResponse:
     viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
     need = request.GET.get("need", "")[:20]
-    context: dict[str, object] = {"need": need, "need_choices": list(need_choices())}
+    context: dict[str, object] = {
+        "need": need,
+        "need_choices": list(need_choices()),
+        "no_checkins": _("no check-ins yet"),
+        "links_open": _("open link(s)"),
+    }
     if viewer.organization is not None:
         if viewer.is_therapist:
             context["caseload"] = caseload_rows(viewer, need=need)

@@ -30,7 +30,7 @@ def goal_lines(points: Sequence[GoalPoint], title: str) -> dict[str, Any]:
         alt.Chart(data, title=title)
         .mark_line(point=True)
         .encode(
-            x=alt.X("session:O", title="Session"),
+            x=alt.X("session:O", title="Session", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title="0–10", scale=alt.Scale(domain=[0, 10])),
             color=alt.Color(
                 "goal:N",
@@ -40,7 +40,7 @@ def goal_lines(points: Sequence[GoalPoint], title: str) -> dict[str, Any]:
             ),
             tooltip=["goal:N", "session:O", "value:Q"],
         )
-        .properties(width=480, height=200)
+        .properties(width=400, height=180)
     )
     return chart.to_dict()
 

@@ -127,17 +127,22 @@ def change_task(task: Task, *, by: Any, **fields: Any) -> list[GoalChange]:
 
 
 def review_settings(episode: CareEpisode) -> GoalReviewSettings:
-    found, _created = GoalReviewSettings.objects.get_or_create(episode=episode)
-    return found
+    """The episode's schedule; the default (unsaved) until someone changes it, so reading a
+    page never writes."""
+    found = GoalReviewSettings.objects.filter(episode=episode).first()
+    return found or GoalReviewSettings(episode=episode)
 
 
 @transaction.atomic
 def set_review_every(episode: CareEpisode, every_n: int) -> None:
-    row = review_settings(episode)
+    row, created = GoalReviewSettings.objects.select_for_update().get_or_create(episode=episode)
     before = trail.snapshot(row)
     row.every_n = every_n
     row.save(update_fields=["every_n"])
-    trail.record_update(row, before)
+    if created:
+        trail.record_create(row)
+    else:
+        trail.record_update(row, before)
 
 
 # --- the client's review -------------------------------------------------------------------------

@@ -221,3 +221,15 @@ def test_printable_plan_and_pdf(clinic):
     assert AuditEvent.objects.filter(action="export", object_type="care.CareEpisode").count() == 2
     # The supervisor may read, so may print too.
     assert clinic.login("supervisor").get(plan_url(clinic) + "plan.pdf").status_code == 200
+
+
+def test_admin_allowed_to_read_clinical_data_reads_but_cannot_write(clinic):
+    two_goals(clinic)
+    clinic.org.admins_see_clinical_data = True
+    clinic.org.save()
+    http = clinic.login("admin")
+    assert http.get(plan_url(clinic)).status_code == 200
+    assert (
+        http.post(plan_url(clinic), {"action": "add_goal", "new-wording": "x"}).status_code == 403
+    )
+    assert Goal.objects.count() == 2
