@@ -224,6 +224,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env_int("ALLIANCE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("ALLIANCE_SSL_REDIRECT", False)
+# Proxies whose X-Forwarded-For is believed for the client's address (audit trail, rate limits).
+TRUSTED_PROXIES = env_list("ALLIANCE_TRUSTED_PROXIES", [])
 if env_bool("ALLIANCE_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -309,6 +311,13 @@ def production_problems() -> list[str]:
         problems.append(
             "ALLIANCE_SECURE_COOKIES is off: session cookies would travel without HTTPS."
         )
+    if not SITE_URL.startswith("https://"):
+        problems.append(
+            "ALLIANCE_SITE_URL is not https://: check-in links and QR codes would carry their "
+            "secret token in the clear."
+        )
+    if SECURE_HSTS_SECONDS <= 0:
+        problems.append("ALLIANCE_HSTS_SECONDS is 0: browsers would not be held to HTTPS.")
     return problems
 
 

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
@@ -21,4 +22,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 # The Django admin is for operators (is_staff accounts only); clinic admins use the product's pages.
+# Its own login would skip two-factor and the rate limits, so it goes through allauth's.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 urlpatterns.append(path("operator/", admin.site.urls))

@@ -10,6 +10,7 @@ SAFE = {
     "ALLIANCE_ENV": "production",
     "ALLIANCE_SECRET_KEY": "x" * 50,
     "ALLIANCE_DEBUG": "false",
+    "ALLIANCE_SITE_URL": "https://alliance.clinic.example",
 }
 
 
@@ -54,3 +55,15 @@ def test_malformed_variables_are_named() -> None:
     assert "ALLIANCE_DEBUG must be true or false" in result.stderr
     result = load_settings(ALLIANCE_IDLE_LOGOUT_SECONDS="soon")
     assert "ALLIANCE_IDLE_LOGOUT_SECONDS must be a whole number" in result.stderr
+
+
+def test_production_refuses_plain_http_links() -> None:
+    result = load_settings(**{**SAFE, "ALLIANCE_SITE_URL": "http://alliance.clinic.example"})
+    assert "ALLIANCE_SITE_URL is not https://" in result.stderr
+
+
+def test_served_access_log_masks_check_in_tokens() -> None:
+    from alliance.gunicorn_logging import mask
+
+    assert mask('GET /c/SECRETtoken123/done/ HTTP/1.1') == "GET /c/…/done/ HTTP/1.1"
+    assert mask("/clients/3/") == "/clients/3/"

@@ -19,8 +19,8 @@ class AddMemberForm(forms.Form):
         widget=forms.PasswordInput(render_value=True),
         label=_("Temporary password"),
         help_text=_(
-            "Needed only for a person new to Alliance; give it to them privately and ask "
-            "them to change it after signing in."
+            "Give it to them privately and ask them to change it after signing in. Someone who "
+            "already has an Alliance account keeps their password and is asked to accept."
         ),
     )
 
@@ -43,15 +43,16 @@ class AddMemberForm(forms.Form):
             ).exists()
         ):
             self.add_error("role", _("This person already has that role here."))
-        if email and not existing:
-            password = data.get("password")
-            if not password:
-                self.add_error("password", _("A new person needs a temporary password."))
-            else:
-                try:
-                    validate_password(password, User(email=email))
-                except forms.ValidationError as error:
-                    self.add_error("password", error)
+        # Always asked for and checked, so the form never tells whether an address already has
+        # an account somewhere else; it is used only when the account is new.
+        password = data.get("password")
+        if not password:
+            self.add_error("password", _("Give a temporary password."))
+        elif email:
+            try:
+                validate_password(password, User(email=email))
+            except forms.ValidationError as error:
+                self.add_error("password", error)
         return data
 
 

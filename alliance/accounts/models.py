@@ -139,3 +139,27 @@ class Supervision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supervisor} supervises {self.therapist}"
+
+
+class Invitation(models.Model):
+    """An existing account asked to join an organization; nothing changes until they accept.
+
+    Without it, any clinic's admin could add someone else's staff to their own organization."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    accepted = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.organization} as {self.get_role_display()}"

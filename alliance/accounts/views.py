@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from alliance.converters import parse_id
 from . import access
 from .forms import AddMemberForm, AddRoleForm, OrganizationSettingsForm, SupervisionForm
 from .middleware import SESSION_KEY
-from .models import Membership, Role, Supervision, User
+from .models import Invitation, Membership, Role, Supervision, User
 
 
 def _admin_viewer(request: HttpRequest) -> access.Viewer:
@@ -45,7 +46,11 @@ def members(request: HttpRequest) -> HttpResponse:
     form = AddMemberForm(request.POST or None, organization=viewer.organization)
     if request.method == "POST" and form.is_valid():
         _add_member(viewer, form.cleaned_data)
-        messages.success(request, _("Member added."))
+        messages.success(
+            request,
+            _("Added. Someone who already had an Alliance account is asked to accept when they "
+              "next sign in."),
+        )
         return redirect("accounts:members")
     people = (
         User.objects.filter(memberships__organization=viewer.organization)
@@ -76,20 +81,52 @@ def members(request: HttpRequest) -> HttpResponse:
 
 
 def _add_member(viewer: access.Viewer, data: dict) -> None:
+    """A new person gets an account and the role; an existing account gets an invitation."""
     with transaction.atomic():
         user = User.objects.filter(email=data["email"]).first()
+        if user is not None and not Membership.objects.filter(
+            user=user, organization=viewer.organization
+        ).exists():
+            invitation = Invitation.objects.create(
+                organization=viewer.organization, email=user.email, role=data["role"],
+                invited_by=viewer.user,
+            )
+            trail.record_create(invitation)
+            return
         if user is None:
             user = User.objects.create_user(
-                data["email"],
-                data["password"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
+                data["email"], data["password"],
+                first_name=data["first_name"], last_name=data["last_name"],
             )
             trail.record_create(user)
         membership = Membership.objects.create(
             user=user, organization=viewer.organization, role=data["role"]
         )
         trail.record_create(membership)
+
+
+@login_required
+@require_POST
+def answer_invitation(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
+    invitation = Invitation.objects.filter(
+        pk=pk, email__iexact=request.user.email, decided_at__isnull=True
+    ).first()
+    if invitation is None or answer not in ("accept", "decline"):
+        raise Http404("Not found")
+    with transaction.atomic():
+        before = trail.snapshot(invitation)
+        invitation.accepted = answer == "accept"
+        invitation.decided_at = timezone.now()
+        invitation.save(update_fields=["accepted", "decided_at"])
+        trail.record_update(invitation, before)
+        if invitation.accepted:
+            membership, created = Membership.objects.get_or_create(
+                user=request.user, organization=invitation.organization, role=invitation.role
+            )
+            if created:
+                trail.record_create(membership)
+            request.session[SESSION_KEY] = invitation.organization_id
+    return redirect("dashboard:home")
 
 
 @login_required

@@ -2,15 +2,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from . import context
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Only REMOTE_ADDR: a forwarded header can be forged unless a trusted proxy sets it, and the
-    # deployment guide tells operators to have the proxy overwrite REMOTE_ADDR instead.
-    return request.META.get("REMOTE_ADDR")
+    """The client's address. X-Forwarded-For is believed only when the request comes from a
+    proxy named in ALLIANCE_TRUSTED_PROXIES, and then only its right-most untrusted entry: what
+    a client writes into the header itself is to the left of what the proxy appended."""
+    remote = request.META.get("REMOTE_ADDR")
+    trusted = set(settings.TRUSTED_PROXIES)
+    if remote not in trusted:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if address not in trusted:
+            return address[:45]
+    return remote
 
 
 class RequestContextMiddleware:

@@ -19,11 +19,24 @@ REDACTED_FIELDS = {"password", "token_hash", "secret"}
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The instance's concrete field values as JSON-friendly data, for before/after records."""
     data: dict[str, Any] = {}
+    # Clinical content (answers, scores, alert reasons) stays in its own table, behind the
+    # access rules; the trail records that it changed, not what it says.
+    content = set(getattr(instance, "audit_content_fields", ()))
     for field in instance._meta.concrete_fields:
         if field.name in REDACTED_FIELDS:
             continue
-        data[field.name] = _plain(field.value_from_object(instance))
+        value = _plain(field.value_from_object(instance))
+        data[field.name] = _fingerprint(value) if field.name in content else value
     return data
+
+
+def _fingerprint(value: Any) -> str:
+    """Stands in for content: equal when the content is equal, so changes still show."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+    return f"(content {digest[:10]})"
 
 
 def _plain(value: Any) -> Any:

@@ -60,5 +60,13 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "today": dt.date.today()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": dt.date.today(),
+            # Names, contact details and before/after values are clinical data: an admin sees
+            # them here only where the organization lets admins read clinical data.
+            "show_content": viewer.sees_clinical_data_as_admin,
+        },
     )

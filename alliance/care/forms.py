@@ -152,6 +152,16 @@ class AddStaffParticipantForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = _members(organization)
         self.fields["user"].label_from_instance = lambda u: u.display_name
+        self.organization = organization
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        user, role = data.get("user"), data.get("role")
+        if user and role == ParticipantRole.CO_THERAPIST and not Membership.objects.filter(
+            user=user, organization=self.organization, role=Role.THERAPIST
+        ).exists():
+            self.add_error("user", _("A co-therapist needs the therapist role in this clinic."))
+        return data
 
 
 class SessionForm(forms.ModelForm):

@@ -278,6 +278,8 @@ class Response(models.Model):
     def audit_client_code(self) -> str:
         return self.participant.audit_client_code()
 
+    audit_content_fields = ("answers", "scores", "risk")
+
     @property
     def headline(self) -> tuple[str, float | None] | None:
         """The main scale ('alliance' or 'total') and its score, for compact displays."""

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from alliance.audit.middleware import client_ip
+
 WINDOW_SECONDS = 60
 
 
@@ -19,7 +21,7 @@ def _limit() -> int:
 
 def _key(request: HttpRequest) -> str:
     window = int(time.time() // WINDOW_SECONDS)
-    return f"checkin-fail:{request.META.get('REMOTE_ADDR', '')}:{window}"
+    return f"checkin-fail:{client_ip(request) or ''}:{window}"
 
 
 def is_blocked(request: HttpRequest) -> bool:

@@ -102,10 +102,12 @@ def _already_submitted(request: HttpRequest, token: str) -> CheckinRequest | Non
 def client_checkin(request: HttpRequest, token: str) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
-    if ratelimit.is_blocked(request):
-        return _too_many(request)
     checkin = services.usable_request(token)
     if checkin is None:
+        # Checked only after a failed lookup: a valid link always works, even when someone
+        # behind the same address has been guessing.
+        if ratelimit.is_blocked(request):
+            return _too_many(request)
         repeat = _already_submitted(request, token) if request.method == "POST" else None
         if repeat is not None:
             _remember_done(request, repeat)
@@ -288,6 +290,9 @@ def paper_entry(request: HttpRequest, pk: int, participant_pk: int) -> HttpRespo
     participant = _participant(session, participant_pk)
     if participant.user_id == viewer.user.pk:
         return redirect("checkins:rate", pk=session.pk)
+    if participant.client_id is None:
+        # Paper forms are what clients fill in; a colleague's own view is theirs to give.
+        raise Http404("Not found")
     instruments = services.open_measures(session, participant)
     if not instruments:
         messages.info(request, _("Nothing is due for this person in this session."))

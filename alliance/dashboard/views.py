@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from alliance.accounts import access
-from alliance.accounts.models import Supervision
+from alliance.accounts.models import Invitation, Supervision
 
 from .caseload import caseload_rows, need_choices
 
@@ -31,6 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "no_checkins": _("no check-ins yet"),
         "links_open": _("open link(s)"),
     }
+    context["invitations"] = Invitation.objects.filter(
+        email__iexact=viewer.user.email, decided_at__isnull=True
+    ).select_related("organization", "invited_by")
     if viewer.organization is not None:
         if viewer.is_therapist:
             context["caseload"] = caseload_rows(viewer, need=need)

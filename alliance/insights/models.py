@@ -79,6 +79,8 @@ class Alert(models.Model):
     def audit_client_code(self) -> str:
         return self.episode.audit_client_code()
 
+    audit_content_fields = ("reason", "numbers", "resolution_proposed")
+
     def allowed_next(self) -> list[str]:
         return ALLOWED_TRANSITIONS[AlertState(self.state)]
 

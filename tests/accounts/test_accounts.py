@@ -5,7 +5,14 @@ from __future__ import annotations
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
-from alliance.accounts.models import Membership, Organization, Role, Supervision, User
+from alliance.accounts.models import (
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    Supervision,
+    User,
+)
 from alliance.audit.models import AuditEvent
 from tests.conftest import PASSWORD, Clinic
 
@@ -113,13 +120,17 @@ def test_add_member_errors_stay_beside_the_field(clinic: Clinic) -> None:
 
 def test_existing_person_joins_a_second_organization_and_switches(clinic: Clinic) -> None:
     http = clinic.login("outsider")
-    http.post(
-        reverse("accounts:members"),
-        {"email": "tess@northside.test", "first_name": "Tess", "role": "therapist"},
-    )
-    assert Membership.objects.filter(user=clinic.therapist, organization=clinic.other_org).exists()
+    http.post(reverse("accounts:members"), {"email": "tess@northside.test", "first_name": "Tess",
+                                            "role": "therapist", "password": "any-long-password"})
+    # Nothing changes for Tess until she accepts.
+    assert not Membership.objects.filter(user=clinic.therapist, organization=clinic.other_org).exists()
     tess = clinic.login("therapist")
-    assert "Alex" in tess.get("/").content.decode()
+    page = tess.get("/").content.decode()
+    assert "Alex" in page and "invited you to join Other Clinic" in page
+    invitation = Invitation.objects.get()
+    tess.post(reverse("accounts:answer_invitation", args=[invitation.pk, "accept"]))
+    assert Membership.objects.filter(user=clinic.therapist, organization=clinic.other_org).exists()
+    tess.post(reverse("accounts:switch"), {"organization": clinic.org.pk})
     response = tess.post(reverse("accounts:switch"), {"organization": clinic.other_org.pk})
     assert response.status_code == 302
     page = tess.get("/").content.decode()
@@ -225,3 +236,15 @@ def test_role_changes_ask_for_the_password_again(clinic: Clinic) -> None:
     # Typing the password resumes the suspended request.
     http.post(response["Location"], {"password": PASSWORD}, follow=True)
     assert Membership.objects.filter(user=clinic.therapist, role="admin").exists()
+
+
+def test_an_admin_cannot_learn_whether_an_address_has_an_account(clinic: Clinic) -> None:
+    http = clinic.login("outsider")
+    known = http.post(reverse("accounts:members"), {"email": "tess@northside.test",
+                                                    "first_name": "T", "role": "therapist"})
+    unknown = http.post(reverse("accounts:members"), {"email": "nobody@x.test",
+                                                      "first_name": "T", "role": "therapist"})
+    assert known.status_code == unknown.status_code == 400
+    assert "Give a temporary password." in known.content.decode()
+    assert "Give a temporary password." in unknown.content.decode()
+    assert "Tess" not in clinic.login("outsider").get(reverse("accounts:members")).content.decode()

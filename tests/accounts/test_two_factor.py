@@ -63,3 +63,14 @@ def test_required_two_factor_lets_a_member_set_it_up(clinic: Clinic) -> None:
     secret = open_totp_setup(http)
     http.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
     assert http.get("/").status_code == 200
+
+
+def test_operator_admin_login_goes_through_allauth(clinic: Clinic) -> None:
+    clinic.therapist.is_staff = True
+    clinic.therapist.save()
+    http = HttpClient()
+    response = http.post("/operator/login/", {"username": "tess@northside.test",
+                                               "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert http.get(f"/clients/{clinic.client.pk}/").status_code == 302  # still signed out

@@ -31,6 +31,9 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--access-logfile",
             "-",
+            # Check-in tokens never reach the access log.
+            "--logger-class",
+            "alliance.gunicorn_logging.MaskedLogger",
             "--forwarded-allow-ips",
             os.environ.get("ALLIANCE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
             "--graceful-timeout",

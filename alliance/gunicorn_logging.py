@@ -1,0 +1,23 @@
+"""gunicorn's access log without check-in tokens: `/c/<token>/` is logged as `/c/…/`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+TOKEN_IN_PATH = re.compile(r"/c/[^/\s?\"]+")
+
+
+def mask(text: str) -> str:
+    return TOKEN_IN_PATH.sub("/c/…", text)
+
+
+class MaskedLogger(Logger):  # type: ignore[misc]
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "f"):  # request line, path, referer
+            if isinstance(atoms.get(key), str):
+                atoms[key] = mask(atoms[key])
+        return atoms
