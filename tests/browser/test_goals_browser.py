@@ -10,8 +10,7 @@ import pytest
 
 from alliance.goals.models import Goal, GoalProposal, GoalRating
 from tests.browser.test_foundation_browser import sign_in
-
-from .helpers import review_session
+from tests.goals.helpers import review_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
