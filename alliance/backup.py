@@ -75,8 +75,10 @@ def _run(command: list[str]) -> None:
     program = shutil.which(command[0])
     if program is None:
         raise BackupError(f"{command[0]} is not installed (Debian: postgresql-client)")
-    result = subprocess.run([program, *command[1:]], capture_output=True, text=True,  # noqa: S603
-                            env={**os.environ}, check=False)
+    # A fixed program (pg_dump/pg_restore) with arguments built here, never from user input.
+    result = subprocess.run(  # noqa: S603
+        [program, *command[1:]], capture_output=True, text=True, env={**os.environ}, check=False
+    )
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()[:2000]}")
 
@@ -88,5 +90,14 @@ def _pg_dump(destination: Path) -> Path:
 
 def _pg_restore(source: Path) -> None:
     connection.close()  # our own idle connection must not hold locks on the tables dropped
-    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          f"--dbname={_pg_url()}", str(source)])
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            f"--dbname={_pg_url()}",
+            str(source),
+        ]
+    )

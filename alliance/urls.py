@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from alliance.converters import IdConverter
-
 from alliance.dashboard.views import healthz
 
 register_converter(IdConverter, "id")

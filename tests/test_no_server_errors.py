@@ -17,12 +17,30 @@ from tests.conftest import Clinic
 
 SKIP_PREFIXES = ("accounts/", "operator/", "i18n/")
 JUNK = {
-    "code": "\x00<script>alert(1)</script>", "display_name": "x" * 5000, "email": "not-an-email",
-    "starts_at": "31/31/31", "duration_minutes": "-1", "status": "deleted", "to_state": "nope",
-    "organization": "²", "role": "god", "client": "abc", "user": "-5", "page": "9" * 30,
-    "idempotency_key": "'; DROP TABLE x; --", "what_was_said": "<b>hi</b>", "since": "yesterday",
-    "entry": "1\x00", "action": "remove", "q1-bond": "²", "q1-goals": "9" * 5000,
-    "q1-change": "a\x00b", "q2-bond": "-0", "text": "\x00", "kind": "drop", "position": "²",
+    "code": "\x00<script>alert(1)</script>",
+    "display_name": "x" * 5000,
+    "email": "not-an-email",
+    "starts_at": "31/31/31",
+    "duration_minutes": "-1",
+    "status": "deleted",
+    "to_state": "nope",
+    "organization": "²",
+    "role": "god",
+    "client": "abc",
+    "user": "-5",
+    "page": "9" * 30,
+    "idempotency_key": "'; DROP TABLE x; --",
+    "what_was_said": "<b>hi</b>",
+    "since": "yesterday",
+    "entry": "1\x00",
+    "action": "remove",
+    "q1-bond": "²",
+    "q1-goals": "9" * 5000,
+    "q1-change": "a\x00b",
+    "q2-bond": "-0",
+    "text": "\x00",
+    "kind": "drop",
+    "position": "²",
 }
 QUERIES = [{"q": "\x00"}, {"client": "²", "need": "\x00", "page": "-1"}]
 
@@ -43,8 +61,11 @@ def concrete(route: str, ids: list[int]) -> list[str]:
     samples = {"id": [str(i) for i in ids], "str": ["closed", "drop", "x"], "slug": ["alliance"]}
     paths = [route]
     for kind, _name in re.findall(r"<(\w+):(\w+)>", route):
-        paths = [p.replace(f"<{kind}:{_name}>", value, 1) for p in paths
-                 for value in samples.get(kind, ["x"])]
+        paths = [
+            p.replace(f"<{kind}:{_name}>", value, 1)
+            for p in paths
+            for value in samples.get(kind, ["x"])
+        ]
     return ["/" + p.lstrip("^").rstrip("$") for p in paths]
 
 
@@ -52,11 +73,20 @@ def test_every_route_is_covered() -> None:
     assert len(routes()) >= 30
 
 
-@pytest.mark.parametrize("who", ["anonymous", "therapist", "colleague", "supervisor", "admin",
-                                 "researcher", "outsider"])
+@pytest.mark.parametrize(
+    "who", ["anonymous", "therapist", "colleague", "supervisor", "admin", "researcher", "outsider"]
+)
 def test_no_route_answers_500(clinic: Clinic, who: str) -> None:
-    ids = sorted({clinic.client.pk, clinic.episode.pk, clinic.session.pk,
-                  clinic.outsider_episode.pk, 0, 999_999_999_999_999_999})
+    ids = sorted(
+        {
+            clinic.client.pk,
+            clinic.episode.pk,
+            clinic.session.pk,
+            clinic.outsider_episode.pk,
+            0,
+            999_999_999_999_999_999,
+        }
+    )
     http = clinic.login(who)
     http.raise_request_exception = False
     failures = []

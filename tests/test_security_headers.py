@@ -15,7 +15,9 @@ def test_strict_content_security_policy_on_staff_and_client_pages(clinic: Clinic
     for path in ["/", f"/episodes/{clinic.episode.pk}/", "/accounts/login/", "/c/unknown-token/"]:
         response = http.get(path)
         csp = response["Content-Security-Policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert (
+            "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        )
         assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
@@ -25,16 +27,25 @@ def test_strict_content_security_policy_on_staff_and_client_pages(clinic: Clinic
 
 def test_no_inline_script_or_style_in_pages(clinic: Clinic) -> None:
     http = clinic.login("therapist")
-    for path in ["/", f"/episodes/{clinic.episode.pk}/", f"/sessions/{clinic.session.pk}/",
-                 "/clients/", "/accounts/login/"]:
+    for path in [
+        "/",
+        f"/episodes/{clinic.episode.pk}/",
+        f"/sessions/{clinic.session.pk}/",
+        "/clients/",
+        "/accounts/login/",
+    ]:
         html = http.get(path).content.decode()
         for tag in re.findall(r"<script\b[^>]*>", html):
             assert "src=" in tag or 'type="application/json"' in tag, (path, tag)
         assert not re.search(r"\sstyle=", html), path
 
 
-@override_settings(SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True, SECURE_HSTS_SECONDS=31536000,
-                   SECURE_HSTS_INCLUDE_SUBDOMAINS=True)
+@override_settings(
+    SESSION_COOKIE_SECURE=True,
+    CSRF_COOKIE_SECURE=True,
+    SECURE_HSTS_SECONDS=31536000,
+    SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
+)
 def test_production_cookies_and_hsts(clinic: Clinic) -> None:
     from django.test import Client as HttpClient
 
@@ -42,9 +53,11 @@ def test_production_cookies_and_hsts(clinic: Clinic) -> None:
     page = http.get("/accounts/login/", secure=True)
     assert page["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert page.cookies["csrftoken"]["secure"]
-    response = http.post("/accounts/login/", {"login": "tess@northside.test",
-                                              "password": "correct-horse-battery-staple"},
-                         secure=True)
+    response = http.post(
+        "/accounts/login/",
+        {"login": "tess@northside.test", "password": "correct-horse-battery-staple"},
+        secure=True,
+    )
     session = response.cookies["sessionid"]
     assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
 

@@ -65,5 +65,5 @@ def test_production_refuses_plain_http_links() -> None:
 def test_served_access_log_masks_check_in_tokens() -> None:
     from alliance.gunicorn_logging import mask
 
-    assert mask('GET /c/SECRETtoken123/done/ HTTP/1.1') == "GET /c/…/done/ HTTP/1.1"
+    assert mask("GET /c/SECRETtoken123/done/ HTTP/1.1") == "GET /c/…/done/ HTTP/1.1"
     assert mask("/clients/3/") == "/clients/3/"

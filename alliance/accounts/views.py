@@ -31,9 +31,10 @@ def _admin_viewer(request: HttpRequest) -> access.Viewer:
 @require_POST
 def switch_organization(request: HttpRequest) -> HttpResponse:
     chosen = parse_id(request.POST.get("organization"))
-    if chosen is None or not Membership.objects.filter(
-        user=request.user, organization_id=chosen
-    ).exists():
+    if (
+        chosen is None
+        or not Membership.objects.filter(user=request.user, organization_id=chosen).exists()
+    ):
         raise Http404("Not found")
     request.session[SESSION_KEY] = chosen
     return redirect("dashboard:home")
@@ -48,8 +49,10 @@ def members(request: HttpRequest) -> HttpResponse:
         _add_member(viewer, form.cleaned_data)
         messages.success(
             request,
-            _("Added. Someone who already had an Alliance account is asked to accept when they "
-              "next sign in."),
+            _(
+                "Added. Someone who already had an Alliance account is asked to accept when they "
+                "next sign in."
+            ),
         )
         return redirect("accounts:members")
     people = (
@@ -84,19 +87,24 @@ def _add_member(viewer: access.Viewer, data: dict) -> None:
     """A new person gets an account and the role; an existing account gets an invitation."""
     with transaction.atomic():
         user = User.objects.filter(email=data["email"]).first()
-        if user is not None and not Membership.objects.filter(
-            user=user, organization=viewer.organization
-        ).exists():
+        if (
+            user is not None
+            and not Membership.objects.filter(user=user, organization=viewer.organization).exists()
+        ):
             invitation = Invitation.objects.create(
-                organization=viewer.organization, email=user.email, role=data["role"],
+                organization=viewer.organization,
+                email=user.email,
+                role=data["role"],
                 invited_by=viewer.user,
             )
             trail.record_create(invitation)
             return
         if user is None:
             user = User.objects.create_user(
-                data["email"], data["password"],
-                first_name=data["first_name"], last_name=data["last_name"],
+                data["email"],
+                data["password"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
             )
             trail.record_create(user)
         membership = Membership.objects.create(

@@ -157,9 +157,13 @@ class AddStaffParticipantForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         user, role = data.get("user"), data.get("role")
-        if user and role == ParticipantRole.CO_THERAPIST and not Membership.objects.filter(
-            user=user, organization=self.organization, role=Role.THERAPIST
-        ).exists():
+        if (
+            user
+            and role == ParticipantRole.CO_THERAPIST
+            and not Membership.objects.filter(
+                user=user, organization=self.organization, role=Role.THERAPIST
+            ).exists()
+        ):
             self.add_error("user", _("A co-therapist needs the therapist role in this clinic."))
         return data
 

@@ -26,9 +26,9 @@ from django.views.decorators.http import require_POST
 from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import context, trail
-from alliance.converters import parse_id
 from alliance.audit.models import Action
 from alliance.care.models import Session
+from alliance.converters import parse_id
 
 from . import fhir_export, ratelimit, services
 from .forms import IDEMPOTENCY_FIELD, PlanEntryForm, QuestionnaireForm, ShareProgressForm

@@ -108,8 +108,9 @@ def _translated(key: str) -> str:
 def _trend_label(latest: float | None, count: int) -> str:
     if latest is None:
         return ""
-    return str(_("Client alliance, latest %(v).1f of 10 over %(n)d check-ins")
-               % {"v": latest, "n": count})
+    return str(
+        _("Client alliance, latest %(v).1f of 10 over %(n)d check-ins") % {"v": latest, "n": count}
+    )
 
 
 def _day(moment: Any) -> str:
@@ -204,7 +205,8 @@ def _add_trends(rows: dict[int, CaseloadRow]) -> dict[int, set[int]]:
     from alliance.checkins.models import Response
 
     client_alliance = Response.objects.filter(
-        session__episode_id__in=list(rows), participant__role__in=list(CLIENT_ROLES),
+        session__episode_id__in=list(rows),
+        participant__role__in=list(CLIENT_ROLES),
         instrument__kind="alliance",
     ).order_by()
     by_session = client_alliance.values_list("session__episode_id", "session__number").annotate(

@@ -53,8 +53,13 @@ def thresholds_for(organization: Any) -> analysis.Thresholds:
 
 def _response_rows(responses: Any, stream: bool) -> Iterator[tuple[Any, ...]]:
     rows = responses.order_by().values_list(
-        "session__episode_id", "participant_id", "participant__role", "instrument_key",
-        "session__number", "scores", "risk",
+        "session__episode_id",
+        "participant_id",
+        "participant__role",
+        "instrument_key",
+        "session__number",
+        "scores",
+        "risk",
     )
     # Stream only big batches: a server-side cursor costs more than it saves for one episode.
     yield from rows.iterator(chunk_size=CHUNK) if stream else rows

@@ -8,9 +8,8 @@ live here too (definition.py builds them) so that this module type-checks on its
 
 from __future__ import annotations
 
-import re
-
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal

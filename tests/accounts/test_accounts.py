@@ -120,10 +120,19 @@ def test_add_member_errors_stay_beside_the_field(clinic: Clinic) -> None:
 
 def test_existing_person_joins_a_second_organization_and_switches(clinic: Clinic) -> None:
     http = clinic.login("outsider")
-    http.post(reverse("accounts:members"), {"email": "tess@northside.test", "first_name": "Tess",
-                                            "role": "therapist", "password": "any-long-password"})
+    http.post(
+        reverse("accounts:members"),
+        {
+            "email": "tess@northside.test",
+            "first_name": "Tess",
+            "role": "therapist",
+            "password": "any-long-password",
+        },
+    )
     # Nothing changes for Tess until she accepts.
-    assert not Membership.objects.filter(user=clinic.therapist, organization=clinic.other_org).exists()
+    assert not Membership.objects.filter(
+        user=clinic.therapist, organization=clinic.other_org
+    ).exists()
     tess = clinic.login("therapist")
     page = tess.get("/").content.decode()
     assert "Alex" in page and "invited you to join Other Clinic" in page
@@ -229,7 +238,9 @@ def test_settings_validation_and_two_factor_requirement(clinic: Clinic) -> None:
 
 def test_role_changes_ask_for_the_password_again(clinic: Clinic) -> None:
     http = clinic.login("admin", recently_authenticated=False)
-    response = http.post(reverse("accounts:add_role", args=[clinic.therapist.pk]), {"role": "admin"})
+    response = http.post(
+        reverse("accounts:add_role", args=[clinic.therapist.pk]), {"role": "admin"}
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
     assert not Membership.objects.filter(user=clinic.therapist, role="admin").exists()
@@ -240,10 +251,14 @@ def test_role_changes_ask_for_the_password_again(clinic: Clinic) -> None:
 
 def test_an_admin_cannot_learn_whether_an_address_has_an_account(clinic: Clinic) -> None:
     http = clinic.login("outsider")
-    known = http.post(reverse("accounts:members"), {"email": "tess@northside.test",
-                                                    "first_name": "T", "role": "therapist"})
-    unknown = http.post(reverse("accounts:members"), {"email": "nobody@x.test",
-                                                      "first_name": "T", "role": "therapist"})
+    known = http.post(
+        reverse("accounts:members"),
+        {"email": "tess@northside.test", "first_name": "T", "role": "therapist"},
+    )
+    unknown = http.post(
+        reverse("accounts:members"),
+        {"email": "nobody@x.test", "first_name": "T", "role": "therapist"},
+    )
     assert known.status_code == unknown.status_code == 400
     assert "Give a temporary password." in known.content.decode()
     assert "Give a temporary password." in unknown.content.decode()

@@ -45,8 +45,9 @@ def test_turn_on_totp_then_sign_in_needs_the_code(clinic: Clinic) -> None:
     assert codes.status_code == 200 and len(codes.context["unused_codes"]) >= 8
 
     fresh = HttpClient()
-    step = fresh.post(reverse("account_login"),
-                      {"login": "tess@northside.test", "password": PASSWORD})
+    step = fresh.post(
+        reverse("account_login"), {"login": "tess@northside.test", "password": PASSWORD}
+    )
     assert step.status_code == 302 and step["Location"] == reverse("mfa_authenticate")
     assert fresh.get("/").status_code == 302  # not signed in until the second factor
     wrong = fresh.post(reverse("mfa_authenticate"), {"code": "000000"})
@@ -69,8 +70,9 @@ def test_operator_admin_login_goes_through_allauth(clinic: Clinic) -> None:
     clinic.therapist.is_staff = True
     clinic.therapist.save()
     http = HttpClient()
-    response = http.post("/operator/login/", {"username": "tess@northside.test",
-                                               "password": PASSWORD})
+    response = http.post(
+        "/operator/login/", {"username": "tess@northside.test", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     assert http.get(f"/clients/{clinic.client.pk}/").status_code == 302  # still signed out

@@ -60,9 +60,10 @@ def test_admin_never_sees_another_organizations_trail(clinic: Clinic) -> None:
 
 
 def test_trail_shows_admins_no_clinical_content_unless_allowed(clinic: Clinic) -> None:
-    clinic.login("therapist").post(reverse("care:client_edit", args=[clinic.client.pk]),
-                                   {"code": "C-0001", "display_name": "Alexandra",
-                                    "email": "alex@example.org"})
+    clinic.login("therapist").post(
+        reverse("care:client_edit", args=[clinic.client.pk]),
+        {"code": "C-0001", "display_name": "Alexandra", "email": "alex@example.org"},
+    )
     page = clinic.login("admin").get(reverse("audit:list")).content.decode()
     assert "display_name" in page and "C-0001" in page
     assert "Alexandra" not in page and "alex@example.org" not in page
@@ -77,10 +78,14 @@ def test_answers_are_not_copied_into_the_trail(clinic: Clinic) -> None:
     from alliance.measures.models import current_instrument
 
     participant = clinic.episode.participants.get(client=clinic.client)
-    services.save_response(session=clinic.session, participant=participant,
-                           instrument=current_instrument("alliance-checkin-client"),
-                           answers={"bond": "3", "change": "private words"},
-                           idempotency_key="k1", channel="link")
+    services.save_response(
+        session=clinic.session,
+        participant=participant,
+        instrument=current_instrument("alliance-checkin-client"),
+        answers={"bond": "3", "change": "private words"},
+        idempotency_key="k1",
+        channel="link",
+    )
     event = AuditEvent.objects.get(action="submit")
     assert "private words" not in str(event.after) and "(content " in str(event.after["answers"])
 
@@ -94,6 +99,5 @@ def test_client_address_behind_a_trusted_proxy(settings) -> None:  # noqa: ANN00
     factory = RequestFactory()
     forged = factory.get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert client_ip(forged) == "198.51.100.7"
-    proxied = factory.get("/", REMOTE_ADDR="10.0.0.1",
-                          HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5")
+    proxied = factory.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5")
     assert client_ip(proxied) == "203.0.113.5"

@@ -146,15 +146,22 @@ def test_a_colleague_marked_as_left_loses_access(clinic: Clinic) -> None:
     from alliance.care.models import Participant
 
     http = clinic.login("therapist")
-    http.post(reverse("care:participant_add_staff", args=[clinic.episode.pk]),
-              {"user": clinic.colleague.pk, "role": "co_therapist"})
+    http.post(
+        reverse("care:participant_add_staff", args=[clinic.episode.pk]),
+        {"user": clinic.colleague.pk, "role": "co_therapist"},
+    )
     colleague = clinic.login("colleague")
     assert colleague.get(reverse("care:client", args=[clinic.client.pk])).status_code == 200
     left = Participant.objects.get(episode=clinic.episode, user=clinic.colleague)
     http.post(reverse("care:participant_leave", args=[clinic.episode.pk, left.pk]))
     assert colleague.get(reverse("care:client", args=[clinic.client.pk])).status_code == 404
-    assert colleague.post(reverse("care:client_edit", args=[clinic.client.pk]),
-                          {"code": "C-0001", "display_name": "Changed"}).status_code == 404
+    assert (
+        colleague.post(
+            reverse("care:client_edit", args=[clinic.client.pk]),
+            {"code": "C-0001", "display_name": "Changed"},
+        ).status_code
+        == 404
+    )
 
 
 def test_interpreters_rate_through_links_and_do_not_read_the_record(clinic: Clinic) -> None:
@@ -171,9 +178,19 @@ def test_read_access_never_becomes_write_access_through_a_new_episode(clinic: Cl
 
     Membership.objects.create(user=clinic.supervisor, organization=clinic.org, role="therapist")
     http = clinic.login("supervisor")
-    response = http.post(reverse("care:episode_create"), {
-        "format": "individual", "started_on": "2026-10-01", "clients": [clinic.client.pk],
-    })
+    response = http.post(
+        reverse("care:episode_create"),
+        {
+            "format": "individual",
+            "started_on": "2026-10-01",
+            "clients": [clinic.client.pk],
+        },
+    )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
-    assert http.post(reverse("care:client_edit", args=[clinic.client.pk]),
-                     {"code": "C-0001", "display_name": "Pwned"}).status_code == 403
+    assert (
+        http.post(
+            reverse("care:client_edit", args=[clinic.client.pk]),
+            {"code": "C-0001", "display_name": "Pwned"},
+        ).status_code
+        == 403
+    )

@@ -198,8 +198,10 @@ def test_failed_attempts_are_rate_limited_per_ip(clinic, settings):
     assert blocked.status_code == 429 and "wait" in blocked.content.decode().lower()
     # A real link still works from the same address: the limit only stops guessing.
     assert http.get(f"/c/{token}/").status_code == 200
-    assert HttpClient(REMOTE_ADDR="203.0.113.10").get(
-        f"/c/{secrets.token_urlsafe(32)}/").status_code == 404
+    assert (
+        HttpClient(REMOTE_ADDR="203.0.113.10").get(f"/c/{secrets.token_urlsafe(32)}/").status_code
+        == 404
+    )
 
 
 def test_tokens_are_never_logged(clinic, caplog):

@@ -277,10 +277,18 @@ def test_database_and_python_observations_agree(clinic: Clinic) -> None:
     sql = service.pg_observations([clinic.episode.pk])
 
     def rows(obs):  # noqa: ANN001, ANN202
-        return sorted(zip(obs.episode.tolist(), obs.participant.tolist(), obs.role.tolist(),
-                          [obs.instruments[i] for i in obs.instrument.tolist()],
-                          [obs.scales[i] for i in obs.scale.tolist()],
-                          obs.session_number.tolist(), obs.value.tolist(), obs.risk.tolist(),
-                          strict=True))
+        return sorted(
+            zip(
+                obs.episode.tolist(),
+                obs.participant.tolist(),
+                obs.role.tolist(),
+                [obs.instruments[i] for i in obs.instrument.tolist()],
+                [obs.scales[i] for i in obs.scale.tolist()],
+                obs.session_number.tolist(),
+                obs.value.tolist(),
+                obs.risk.tolist(),
+                strict=True,
+            )
+        )
 
     assert rows(sql) == rows(python) and len(rows(sql)) > 20

@@ -16,8 +16,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="A backup written by 'alliance backup'.")
         parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Check that the file exists and say what would happen.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check that the file exists and say what would happen.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         source = Path(options["file"])
@@ -26,9 +29,13 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(f"Would replace the whole database with {source}.")
             return
-        if not options["yes"] and input(
-            "This replaces every table of the database. Type 'restore' to go on: "
-        ).strip() != "restore":
+        if (
+            not options["yes"]
+            and input(
+                "This replaces every table of the database. Type 'restore' to go on: "
+            ).strip()
+            != "restore"
+        ):
             raise CommandError("Nothing restored.")
         try:
             restore(source)
