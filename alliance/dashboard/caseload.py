@@ -210,12 +210,14 @@ def _add_trends(rows: dict[int, CaseloadRow]) -> dict[int, set[int]]:
         instrument__kind="alliance",
     ).order_by()
     by_session = client_alliance.values_list("session__episode_id", "session__number").annotate(
-        value=Avg(Cast(KT("scores__scales__alliance"), FloatField()))
+        value=Avg(Cast(KT("scores__scales__alliance"), FloatField())), last=Max("submitted_at")
     )
     values: dict[int, dict[int, float | None]] = defaultdict(dict)
-    for episode_id, number, value in by_session:
+    last: dict[int, Any] = {}
+    for episode_id, number, value, submitted in by_session:
         values[episode_id][number] = value
-    last = dict(client_alliance.values_list("session__episode_id").annotate(Max("submitted_at")))
+        if episode_id not in last or submitted > last[episode_id]:
+            last[episode_id] = submitted
     answered: dict[int, set[int]] = defaultdict(set)
     for episode_id, row in rows.items():
         sessions = values.get(episode_id, {})
