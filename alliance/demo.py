@@ -98,6 +98,29 @@ def _load_histories(organizations: dict[str, Organization], people: dict[str, Us
     for organization in organizations.values():
         service.recompute_organization(organization)
     _settle_old_alerts()
+    _agree_goals(people["tess"])
+
+
+GOALS = [
+    ("Sleep through most nights without waking at 3 a.m.", "client",
+     ["Keep a short sleep diary", "Try the wind-down routine on weekdays"]),
+    ("Say no to extra shifts without feeling guilty for days", "together",
+     ["Practise one 'no' a week and note what happened"]),
+]
+
+
+def _agree_goals(therapist: User) -> None:
+    """Two goals in the client's words on each of Tess's individual episodes, so the plan page,
+    the printable plan and the goal review have something to show."""
+    from alliance.care.models import CareEpisode
+    from alliance.goals import services as goals
+
+    episodes = CareEpisode.objects.filter(participants__user=therapist, format="individual")
+    for episode in episodes[:6]:
+        for wording, proposed_by, tasks in GOALS:
+            goal = goals.add_goal(episode, by=therapist, wording=wording, proposed_by=proposed_by)
+            for task in tasks:
+                goals.add_task(goal, by=therapist, wording=task)
 
 
 def _settle_old_alerts() -> None:
