@@ -102,10 +102,16 @@ def _load_histories(organizations: dict[str, Organization], people: dict[str, Us
 
 
 GOALS = [
-    ("Sleep through most nights without waking at 3 a.m.", "client",
-     ["Keep a short sleep diary", "Try the wind-down routine on weekdays"]),
-    ("Say no to extra shifts without feeling guilty for days", "together",
-     ["Practise one 'no' a week and note what happened"]),
+    (
+        "Sleep through most nights without waking at 3 a.m.",
+        "client",
+        ["Keep a short sleep diary", "Try the wind-down routine on weekdays"],
+    ),
+    (
+        "Say no to extra shifts without feeling guilty for days",
+        "together",
+        ["Practise one 'no' a week and note what happened"],
+    ),
 ]
 
 
