@@ -237,6 +237,21 @@ def link_checkin(token: str) -> CheckinRequest | None:
     return found
 
 
+def _open_link(request: HttpRequest, token: str) -> CheckinRequest | HttpResponse:
+    """The preamble every client page shares: the method, the link, the acting context. The
+    rate limit is checked only after a failed lookup, so a valid link always works (as on the
+    check-in pages)."""
+    if request.method not in ("GET", "POST"):
+        return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
+    checkin = link_checkin(token)
+    if checkin is None:
+        if ratelimit.is_blocked(request):
+            return _quiet(render(request, "checkins/client_too_many.html", status=429))
+        return _unavailable(request)
+    context.update(source="link", organization=checkin.organization)
+    return checkin
+
+
 def _client_base(checkin: CheckinRequest) -> dict[str, Any]:
     episode = checkin.session.episode
     return {
@@ -248,14 +263,11 @@ def _client_base(checkin: CheckinRequest) -> dict[str, Any]:
 @csrf_exempt  # the link's own token proves the form came from its holder (see checkins.views)
 @never_cache
 def client_review(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
-    if ratelimit.is_blocked(request):
-        return _quiet(render(request, "checkins/client_too_many.html", status=429))
-    checkin = link_checkin(token)
-    if checkin is None or not services.review_due(checkin.session):
+    checkin = _open_link(request, token)
+    if isinstance(checkin, HttpResponse):
+        return checkin
+    if not services.review_due(checkin.session):
         return _unavailable(request)
-    context.update(source="link", organization=checkin.organization)
     ctx = _client_base(checkin)
     if services.already_reviewed(checkin.session, checkin.participant):
         return _quiet(render(request, "goals/client_review_done.html", ctx))
@@ -280,14 +292,9 @@ def client_review(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt
 @never_cache
 def client_preferences(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
-    if ratelimit.is_blocked(request):
-        return _quiet(render(request, "checkins/client_too_many.html", status=429))
-    checkin = link_checkin(token)
-    if checkin is None:
-        return _unavailable(request)
-    context.update(source="link", organization=checkin.organization)
+    checkin = _open_link(request, token)
+    if isinstance(checkin, HttpResponse):
+        return checkin
     prefs = services.preferences_of(checkin.participant)
     form = PreferencesForm(request.POST if request.method == "POST" else None, instance=prefs)
     ctx = _client_base(checkin)
@@ -305,14 +312,9 @@ def client_preferences(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt
 @never_cache
 def client_agenda(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
-    if ratelimit.is_blocked(request):
-        return _quiet(render(request, "checkins/client_too_many.html", status=429))
-    checkin = link_checkin(token)
-    if checkin is None:
-        return _unavailable(request)
-    context.update(source="link", organization=checkin.organization)
+    checkin = _open_link(request, token)
+    if isinstance(checkin, HttpResponse):
+        return checkin
     agenda = services.agenda_of(checkin.session, checkin.participant)
     initial = {"focus": agenda.focus, "worked_on": agenda.worked_on} if agenda else {}
     form = AgendaForm(request.POST if request.method == "POST" else None, initial=initial)

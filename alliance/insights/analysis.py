@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -119,15 +119,33 @@ class Observations:
             cols[5].append(row[5])
             cols[6].append(row[6])
             cols[7].append(bool(row[7]) if len(row) > 7 else False)
+        return cls.from_columns(*cols, instruments=instruments, scales=scales)
+
+    @classmethod
+    def from_columns(
+        cls,
+        episode: Sequence[Any],
+        participant: Sequence[Any],
+        role: Sequence[Any],
+        instrument: Sequence[Any],
+        scale: Sequence[Any],
+        session_number: Sequence[Any],
+        value: Sequence[Any],
+        risk: Sequence[Any],
+        *,
+        instruments: tuple[str, ...] = INSTRUMENTS,
+        scales: tuple[str, ...] = SCALES,
+    ) -> Observations:
+        """Build from equal-length columns of codes and values, in the table's own dtypes."""
         return cls(
-            episode=np.asarray(cols[0], dtype=np.int64),
-            participant=np.asarray(cols[1], dtype=np.int64),
-            role=np.asarray(cols[2], dtype=np.int8),
-            instrument=np.asarray(cols[3], dtype=np.int16),
-            scale=np.asarray(cols[4], dtype=np.int16),
-            session_number=np.asarray(cols[5], dtype=np.int32),
-            value=np.asarray(cols[6], dtype=np.float64),
-            risk=np.asarray(cols[7], dtype=np.bool_),
+            episode=np.asarray(episode, dtype=np.int64),
+            participant=np.asarray(participant, dtype=np.int64),
+            role=np.asarray(role, dtype=np.int8),
+            instrument=np.asarray(instrument, dtype=np.int16),
+            scale=np.asarray(scale, dtype=np.int16),
+            session_number=np.asarray(session_number, dtype=np.int32),
+            value=np.asarray(value, dtype=np.float64),
+            risk=np.asarray(risk, dtype=np.bool_),
             instruments=instruments,
             scales=scales,
         )

@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import numpy as np
 from django.db import transaction
 
 from alliance.care.models import CLIENT_ROLES, ParticipantRole
@@ -67,47 +66,32 @@ def _response_rows(responses: Any, stream: bool) -> Iterator[tuple[Any, ...]]:
 
 def observations(responses: Any, *, stream: bool = False) -> analysis.Observations:
     """One observation per scored scale of each response; a risk answer marks one of them."""
-    instruments = list(analysis.INSTRUMENTS)
-    scales = list(analysis.SCALES)
-    inst_code = {k: i for i, k in enumerate(instruments)}
-    scale_code = {k: i for i, k in enumerate(scales)}
     cols: list[list[Any]] = [[] for _ in range(8)]
     for episode, participant, role, key, number, scores, risk in _response_rows(responses, stream):
-        if key not in inst_code:
-            inst_code[key] = len(instruments)
-            instruments.append(key)
         first = True
         for scale, value in ((scores or {}).get("scales") or {}).items():
             if value is None:
                 continue
-            if scale not in scale_code:
-                scale_code[scale] = len(scales)
-                scales.append(scale)
-            for col, item in zip(
-                cols,
-                (
-                    episode,
-                    participant,
-                    ROLE_CODE.get(role, 0),
-                    inst_code[key],
-                    scale_code[scale],
-                    number,
-                    value,
-                    bool(risk) and first,
-                ),
-                strict=True,
-            ):
+            row = (episode, participant, role, key, scale, number, value, bool(risk) and first)
+            for col, item in zip(cols, row, strict=True):
                 col.append(item)
             first = False
-    return analysis.Observations(
-        episode=np.asarray(cols[0], dtype=np.int64),
-        participant=np.asarray(cols[1], dtype=np.int64),
-        role=np.asarray(cols[2], dtype=np.int8),
-        instrument=np.asarray(cols[3], dtype=np.int16),
-        scale=np.asarray(cols[4], dtype=np.int16),
-        session_number=np.asarray(cols[5], dtype=np.int32),
-        value=np.asarray(cols[6], dtype=np.float64),
-        risk=np.asarray(cols[7], dtype=np.bool_),
+    return _observations_from(cols)
+
+
+def _observations_from(cols: list[list[Any]]) -> analysis.Observations:
+    """Columns of (episode, participant, role, instrument key, scale key, session, value, risk)
+    with names, as both readers produce them, turned into the analysis table's codes."""
+    instruments, scales = list(analysis.INSTRUMENTS), list(analysis.SCALES)
+    return analysis.Observations.from_columns(
+        cols[0],
+        cols[1],
+        [ROLE_CODE.get(r, 0) for r in cols[2]],
+        _codes(cols[3], instruments),
+        _codes(cols[4], scales),
+        cols[5],
+        cols[6],
+        cols[7],
         instruments=tuple(instruments),
         scales=tuple(scales),
     )
@@ -142,20 +126,10 @@ def pg_observations(episode_ids: list[int]) -> analysis.Observations:
 
     with connection.cursor() as cursor:
         cursor.execute(PG_OBSERVATIONS, [episode_ids])
-        cols = [c or [] for c in cursor.fetchone()]
-    instruments, scales = list(analysis.INSTRUMENTS), list(analysis.SCALES)
-    return analysis.Observations(
-        episode=np.asarray(cols[0], dtype=np.int64),
-        participant=np.asarray(cols[1], dtype=np.int64),
-        role=np.asarray([ROLE_CODE.get(r, 0) for r in cols[2]], dtype=np.int8),
-        instrument=np.asarray(_codes(cols[3], instruments), dtype=np.int16),
-        scale=np.asarray(_codes(cols[5], scales), dtype=np.int16),
-        session_number=np.asarray(cols[4], dtype=np.int32),
-        value=np.asarray(cols[6], dtype=np.float64),
-        risk=np.asarray(cols[7], dtype=np.bool_),
-        instruments=tuple(instruments),
-        scales=tuple(scales),
-    )
+        episode, participant, role, key, number, scale, value, risk = (
+            c or [] for c in cursor.fetchone()
+        )
+    return _observations_from([episode, participant, role, key, scale, number, value, risk])
 
 
 # ----------------------------------------------------------------------------- alerts
