@@ -99,6 +99,7 @@ def _load_histories(organizations: dict[str, Organization], people: dict[str, Us
         service.recompute_organization(organization)
     _settle_old_alerts()
     _agree_goals(people["tess"])
+    _growth(organizations[DEMO_SLUG], people)
 
 
 GOALS = [
@@ -140,3 +141,76 @@ def _settle_old_alerts() -> None:
             by=None,
             note="Repaired in the synthetic history before the demo started.",
         )
+
+
+ATTRIBUTES = [
+    ("Age band", ["18–25", "26–40", "41–65"]),
+    ("Presenting concern", ["Low mood", "Anxiety", "Relationships"]),
+]
+
+
+def _growth(organization: Organization, people: dict[str, User]) -> None:
+    """Attributes recorded (with consent) for every client, a practice period for Tess over the
+    last four weeks and a supervision note, so the growth pages have something to show."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from alliance.care.models import Client
+    from alliance.growth.models import (
+        AttributeDefinition,
+        ClientAttribute,
+        PracticePeriod,
+        SupervisionNote,
+    )
+
+    definitions = [
+        AttributeDefinition.objects.create(organization=organization, name=name, options=options)
+        for name, options in ATTRIBUTES
+    ]
+    clients = list(Client.objects.filter(organization=organization).order_by("pk"))
+    ClientAttribute.objects.bulk_create(
+        ClientAttribute(
+            client=client,
+            definition=definition,
+            value=definition.options[(i + shift) % len(definition.options)],
+            recorded_by=people["tess"],
+        )
+        for shift, definition in enumerate(definitions)
+        for i, client in enumerate(clients)
+    )
+    today = timezone.localdate()
+    PracticePeriod.objects.create(
+        organization=organization,
+        therapist=people["tess"],
+        skill="Ask for feedback at the end of each session",
+        starts_on=today - dt.timedelta(days=27),
+        ends_on=today,
+    )
+    SupervisionNote.objects.create(
+        organization=organization,
+        supervisor=people["sam"],
+        therapist=people["tess"],
+        text="Looked at the early sessions together; Tess will ask for feedback every session.",
+    )
+    _date_alerts_by_session(organization)
+
+
+def _date_alerts_by_session(organization: Organization) -> None:
+    """Alerts found in a history loaded all at once would all look raised today; date each at
+    the session that raised it, so the supervision page shows alerts of different ages."""
+    from alliance.care.models import Session
+    from alliance.insights.models import Alert
+
+    alerts = list(Alert.objects.filter(organization=organization, session_number__isnull=False))
+    starts = {
+        (episode, number): moment
+        for episode, number, moment in Session.objects.filter(
+            episode_id__in={a.episode_id for a in alerts}
+        ).values_list("episode_id", "number", "starts_at")
+    }
+    for alert in alerts:
+        moment = starts.get((alert.episode_id, alert.session_number))
+        if moment is not None:
+            alert.opened_at = moment
+    Alert.objects.bulk_update(alerts, ["opened_at"])

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-TOKEN_IN_PATH = re.compile(r"/c/[^/\s?\"]+")
-
-
-def mask(text: str) -> str:
-    return TOKEN_IN_PATH.sub("/c/…", text)
+from alliance.log_privacy import mask
 
 
 class MaskedLogger(Logger):  # type: ignore[misc]

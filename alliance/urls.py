@@ -18,6 +18,9 @@ urlpatterns = [
     path("", include("alliance.insights.urls")),
     path("", include("alliance.goals.urls")),
     path("", include("alliance.api.urls")),
+    path("", include("alliance.rights.urls")),
+    path("", include("alliance.wellbeing.urls")),
+    path("growth/", include("alliance.growth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 # The Django admin is for operators (is_staff accounts only); clinic admins use the product's pages.

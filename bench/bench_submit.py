@@ -1,7 +1,7 @@
 """Check-in submissions against the production server (gunicorn) on PostgreSQL, 50 at once.
 
 Usage: .venv/bin/python -m bench.bench_submit [--concurrency 50] [--max-submissions 2000]
-           [--seconds 60] [--workers 4] [--json FILE]
+           [--seconds 60] [--workers 4] [--think-seconds 5] [--json FILE]
 
 Database: alliance_bench_submit (dropped and recreated). Set-up, not timed: one organization,
 one therapist, `--episodes` individual episodes with 30-40 sessions of synthetic history each
@@ -28,6 +28,7 @@ import http.client
 import json
 import os
 import queue
+import random
 import re
 import socket
 import subprocess
@@ -188,7 +189,8 @@ def answers(html: str) -> dict[str, str] | None:
 
 
 class Run:
-    def __init__(self, tokens: list[str], limit: int, seconds: float) -> None:
+    def __init__(self, tokens: list[str], limit: int, seconds: float, think: float = 0.0) -> None:
+        self.think = think
         self.todo: queue.Queue[str] = queue.Queue()
         for t in tokens[:limit]:
             self.todo.put(t)
@@ -214,6 +216,10 @@ class Run:
                 if data is None:
                     self._error(f"GET {status}")
                     continue
+                if self.think:
+                    # Someone reading and answering; spread so the submitters do not march
+                    # in step.
+                    time.sleep(random.uniform(0.5, 1.5) * self.think)
                 t2 = time.perf_counter()
                 status, headers, _b = request("POST", port, path, data)
                 t3 = time.perf_counter()
@@ -319,7 +325,13 @@ def server_times(log: Path) -> dict[str, list[float]]:
 
 
 def run(
-    concurrency: int, limit: int, seconds: float, workers: int, episodes: int, sample: int
+    concurrency: int,
+    limit: int,
+    seconds: float,
+    workers: int,
+    episodes: int,
+    sample: int,
+    think: float = 0.0,
 ) -> dict:
     url = common.database_url("submit")
     common.setup_django(url)
@@ -335,7 +347,7 @@ def run(
     try:
         ordered = list(tokens)
         load_tokens, spare = ordered[:limit], ordered[limit:]
-        r = Run(load_tokens, limit, seconds)
+        r = Run(load_tokens, limit, seconds, think)
         threads = [threading.Thread(target=r.worker, args=(port,)) for _ in range(concurrency)]
         t0 = time.perf_counter()
         for th in threads:
@@ -359,6 +371,7 @@ def run(
     ]
     result = {
         "concurrency": concurrency,
+        "think_seconds": think,
         "workers": workers,
         "seconds": round(elapsed, 1),
         "submissions": len(r.done),
@@ -419,6 +432,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--double-sample", type=int, default=50)
+    parser.add_argument(
+        "--think-seconds",
+        type=float,
+        default=5.0,
+        help="Mean time a submitter spends between opening the form and sending it (0 = a"
+        " closed loop that measures capacity, not the latency a client sees).",
+    )
     parser.add_argument("--json", help="Write the results to this file.")
     args = parser.parse_args(argv)
     result = run(
@@ -428,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         args.workers,
         args.episodes,
         args.double_sample,
+        args.think_seconds,
     )
     if args.json:
         Path(args.json).write_text(json.dumps(result, default=str, indent=2))

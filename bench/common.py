@@ -59,6 +59,12 @@ def recreate_database(url: str) -> None:
     _psql(url, f'CREATE DATABASE "{name}"')
 
 
+def drop_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    assert name.startswith("alliance_bench"), name
+    _psql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def bench_env(url: str) -> dict[str, str]:
     env = dict(os.environ)
     env["DATABASE_URL"] = url

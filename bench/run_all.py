@@ -9,6 +9,10 @@ submissions for 60 s (at most 2,000).
 Each benchmark runs as its own process on its own PostgreSQL database (alliance_bench_*,
 recreated; the server is DATABASE_URL's or postgresql://postgres@127.0.0.1:5432) with
 ALLIANCE_ENV=development.
+
+--faults adds the 2-minute load and fault test (bench/bench_faults.py), never part of `make
+bench`: it restarts PostgreSQL. Point it at a throwaway cluster with --faults-database-url and
+--faults-restart-command.
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(module: str, args: list[str], out: Path) -> dict:
+def _run(module: str, args: list[str], out: Path, check: bool = True) -> dict:
     env = dict(os.environ)
     env["ALLIANCE_ENV"] = "development"  # `make bench` exports ALLIANCE_ENV=test
     print(f"== {module} {' '.join(args)}", flush=True)
     subprocess.run(
-        [sys.executable, "-m", module, *args, "--json", str(out)], cwd=ROOT, env=env, check=True
+        [sys.executable, "-m", module, *args, "--json", str(out)], cwd=ROOT, env=env, check=check
     )
+    if not out.exists():
+        raise SystemExit(f"{module} wrote no results")
     return json.loads(out.read_text())
 
 
@@ -38,7 +44,7 @@ def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
-def print_table(caseload: dict, submit: dict, recompute: dict) -> None:
+def print_table(caseload: dict, submit: dict, recompute: dict, faults: dict | None) -> None:
     rows: list[tuple[str, str, str, str]] = []
     for n, r in sorted(caseload["caseload"].items(), key=lambda kv: int(kv[0])):
         rows.append(
@@ -97,6 +103,20 @@ def print_table(caseload: dict, submit: dict, recompute: dict) -> None:
                 _verdict(recompute.get("pass")) if big else "",
             )
         )
+    if faults is not None:
+        f, i = faults["post_ms"], faults["integrity"]
+        rows.append(
+            (
+                f"load and fault test, {faults['clients']} clients, {faults['workers']} workers",
+                f"{faults['successes']} in {faults['seconds']} s "
+                f"({faults['throughput_per_s']:.0f}/s); p50 {f.get('p50', 0):.0f} "
+                f"p95 {f.get('p95', 0):.0f} p99 {f.get('p99', 0):.0f} ms; errors "
+                f"{sum(faults['errors'].values())}, retries {faults['retries']}, lost "
+                f"{i['lost']}, duplicates {i['duplicates']}",
+                "none lost or doubled",
+                _verdict(faults["pass"]),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     print()
     for row in [("benchmark", "measured", "budget", "verdict"), *rows]:
@@ -106,6 +126,11 @@ def print_table(caseload: dict, submit: dict, recompute: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="Also 300k and 1M responses.")
+    parser.add_argument(
+        "--faults", action="store_true", help="Also the load and fault test (restarts PostgreSQL)."
+    )
+    parser.add_argument("--faults-database-url", help="See bench/bench_faults.py.")
+    parser.add_argument("--faults-restart-command", help="See bench/bench_faults.py.")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="alliance-bench-"))
     caseload = _run("bench.bench_caseload", [], tmp / "caseload.json")
@@ -119,7 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     sizes = ["100000", "300000", "1000000"] if args.full else ["100000"]
     recompute = _run("bench.bench_recompute_db", ["--sizes", *sizes], tmp / "recompute.json")
 
-    print_table(caseload, submit, recompute)
+    faults = None
+    if args.faults:
+        extra = []
+        if args.faults_database_url:
+            extra += ["--database-url", args.faults_database_url]
+        if args.faults_restart_command is not None:
+            extra += ["--postgres-restart-command", args.faults_restart_command]
+        # Its exit status is its verdict; the table shows it.
+        faults = _run("bench.bench_faults", extra, tmp / "faults.json", check=False)
+
+    print_table(caseload, submit, recompute, faults)
     print(f"\nraw results: {tmp}")
     return 0
 

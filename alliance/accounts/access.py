@@ -187,3 +187,60 @@ def get_alert_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> Any:
     if write and not can_change_episode(viewer, alert.episode):
         raise PermissionDenied("You can see this alert but not act on it.")
     return alert
+
+
+def can_exercise_data_rights(viewer: Viewer, client: Client) -> bool:
+    """Whether this person may export or erase the client (see get_client_for_data_rights)."""
+    if viewer.sees_clinical_data_as_admin:
+        return client.organization_id == getattr(viewer.organization, "pk", None)
+    if not can_change_client(viewer, client):
+        return False
+    # The export holds, and the erasure deletes, every episode of the client, so a therapist
+    # must work in all of them: a co-therapist of a couple episode must not read (or delete) a
+    # partner's individual therapy with someone else. There the admin or the operator acts.
+    elsewhere = Participant.objects.filter(client=client).exclude(
+        episode__in=writable_episodes(viewer)
+    )
+    return not elsewhere.exists()
+
+
+def get_client_for_data_rights(viewer: Viewer, pk: Any) -> Client:
+    """A client whose data rights (export, erasure) this person may carry out: a therapist who
+    may change the client and works in every episode of theirs, or an admin of an organization
+    that lets admins see clinical data (answering such requests is often the clinic's admin's
+    job). A supervisor, a therapist who works in only some of the client's episodes, or an admin
+    who may not see clinical data, is refused: they would otherwise read what they may not."""
+    client = get_client_for_user(viewer, pk)
+    if not can_exercise_data_rights(viewer, client):
+        raise PermissionDenied(
+            "Only a therapist who works in all of the client's episodes, or the clinic's admin, "
+            "may do this."
+        )
+    return client
+
+
+def supervisees(viewer: Viewer) -> QuerySet[Any]:
+    """The therapists this supervisor supervises in the current organization, by name."""
+    from .models import User
+
+    if viewer.organization is None or not viewer.is_supervisor:
+        return User.objects.none()
+    return User.objects.filter(pk__in=supervisee_ids(viewer)).order_by(
+        "first_name", "last_name", "email"
+    )
+
+
+def get_therapist_for_user(viewer: Viewer, pk: Any) -> Any:
+    """A therapist whose own alliance patterns this person may read: themself, or one of their
+    supervisees. Everyone else (colleague, admin, researcher, outsider) gets a 404."""
+    from .models import User
+
+    if viewer.organization is None:
+        raise Http404("Not found")
+    allowed = User.objects.none()
+    if viewer.is_therapist:
+        allowed = User.objects.filter(pk=viewer.user.pk)
+    if viewer.is_supervisor:
+        allowed = allowed | User.objects.filter(pk__in=supervisee_ids(viewer))
+    therapist: Any = _get_or_404(allowed.distinct(), pk)
+    return therapist

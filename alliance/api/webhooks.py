@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -32,22 +34,107 @@ LOOKBACK = dt.timedelta(days=2)
 CLAIM_BATCH = 20
 
 
+PRIVATE_TARGET = (
+    "The address is on a private, loopback, link-local or reserved network; alerts are only "
+    "sent to public addresses."
+)
+
+
 def url_problem(url: str) -> str | None:
     """Why this address may not receive alerts, or None. HTTPS only; plain HTTP to the loopback
-    interface only where the installation allows it (tests, local development)."""
+    interface only where the installation allows it (tests, local development). Never a
+    private or local network unless ALLIANCE_WEBHOOKS_ALLOW_PRIVATE says so: otherwise an admin's
+    webhook could make the server post to the clinic's internal services (SSRF)."""
     try:
         parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port
     except ValueError:
         return "Not a valid address."
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme == "http" and settings.WEBHOOK_ALLOW_LOOPBACK_HTTP:
+    if not _scheme_allowed(parts.scheme, host):
+        return "The address must start with https://."
+    if not settings.WEBHOOK_ALLOW_PRIVATE and any(
+        not is_public(address) for address in resolve(host or "", port)
+    ):
+        return PRIVATE_TARGET
+    return None
+
+
+def _scheme_allowed(scheme: str, host: str | None) -> bool:
+    if scheme == "https" and host:
+        return True
+    if scheme == "http" and host and settings.WEBHOOK_ALLOW_LOOPBACK_HTTP:
         try:
-            if parts.hostname and ipaddress.ip_address(parts.hostname).is_loopback:
-                return None
+            return ipaddress.ip_address(host).is_loopback
         except ValueError:
-            pass
-    return "The address must start with https://."
+            return False
+    return False
+
+
+def is_public(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+def resolve(host: str, port: int | None = None) -> list[str]:
+    """Every address the host name stands for now; the literal for an IP address; nothing when
+    it does not resolve (then no connection can be made either, and the connect-time check in
+    _PublicOnly still guards a name that starts resolving later)."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    return sorted({str(info[4][0]) for info in found})
+
+
+class PrivateTarget(OSError):
+    pass
+
+
+def _check_peer(sock: socket.socket) -> None:
+    """Checked on the connected socket, not only on a lookup beforehand: a name that resolved
+    to a public address at the check could resolve to a private one a moment later."""
+    if settings.WEBHOOK_ALLOW_PRIVATE:
+        return
+    if not is_public(str(sock.getpeername()[0])):
+        sock.close()
+        raise PrivateTarget(PRIVATE_TARGET)
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_peer(self.sock)
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_peer(self.sock)
+
+
+class _PublicOnly(urllib.request.HTTPSHandler, urllib.request.HTTPHandler):
+    def https_open(self, req: Any) -> Any:
+        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
+
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(_PublicHTTPConnection, req)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -99,7 +186,7 @@ def _no_redirects() -> urllib.request.OpenerDirector:
         def redirect_request(self, *args: Any, **kwargs: Any) -> None:
             return None  # a redirect is a failed attempt, never followed to another host
 
-    return urllib.request.build_opener(NoRedirect)
+    return urllib.request.build_opener(NoRedirect, _PublicOnly)
 
 
 def send(delivery: WebhookDelivery) -> WebhookAttempt:

@@ -47,7 +47,9 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=64, blank=True)
     object_label = models.CharField(max_length=200, blank=True)
-    client_code = models.CharField(max_length=64, blank=True, db_index=True)
+    # Every client's code for a couple, family or group episode, comma-separated (and after an
+    # erasure a longer tombstone in place of one): room for a group of 48 codes of 40 characters.
+    client_code = models.CharField(max_length=2000, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     request_id = models.CharField(max_length=64)
     ip = models.GenericIPAddressField(null=True, blank=True)

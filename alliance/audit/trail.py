@@ -16,14 +16,23 @@ from .models import Action, AuditEvent
 REDACTED_FIELDS = {"password", "token_hash", "secret"}
 
 
+PRIVATE = "(private)"
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The instance's concrete field values as JSON-friendly data, for before/after records."""
     data: dict[str, Any] = {}
     # Clinical content (answers, scores, alert reasons) stays in its own table, behind the
     # access rules; the trail records that it changed, not what it says.
     content = set(getattr(instance, "audit_content_fields", ()))
+    # Values with so few possibilities (a rating, a chosen answer) that a fingerprint could be
+    # reversed by trying them all: the trail says only that they are there.
+    private = set(getattr(instance, "audit_private_fields", ()))
     for field in instance._meta.concrete_fields:
         if field.name in REDACTED_FIELDS:
+            continue
+        if field.name in private:
+            data[field.name] = PRIVATE
             continue
         value = _plain(field.value_from_object(instance))
         data[field.name] = _fingerprint(value) if field.name in content else value

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.models import Membership, Organization, Role
+from alliance.converters import parse_id
 
 from .models import (
     CareEpisode,
@@ -42,6 +43,10 @@ class ClientForm(forms.ModelForm):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip()
+        if "," in code:
+            # The audit trail lists a shared episode's clients as comma-separated codes; a comma
+            # in one would make it two clients there (and hide it from an erasure's redaction).
+            raise forms.ValidationError(_("A client code cannot contain a comma."))
         taken = Client.objects.filter(organization=self.organization, code__iexact=code)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
@@ -50,13 +55,28 @@ class ClientForm(forms.ModelForm):
         return code
 
 
-class StaffChoiceField(forms.ModelMultipleChoiceField):
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Ids typed into a form, each checked before the query: SQLite cannot even compare a number
+    above 2**63 and would answer 500 instead of the field's message."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            if parse_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class StaffChoiceField(IdsChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.display_name
 
 
 class EpisodeForm(forms.ModelForm):
-    clients = forms.ModelMultipleChoiceField(
+    clients = IdsChoiceField(
         queryset=Client.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("One for individual therapy, two for a couple, two or more otherwise."),

@@ -82,13 +82,16 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("participants__client", "participants__user", "sessions")
         .distinct()
     )
+    can_change = access.can_change_client(viewer, client)
     return render(
         request,
         "care/client_detail.html",
         {
             "client": client,
             "episodes": episodes,
-            "can_change": access.can_change_client(viewer, client),
+            "can_change": can_change,
+            # Export and erasure (alliance.rights): also for an admin who may see clinical data.
+            "can_exercise_rights": access.can_exercise_data_rights(viewer, client),
         },
     )
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,14 +136,37 @@ def copy_clinic_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
     return list(EpisodePlanEntry.objects.filter(episode=episode))
 
 
+def effective_clinic_plan(organization: Any) -> list[ClinicPlanEntry]:
+    """The organization's plan as it applies now, without writing: its rows, or the default
+    plan as unsaved rows when it has none yet. For pages that only read."""
+    rows = list(ClinicPlanEntry.objects.filter(organization=organization))
+    return rows or [ClinicPlanEntry(organization=organization, **spec) for spec in DEFAULT_PLAN]
+
+
 def episode_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
+    """The episode's plan as it applies now, without writing.
+
+    Reads happen on pages anyone who may see the episode opens (a supervisor, an admin with
+    clinical access); a read must not create rows, so an episode without its own rows (one made
+    in bulk, or a plan emptied by hand) gets its clinic's plan as unsaved rows. The copy is
+    made only where the plan is changed (copy_clinic_plan)."""
     rows = list(EpisodePlanEntry.objects.filter(episode=episode))
-    return rows or copy_clinic_plan(episode)
+    if rows:
+        return rows
+    conjoint = episode.format != EpisodeFormat.INDIVIDUAL
+    unsaved = []
+    for row in effective_clinic_plan(episode.organization):
+        fields = {name: getattr(row, name) for name in PLAN_FIELDS}
+        if conjoint and fields["instrument_key"] == CLIENT_FORM:
+            fields["instrument_key"] = CONJOINT_FORM
+        unsaved.append(EpisodePlanEntry(episode=episode, **fields))
+    return unsaved
 
 
 def episode_settings(episode: CareEpisode) -> EpisodeCheckinSettings:
-    found, _created = EpisodeCheckinSettings.objects.get_or_create(episode=episode)
-    return found
+    """The episode's check-in switches; unsaved defaults when none were stored (no write)."""
+    found = EpisodeCheckinSettings.objects.filter(episode=episode).first()
+    return found or EpisodeCheckinSettings(episode=episode)
 
 
 # --- what is due -------------------------------------------------------------------------------
@@ -172,7 +196,10 @@ def due_measures(session: Session) -> list[Due]:
         Response.objects.filter(session=session).values_list("participant_id", "instrument_key")
     )
     result = []
-    for entry in sorted(episode_plan(session.episode), key=lambda e: (e.timing != "before", e.pk)):
+    plan = episode_plan(session.episode)
+    # Unsaved rows have no pk: keep the plan's own order within 'before' and 'after'.
+    ordered = sorted(enumerate(plan), key=lambda pair: (pair[1].timing != "before", pair[0]))
+    for _index, entry in ordered:
         if not entry.is_due(session.number):
             continue
         instrument = current_instrument(entry.instrument_key)
@@ -377,10 +404,12 @@ def save_response(
     the stored one and creates nothing. Call inside a transaction."""
     key = f"{participant.pk}:{instrument.key}:{idempotency_key}"[:120]
     existing = (
-        Response.objects.filter(idempotency_key=key).first()
-        or Response.objects.filter(
-            session=session, participant=participant, instrument_key=instrument.key
-        ).first()
+        Response.objects.filter(
+            Q(idempotency_key=key)
+            | Q(session=session, participant=participant, instrument_key=instrument.key)
+        )
+        .order_by()
+        .first()
     )
     if existing is not None:
         return existing, False
@@ -412,17 +441,27 @@ def save_response(
     return response, True
 
 
-def submit_link(request_pk: int, sections: dict[str, Mapping[str, str]], key: str) -> str:
+def submit_link(
+    request_pk: int,
+    sections: dict[str, Mapping[str, str]],
+    key: str,
+    instruments: list[Instrument] | None = None,
+) -> str:
     """Store a client's answers for every instrument of a link, exactly once.
 
     Returns 'saved', 'already' (this or an earlier submit already completed it) or 'invalid'
     (the link stopped being usable meanwhile). The request row is locked first, so on
-    PostgreSQL a concurrent double submit waits here and then sees the link completed."""
+    PostgreSQL a concurrent double submit waits here and then sees the link completed.
+    `instruments` may be passed by a caller that already read them (a link's instruments never
+    change); the related rows are read with the lock so the audit and the recompute need no
+    further lookups."""
     with transaction.atomic():
         request = (
-            CheckinRequest.objects.select_for_update()
+            CheckinRequest.objects.select_for_update(of=("self",))
             .filter(pk=request_pk)
-            .select_related("session__episode", "participant")
+            .select_related(
+                "session__episode__organization__insight_settings", "participant__client"
+            )
             .first()
         )
         if request is None:
@@ -431,7 +470,7 @@ def submit_link(request_pk: int, sections: dict[str, Mapping[str, str]], key: st
             return "already"
         if request.state not in ACTIVE_STATES or request.expires_at <= timezone.now():
             return "invalid"
-        for instrument in request.instruments():
+        for instrument in instruments if instruments is not None else request.instruments():
             save_response(
                 session=request.session,
                 participant=request.participant,

@@ -11,8 +11,10 @@ import base64
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
@@ -41,7 +43,10 @@ from .models import (
     Response,
 )
 
-DONE_SESSION_KEY = "checkins_done"
+DONE_COOKIE = "alliance_checkin_done"
+# Long enough to read the thank-you page (and one's own progress), short enough that the next
+# person on a shared tablet does not find it.
+DONE_COOKIE_SECONDS = 10 * 60
 
 
 def _viewer(request: HttpRequest) -> access.Viewer:
@@ -77,9 +82,41 @@ def _client_context(checkin: CheckinRequest, form: QuestionnaireForm) -> dict:
     }
 
 
-def _remember_done(request: HttpRequest, checkin: CheckinRequest) -> None:
-    done = [pk for pk in request.session.get(DONE_SESSION_KEY, []) if pk != checkin.pk][-9:]
-    request.session[DONE_SESSION_KEY] = [*done, checkin.pk]
+def _done_ids(request: HttpRequest) -> list[int]:
+    """The links this browser completed lately, from a signed cookie (see _done_redirect)."""
+    try:
+        value = request.get_signed_cookie(
+            DONE_COOKIE, salt=DONE_COOKIE, max_age=DONE_COOKIE_SECONDS
+        )
+        return [int(pk) for pk in value.split(",") if pk.isdigit()][-10:]
+    except (KeyError, ValueError, signing.BadSignature):
+        return []
+
+
+def finished_here(request: HttpRequest, checkin: CheckinRequest) -> bool:
+    """Whether this browser completed the link lately (and nobody has started another link on
+    it since): the only one who may still see the pages that follow a completed check-in."""
+    return checkin.pk in _done_ids(request)
+
+
+def _done_redirect(request: HttpRequest, checkin: CheckinRequest, token: str) -> HttpResponse:
+    """To the thank-you page, which only the browser that submitted may see, and only briefly.
+
+    A signed, short-lived cookie rather than the database session: no session row is written
+    for a client, and on a shared tablet the page is gone once the cookie expires."""
+    done = [pk for pk in _done_ids(request) if pk != checkin.pk][-9:]
+    response = redirect("checkins:client_done", token=token)
+    response.set_signed_cookie(
+        DONE_COOKIE,
+        ",".join(str(pk) for pk in [*done, checkin.pk]),
+        salt=DONE_COOKIE,
+        max_age=DONE_COOKIE_SECONDS,
+        path="/c/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _already_submitted(request: HttpRequest, token: str) -> CheckinRequest | None:
@@ -89,7 +126,7 @@ def _already_submitted(request: HttpRequest, token: str) -> CheckinRequest | Non
         return None
     key = str(request.POST.get(IDEMPOTENCY_FIELD, "")).replace("-", "")
     same_key = bool(key) and found.responses.filter(idempotency_key__endswith=f":{key}").exists()
-    if same_key or found.pk in request.session.get(DONE_SESSION_KEY, []):
+    if same_key or found.pk in _done_ids(request):
         return found
     return None
 
@@ -110,22 +147,27 @@ def client_checkin(request: HttpRequest, token: str) -> HttpResponse:
             return _too_many(request)
         repeat = _already_submitted(request, token) if request.method == "POST" else None
         if repeat is not None:
-            _remember_done(request, repeat)
-            return redirect("checkins:client_done", token=token)
+            return _done_redirect(request, repeat, token)
         return _unavailable(request)
     context.update(source="link", organization=checkin.organization)
     lang = translation.get_language() or "en"
     data = request.POST if request.method == "POST" else None
-    form = QuestionnaireForm(checkin.instruments(), lang, data)
+    instruments = checkin.instruments()
+    form = QuestionnaireForm(instruments, lang, data)
     if request.method == "GET":
         services.mark_opened(checkin)
-        return _quiet(render(request, "checkins/client_form.html", _client_context(checkin, form)))
+        page = render(request, "checkins/client_form.html", _client_context(checkin, form))
+        # Someone new starts here: on a shared office tablet the previous client's thank-you
+        # page (their progress) and goal pages must not be one "back" away from them.
+        page.delete_cookie(DONE_COOKIE, path="/c/", samesite="Lax")
+        return _quiet(page)
     if form.is_valid():
-        outcome = services.submit_link(checkin.pk, form.answers, form.idempotency_key)
+        outcome = services.submit_link(
+            checkin.pk, form.answers, form.idempotency_key, instruments=instruments
+        )
         if outcome == "invalid":
             return _unavailable(request)
-        _remember_done(request, checkin)
-        return redirect("checkins:client_done", token=token)
+        return _done_redirect(request, checkin, token)
     return _quiet(
         render(request, "checkins/client_form.html", _client_context(checkin, form), status=400)
     )
@@ -141,7 +183,7 @@ def client_done(request: HttpRequest, token: str) -> HttpResponse:
     if (
         checkin is None
         or checkin.state != CheckinState.COMPLETED
-        or checkin.pk not in request.session.get(DONE_SESSION_KEY, [])
+        or checkin.pk not in _done_ids(request)
     ):
         return _unavailable(request)
     episode = checkin.session.episode
@@ -370,8 +412,7 @@ def _plan_action(request: HttpRequest, model: type, owner: dict, rows: list) -> 
     """Handle add / remove on a plan; returns a redirect when done, None to re-render."""
     action = request.POST.get("action")
     if action == "remove":
-        row = model.objects.filter(pk=parse_id(request.POST.get("entry")) or 0, **owner)
-        found = row.first()
+        found = _plan_row(model, owner, str(request.POST.get("entry", "")))
         if found is not None:
             before = trail.snapshot(found)
             with transaction.atomic():
@@ -381,11 +422,24 @@ def _plan_action(request: HttpRequest, model: type, owner: dict, rows: list) -> 
     return None
 
 
+def _plan_row(model: type, owner: dict, entry: str) -> object:
+    """A plan row by its id, or by 'instrument:respondent' for a row that was shown before the
+    plan had rows of its own (pages only read the plan; see services.episode_plan)."""
+    pk = parse_id(entry)
+    if pk is not None:
+        return model.objects.filter(pk=pk, **owner).first()
+    key, _sep, respondent = entry.partition(":")
+    return model.objects.filter(instrument_key=key, respondent=respondent, **owner).first()
+
+
 @login_required
 def episode_plan(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     episode = access.get_episode_for_user(viewer, pk, write=request.method == "POST")
     rows = services.episode_plan(episode)
+    if request.method == "POST" and rows and rows[0].pk is None:
+        # A change: only now does the episode get rows of its own, copied from the clinic's.
+        rows = services.copy_clinic_plan(episode)
     settings_row = services.episode_settings(episode)
     form = PlanEntryForm()
     share_form = ShareProgressForm(instance=settings_row)
@@ -435,7 +489,10 @@ def episode_plan(request: HttpRequest, pk: int) -> HttpResponse:
 def clinic_plan(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     access.require_role(viewer, Role.ADMIN)
-    rows = services.clinic_plan(viewer.organization)
+    if request.method == "POST":
+        rows = services.clinic_plan(viewer.organization)  # stores the default on first change
+    else:
+        rows = services.effective_clinic_plan(viewer.organization)
     form = PlanEntryForm()
     if request.method == "POST":
         owner = {"organization": viewer.organization}

@@ -7,22 +7,20 @@ count is the same at 10 and at 100 clients.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
-from django.db.models import Avg, FloatField, Max, Min, Prefetch, Q
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts import access
-from alliance.care.models import CLIENT_ROLES, EpisodeStatus, Participant
+from alliance.care.models import EpisodeStatus, Participant
 from alliance.goals.caseload import review_overdue
+from alliance.insights import trends
 
 from .charts import sparkline_points
 
@@ -45,8 +43,8 @@ DROP_KINDS = {"drop", "subscale_drop", "low_alliance"}
 @dataclass
 class CaseloadRow:
     episode: Any
-    clients: list[Any]
-    staff: list[Any]
+    clients: list[str] = field(default_factory=list)  # display names of the current clients
+    staff: list[str] = field(default_factory=list)  # first names (or emails) of the staff
     needs: list[str] = field(default_factory=list)
     alerts: list[Any] = field(default_factory=list)
     trend: list[float] = field(default_factory=list)
@@ -80,8 +78,8 @@ class CaseloadRow:
         first_reason = self.alerts[0].reason if self.alerts else ""
         latest = self.latest_alliance
         return {
-            "clients": ", ".join(p.client.display_name for p in self.clients),
-            "staff": ", ".join(p.user.first_name or p.user.email for p in self.staff),
+            "clients": ", ".join(self.clients),
+            "staff": ", ".join(self.staff),
             "format": _translated(self.episode.format),
             "needs": [(key, _translated(key)) for key, _label in self.need_labels],
             "reason": first_reason[:110] + ("…" if len(first_reason) > 110 else ""),
@@ -136,16 +134,15 @@ def open_episodes(viewer: access.Viewer, therapist_ids: list[int] | None = None)
             "sessions__starts_at",
             filter=Q(sessions__starts_at__gt=now, sessions__status="scheduled"),
         ),
-    ).prefetch_related(
-        Prefetch("participants", queryset=Participant.objects.select_related("client", "user"))
-    )
+    ).only("pk", "title", "format")
 
 
 def caseload_rows(
     viewer: access.Viewer, therapist_ids: list[int] | None = None, need: str = ""
 ) -> list[CaseloadRow]:
     episodes = list(open_episodes(viewer, therapist_ids))
-    rows = {e.pk: _row(e) for e in episodes}
+    rows = {e.pk: CaseloadRow(episode=e) for e in episodes}
+    _add_people(rows)
     _add_alerts(rows)
     answered = _add_trends(rows)
     _add_links(rows)
@@ -171,19 +168,28 @@ def caseload_rows(
     return ordered
 
 
-def _row(episode: Any) -> CaseloadRow:
-    participants = list(episode.participants.all())
-    return CaseloadRow(
-        episode=episode,
-        clients=[p for p in participants if p.client_id and not p.left_on],
-        staff=[p for p in participants if p.user_id and not p.left_on],
+def _add_people(rows: dict[int, CaseloadRow]) -> None:
+    """Names of everyone currently taking part, read as plain values: a model instance per
+    participant, client and user was a large part of a 100-row caseload's time."""
+    people = (
+        Participant.objects.filter(episode_id__in=list(rows), left_on__isnull=True)
+        .order_by("pk")
+        .values_list("episode_id", "client__display_name", "user__first_name", "user__email")
     )
+    for episode_id, client_name, first_name, email in people:
+        row = rows[episode_id]
+        if client_name is not None:
+            row.clients.append(client_name)
+        elif email is not None:
+            row.staff.append(first_name or email)
 
 
 def _add_alerts(rows: dict[int, CaseloadRow]) -> None:
     from alliance.insights.models import ACTIVE_STATES, Alert
 
-    alerts = Alert.objects.filter(episode_id__in=list(rows), state__in=ACTIVE_STATES)
+    alerts = Alert.objects.filter(episode_id__in=list(rows), state__in=ACTIVE_STATES).only(
+        "episode_id", "kind", "session_number", "reason"
+    )
     for alert in alerts.order_by("severity_rank", "-opened_at"):
         rows[alert.episode_id].alerts.append(alert)
 
@@ -200,31 +206,15 @@ def _need_of(alert: Any, latest_answered: int) -> str:
 
 
 def _add_trends(rows: dict[int, CaseloadRow]) -> dict[int, set[int]]:
-    """Each episode's client alliance (mean over clients) by session, averaged in the database;
+    """Each episode's client alliance by session (kept up to date as check-ins arrive);
     returns the sessions that have a client answer, per episode."""
-    from alliance.checkins.models import Response
-
-    client_alliance = Response.objects.filter(
-        session__episode_id__in=list(rows),
-        participant__role__in=list(CLIENT_ROLES),
-        instrument__kind="alliance",
-    ).order_by()
-    by_session = client_alliance.values_list("session__episode_id", "session__number").annotate(
-        value=Avg(Cast(KT("scores__scales__alliance"), FloatField())), last=Max("submitted_at")
-    )
-    values: dict[int, dict[int, float | None]] = defaultdict(dict)
-    last: dict[int, Any] = {}
-    for episode_id, number, value, submitted in by_session:
-        values[episode_id][number] = value
-        if episode_id not in last or submitted > last[episode_id]:
-            last[episode_id] = submitted
-    answered: dict[int, set[int]] = defaultdict(set)
-    for episode_id, row in rows.items():
-        sessions = values.get(episode_id, {})
-        row.trend = [v for _n, v in sorted(sessions.items()) if v is not None]
-        row.last_checkin = last.get(episode_id)
-        answered[episode_id] = set(sessions)
-        latest = max(sessions, default=0)
+    answered: dict[int, set[int]] = {}
+    for episode_id, trend in trends.for_episodes(rows).items():
+        row = rows[episode_id]
+        row.trend = trend.values
+        row.last_checkin = trend.last_checkin_at
+        answered[episode_id] = trend.answered
+        latest = max(trend.answered, default=0)
         row.needs.extend(_need_of(a, latest) for a in row.alerts)
     return answered
 

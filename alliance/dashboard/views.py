@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from alliance.accounts import access
 from alliance.accounts.models import Invitation, Supervision
@@ -28,8 +27,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "need": need,
         "need_choices": list(need_choices()),
-        "no_checkins": _("no check-ins yet"),
-        "links_open": _("open link(s)"),
     }
     context["invitations"] = Invitation.objects.filter(
         email__iexact=viewer.user.email, decided_at__isnull=True

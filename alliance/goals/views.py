@@ -244,6 +244,12 @@ def _open_link(request: HttpRequest, token: str) -> CheckinRequest | HttpRespons
     if request.method not in ("GET", "POST"):
         return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
     checkin = link_checkin(token)
+    if checkin is not None and checkin.state == CheckinState.COMPLETED:
+        # After the check-in, only the browser that sent it, briefly (as the thank-you page):
+        # on a shared tablet the next client must not reopen these from the history.
+        from alliance.checkins.views import finished_here
+
+        checkin = checkin if finished_here(request, checkin) else None
     if checkin is None:
         if ratelimit.is_blocked(request):
             return _quiet(render(request, "checkins/client_too_many.html", status=429))

@@ -189,3 +189,26 @@ class Prompt(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class AllianceTrend(models.Model):
+    """Each episode's client-rated alliance by session, written when check-ins arrive.
+
+    The caseload shows a trend line for every open episode; aggregating every stored response
+    on each page view cost more than the rest of the page. This row is derived data: it is
+    rewritten by the recompute after each submission and by `alliance insights recompute`."""
+
+    episode = models.OneToOneField(
+        "care.CareEpisode",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="alliance_trend",
+    )
+    # [[session number, mean client alliance or null], ...] in session order; a null marks a
+    # session answered without an alliance score (the check-in still counts as answered).
+    points = models.JSONField(default=list)
+    last_checkin_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Alliance trend of episode {self.episode_id}"

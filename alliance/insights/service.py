@@ -16,7 +16,7 @@ from django.db import transaction
 
 from alliance.care.models import CLIENT_ROLES, ParticipantRole
 
-from . import analysis
+from . import analysis, trends
 from .models import ACTIVE_STATES, SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
 
 ROLE_CODE = {role: analysis.CLIENT for role in CLIENT_ROLES} | {
@@ -248,7 +248,11 @@ def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[Ale
                 new.append(_new_alert(organization, draft))
             elif alert.is_active:
                 _refresh(alert, draft)
+        if not new:
+            return 0
         created = Alert.objects.bulk_create(new, ignore_conflicts=True)
+        # Read back rather than trust `created`: with ignore_conflicts the new rows carry no
+        # primary key, and a concurrent run may have raised the same alert first.
         AlertEvent.objects.bulk_create(
             [
                 AlertEvent(alert=a, to_state=AlertState.OPEN, note="raised by the analysis")
@@ -292,11 +296,18 @@ def _refresh(alert: Alert, draft: AlertDraft) -> None:
 
 def recompute_episode(episode: Any) -> int:
     """The fast path after one submission: this episode's history only."""
+    from django.db import connection
+
     from alliance.checkins.models import Response
 
-    obs = observations(Response.objects.filter(session__episode=episode))
+    if connection.vendor == "postgresql":
+        obs = pg_observations([episode.pk])
+    else:
+        obs = observations(Response.objects.filter(session__episode=episode))
     findings = analysis.analyse(obs, thresholds_for(episode.organization))
-    return apply_drafts(episode.organization, [episode.pk], drafts_from(findings))
+    new_alerts = apply_drafts(episode.organization, [episode.pk], drafts_from(findings))
+    trends.refresh([episode.pk])
+    return new_alerts
 
 
 def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) -> dict[str, int]:
@@ -323,4 +334,5 @@ def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) ->
         totals["responses"] += responses.count()
         drafts = drafts_from(analysis.analyse(obs, thresholds))
         totals["new_alerts"] += apply_drafts(organization, batch, drafts)
+        trends.refresh(batch)
     return totals

@@ -55,6 +55,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
 @pytest.fixture
 def loopback_allowed(settings) -> None:  # noqa: ANN001
     settings.WEBHOOK_ALLOW_LOOPBACK_HTTP = True
+    settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1
 
 
 def raise_alert(clinic: Clinic, fingerprint: str = "risk:1") -> Alert:

@@ -37,6 +37,16 @@ def test_duplicate_code_is_refused_beside_the_field_and_input_kept(clinic: Clini
     assert Client.objects.count() == 2
 
 
+def test_a_comma_in_a_client_code_is_refused(clinic: Clinic) -> None:
+    """The audit trail lists a shared episode's clients as comma-separated codes."""
+    response = clinic.login("therapist").post(
+        reverse("care:client_create"), {"code": "C-1,C-2", "display_name": "Bo"}
+    )
+    assert response.status_code == 200
+    assert "cannot contain a comma" in response.content.decode()
+    assert not Client.objects.filter(display_name="Bo").exists()
+
+
 def test_same_code_is_fine_in_another_organization(clinic: Clinic) -> None:
     http = clinic.login("outsider")
     http.post(reverse("care:client_create"), {"code": "C-0001", "display_name": "Other"})

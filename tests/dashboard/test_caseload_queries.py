@@ -36,3 +36,36 @@ def test_caseload_query_count_does_not_grow_with_the_caseload(clinic):
     assert mine.count() == 6
     at_six = _caseload_queries(http)
     assert at_six == at_two
+
+
+def test_stored_trends_match_the_responses_and_are_kept_up_to_date(clinic):
+    """The caseload reads each episode's trend from a row written when check-ins arrive; that
+    row says exactly what aggregating the responses says, and a new check-in updates it."""
+    from alliance.insights import trends
+    from alliance.insights.models import AllianceTrend
+    from alliance.insights.service import recompute_episode
+
+    staff = Staff(therapist=clinic.therapist)
+    load(clinic.org, staff, generate(3, seed=7, sessions=(6, 9), mix=INDIVIDUAL), code_prefix="T")
+    ids = list(CareEpisode.objects.filter(organization=clinic.org).values_list("pk", flat=True))
+    on_the_fly = trends.for_episodes(ids)  # nothing stored yet: computed, and not written
+    assert not AllianceTrend.objects.exists()
+    recompute_organization(clinic.org)
+    stored = trends.for_episodes(ids)
+    assert AllianceTrend.objects.count() == len(ids)
+    for pk in ids:
+        assert stored[pk].by_session == on_the_fly[pk].by_session
+        assert stored[pk].last_checkin_at == on_the_fly[pk].last_checkin_at
+    synthetic = next(pk for pk in ids if on_the_fly[pk].values)
+    assert len(stored[synthetic].values) >= 6
+
+    # The fixture's episode had no check-in; one client rating shows up after the recompute
+    # that follows every submission.
+    from tests.insights.test_alerts import rate
+
+    assert stored[clinic.episode.pk].values == []
+    rate(clinic.episode, 1, 7)
+    recompute_episode(clinic.episode)
+    assert trends.for_episodes([clinic.episode.pk])[clinic.episode.pk].values == [7.0]
+    page = clinic.login("therapist").get("/")
+    assert "latest 7.0 of 10 over 1 check-ins" in page.content.decode()

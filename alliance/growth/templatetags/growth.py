@@ -1,0 +1,67 @@
+"""Small display helpers of the growth pages: a drawn interval beside each row of a table.
+
+The table holds the numbers; the drawing repeats them for the eye and is hidden from screen
+readers. Plain SVG attributes, no style attributes, so the strict CSP holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from alliance.growth.statistics import Difference, Estimate
+
+register = template.Library()
+
+WIDTH = 160
+HEIGHT = 14
+
+
+def _x(value: float, low: float, high: float) -> float:
+    share = (min(max(value, low), high) - low) / (high - low)
+    return round(4 + share * (WIDTH - 8), 1)
+
+
+@register.simple_tag
+def interval_mark(summary: Any, low: float = 0, high: float = 10) -> SafeString | str:
+    """A line from the interval's low end to its high end with a dot at the mean, on a scale
+    from `low` to `high` (0–10 for alliance scores; −5 to 5 for gaps, where 0 is marked)."""
+    if isinstance(summary, Difference):
+        centre = summary.difference
+    elif isinstance(summary, Estimate):
+        centre = summary.mean
+    else:
+        return ""
+    zero = ""
+    if low < 0 < high:
+        z = _x(0, low, high)
+        zero = format_html('<line class="zero" x1="{}" x2="{}" y1="1" y2="{}"/>', z, z, HEIGHT - 1)
+    return format_html(
+        '<svg class="interval" viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true"'
+        ' focusable="false"><line class="axis" x1="4" x2="{end}" y1="{mid}" y2="{mid}"/>{zero}'
+        '<line class="ci" x1="{a}" x2="{b}" y1="{mid}" y2="{mid}"/>'
+        '<circle class="mean" cx="{m}" cy="{mid}" r="3.5"/></svg>',
+        w=WIDTH,
+        h=HEIGHT,
+        end=WIDTH - 4,
+        mid=HEIGHT / 2,
+        zero=zero,
+        a=_x(summary.low, low, high),
+        b=_x(summary.high, low, high),
+        m=_x(centre, low, high),
+    )
+
+
+@register.filter
+def signed(value: Any, places: int = 1) -> str:
+    """+0.4, −0.3, 0.0: the sign of a gap or a difference matters, so it is always written."""
+    try:
+        number = round(float(value), int(places))
+    except (TypeError, ValueError):
+        return ""
+    if number == 0:
+        return f"{0:.{places}f}"
+    sign = "+" if number > 0 else "−"
+    return f"{sign}{abs(number):.{places}f}"

@@ -1,0 +1,374 @@
+"""The growth pages: a therapist's own patterns, practice periods, the supervision view, the
+organization view, and the admin's attribute settings. Thin: access check, form, report, render.
+
+Viewing any of these pages reads client data, even when only in aggregate: each view leaves one
+audit event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from alliance.accounts import access
+from alliance.accounts.models import Role, Supervision
+from alliance.audit import trail
+from alliance.audit.models import Action
+from alliance.converters import parse_id
+
+from . import reports
+from .forms import (
+    AttributeDefinitionForm,
+    ClientAttributesForm,
+    GrowthSettingsForm,
+    PracticePeriodForm,
+    SupervisionNoteForm,
+)
+from .models import (
+    AttributeDefinition,
+    ClientAttribute,
+    GrowthSettings,
+    PracticePeriod,
+    SupervisionNote,
+)
+
+MONTH_CHOICES = (6, 12, 24, 36)
+
+
+def _viewer(request: HttpRequest) -> access.Viewer:
+    return request.viewer  # type: ignore[attr-defined,no-any-return]
+
+
+def _record_page(viewer: access.Viewer, page: str, label: str, about: Any = None) -> None:
+    """One audit event per page view of aggregated client data; `about` is the therapist or
+    practice period the page is about, when there is one."""
+    trail.record(
+        Action.VIEW,
+        about,
+        object_type=f"growth.{page}",
+        object_label=label,
+        organization=viewer.organization,
+    )
+
+
+# ----------------------------------------------------------------------------- my patterns
+
+
+@login_required
+def my_patterns(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.THERAPIST)
+    return _patterns_page(request, viewer, viewer.user)
+
+
+@login_required
+def therapist_patterns(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    therapist = access.get_therapist_for_user(viewer, pk)
+    return _patterns_page(request, viewer, therapist)
+
+
+def _patterns_page(request: HttpRequest, viewer: access.Viewer, therapist: Any) -> HttpResponse:
+    report = reports.patterns(viewer, therapist)
+    _record_page(viewer, "patterns", f"Alliance patterns of {therapist.display_name}", therapist)
+    supervisors = Supervision.objects.filter(
+        organization=viewer.organization, therapist=therapist
+    ).select_related("supervisor")
+    return render(
+        request,
+        "growth/patterns.html",
+        {
+            "report": report,
+            "overall": [(_("All sessions"), report.overall)],
+            "calibration_overall": [(_("All sessions both rated"), report.calibration)],
+            "therapist": therapist,
+            "is_self": therapist.pk == viewer.user.pk,
+            "supervisors": [s.supervisor for s in supervisors],
+            "notes": SupervisionNote.objects.filter(
+                organization=viewer.organization, therapist=therapist
+            ).select_related("supervisor"),
+        },
+    )
+
+
+# -------------------------------------------------------------------------------- practice
+
+
+@login_required
+def practice_list(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.THERAPIST)
+    form = PracticePeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            period = PracticePeriod.objects.create(
+                organization=viewer.organization,
+                therapist=viewer.user,
+                skill=data["skill"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+            )
+            trail.record_create(period)
+        messages.success(request, _("Practice period saved."))
+        return redirect("growth:practice", pk=period.pk)
+    periods = PracticePeriod.objects.filter(organization=viewer.organization, therapist=viewer.user)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "growth/practice_list.html",
+        {"form": form, "periods": periods, "today": timezone.localdate()},
+        status=status,
+    )
+
+
+@login_required
+def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.THERAPIST)
+    period = PracticePeriod.objects.filter(
+        organization=viewer.organization, therapist=viewer.user, pk=pk
+    ).first()
+    if period is None:
+        raise Http404("Not found")
+    report = reports.practice_report(viewer, period)
+    _record_page(viewer, "practice", f"Practice period: {period.skill}"[:200], period)
+    rows = [
+        (_("Before (%(days)d days)") % {"days": period.days}, report.before),
+        (_("During practice"), report.during),
+    ]
+    return render(request, "growth/practice_detail.html", {"report": report, "rows": rows})
+
+
+# ----------------------------------------------------------------------------- supervision
+
+
+@login_required
+def supervision(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.SUPERVISOR)
+    return _supervision_page(request, viewer)
+
+
+def _supervision_page(
+    request: HttpRequest,
+    viewer: access.Viewer,
+    failed: tuple[int, SupervisionNoteForm] | None = None,
+) -> HttpResponse:
+    days = reports.rupture_days(viewer.organization)
+    # Alphabetical, never ranked: the page supports supervision, it does not compare people.
+    rows = [
+        reports.supervisee_summary(viewer, therapist, days)
+        for therapist in access.supervisees(viewer)
+    ]
+    _record_page(viewer, "supervision", "Supervision overview")
+    forms = {row.therapist.pk: SupervisionNoteForm() for row in rows}
+    if failed:
+        forms[failed[0]] = failed[1]
+    return render(
+        request,
+        "growth/supervision.html",
+        {"rows": [(row, forms[row.therapist.pk]) for row in rows], "days": days},
+        status=400 if failed else 200,
+    )
+
+
+@login_required
+@require_POST
+def supervision_note(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.SUPERVISOR)
+    therapist = access.supervisees(viewer).filter(pk=pk).first()
+    if therapist is None:
+        raise Http404("Not found")
+    form = SupervisionNoteForm(request.POST)
+    if not form.is_valid():
+        return _supervision_page(request, viewer, failed=(therapist.pk, form))
+    with transaction.atomic():
+        note = SupervisionNote.objects.create(
+            organization=viewer.organization,
+            supervisor=viewer.user,
+            therapist=therapist,
+            text=form.cleaned_data["text"],
+        )
+        trail.record_create(note)
+    messages.success(request, _("Supervision note saved."))
+    return redirect("growth:supervision")
+
+
+# ---------------------------------------------------------------------------- organization
+
+
+@login_required
+def organization(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.ADMIN, Role.RESEARCHER)
+    months = parse_id(request.GET.get("months"))
+    months = months if months in MONTH_CHOICES else 12
+    rows = reports.organization_summary(viewer, months)
+    _record_page(viewer, "organization", f"Organization summary, {months} months")
+    return render(
+        request,
+        "growth/organization.html",
+        {
+            "rows": rows,
+            "months": months,
+            "month_choices": MONTH_CHOICES,
+            "outcomes": [label for _key, label in reports.OUTCOMES],
+        },
+    )
+
+
+# -------------------------------------------------------------------------------- settings
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.ADMIN)
+    current = GrowthSettings.objects.filter(organization=viewer.organization).first()
+    current = current or GrowthSettings(organization=viewer.organization)
+    action = request.POST.get("action", "")
+    days_form = GrowthSettingsForm(
+        request.POST if action == "days" else None, instance=current, prefix="days"
+    )
+    new_form = AttributeDefinitionForm(
+        request.POST if action == "attribute" else None,
+        organization=viewer.organization,
+        prefix="new",
+    )
+    if request.method == "POST":
+        saved = _save_settings(days_form, new_form, action)
+        if saved:
+            messages.success(request, saved)
+            return redirect("growth:settings")
+    context = {
+        "days_form": days_form,
+        "new_form": new_form,
+        "definitions": AttributeDefinition.objects.filter(organization=viewer.organization),
+    }
+    return render(
+        request,
+        "growth/settings.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _save_settings(
+    days_form: GrowthSettingsForm, new_form: AttributeDefinitionForm, action: str
+) -> str:
+    """Saves whichever form was sent; returns the message to show, or '' when nothing was."""
+    if action == "days" and days_form.is_valid():
+        creating = days_form.instance.pk is None
+        before = trail.snapshot(days_form.instance)
+        with transaction.atomic():
+            days_form.save()
+            if creating:
+                trail.record_create(days_form.instance)
+            else:
+                trail.record_update(days_form.instance, before)
+        return _("Settings saved.")
+    if action == "attribute" and new_form.is_valid():
+        with transaction.atomic():
+            definition = new_form.save()
+            trail.record_create(definition)
+        return _("Attribute added.")
+    return ""
+
+
+@login_required
+def attribute_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.ADMIN)
+    definition = AttributeDefinition.objects.filter(organization=viewer.organization, pk=pk).first()
+    if definition is None:
+        raise Http404("Not found")
+    before = trail.snapshot(definition)
+    form = AttributeDefinitionForm(
+        request.POST or None, instance=definition, organization=viewer.organization
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            trail.record_update(definition, before)
+        messages.success(request, _("Attribute saved."))
+        return redirect("growth:settings")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "growth/attribute_form.html", {"form": form, "definition": definition}, status
+    )
+
+
+# --------------------------------------------------------------------- a client's attributes
+
+
+@login_required
+def client_attributes(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _viewer(request)
+    client = access.get_client_for_user(viewer, pk, write=request.method == "POST")
+    definitions = list(AttributeDefinition.objects.filter(organization=client.organization))
+    rows = ClientAttribute.objects.filter(client=client).select_related("definition", "recorded_by")
+    stored = {a.definition_id: a for a in rows}
+    in_use = [d for d in definitions if d.active or d.pk in stored]
+    form = ClientAttributesForm(
+        request.POST or None,
+        definitions=in_use,
+        current={k: a.value for k, a in stored.items()},
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            _save_attributes(client, stored, form.answers(), viewer.user)
+        messages.success(request, _("Pattern-review details saved."))
+        return redirect("care:client", pk=client.pk)
+    if request.method != "POST":
+        trail.record_view(client)
+    return render(
+        request,
+        "growth/client_attributes.html",
+        {
+            "client": client,
+            "form": form,
+            "stored": list(stored.values()),
+            "can_change": access.can_change_client(viewer, client),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _save_attributes(
+    client: Any, stored: dict[int, ClientAttribute], answers: dict[int, str], by: Any
+) -> None:
+    """Create, change or remove one row per attribute, each audited on the client's record."""
+    for definition_id, value in answers.items():
+        row = stored.get(definition_id)
+        if row is None and value:
+            row = ClientAttribute.objects.create(
+                client=client, definition_id=definition_id, value=value, recorded_by=by
+            )
+            trail.record(Action.CREATE, row, after=_private_snapshot(row))
+        elif row is not None and not value:
+            before = _private_snapshot(row)
+            row.delete()
+            trail.record_delete(row, before)
+        elif row is not None and row.value != value:
+            before = _private_snapshot(row)
+            row.value, row.recorded_by, row.consented_at = value, by, timezone.now()
+            row.save(update_fields=["value", "recorded_by", "consented_at"])
+            trail.record(Action.UPDATE, row, before=before, after=_private_snapshot(row))
+
+
+def _private_snapshot(row: ClientAttribute) -> dict[str, Any]:
+    """The answer is one of a handful of options, perhaps an identity factor: a fingerprint of
+    it could be reversed by trying each option, so the trail says only that it was recorded."""
+    data = trail.snapshot(row)
+    data["value"] = "(private)"
+    return data

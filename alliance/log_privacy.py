@@ -1,0 +1,36 @@
+"""Check-in tokens never reach a log: `/c/<token>/...` is written as `/c/…/...`.
+
+A client link's path is its secret. Client pages mark their 4xx replies as already logged, and
+gunicorn's access log masks the path (alliance.gunicorn_logging), but an unexpected 500 on a
+client page is still logged by Django ("Internal Server Error: /c/<token>/"), e.g. while the
+database restarts. This filter sits on the log handler, so it covers every logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+TOKEN_IN_PATH = re.compile(r"/c/[^/\s?\"']+")
+
+
+def mask(text: str) -> str:
+    return TOKEN_IN_PATH.sub("/c/…", text)
+
+
+class MaskTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001
+            # A log call whose arguments do not fit its format: logging would report that on
+            # stderr and carry on, but from a filter the error would reach the code that logged
+            # (a 500 instead of a log line). Keep both parts, masked.
+            message = f"{record.msg} {record.args!r}"
+        record.msg = mask(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        return True

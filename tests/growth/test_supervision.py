@@ -1,0 +1,125 @@
+"""The supervision view: open alerts by age, ruptures not discussed in time, clients not on
+track, calibration and notes, for supervisees only, in alphabetical order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+from alliance.accounts.models import Supervision
+from alliance.audit.models import AuditEvent
+from alliance.growth.models import GrowthSettings, SupervisionNote
+from alliance.insights.models import Alert
+from tests.conftest import make_user
+
+from .helpers import client_with_ratings
+
+
+def alert(clinic, episode, kind, days_old, state="open"):
+    made = Alert.objects.create(
+        organization=clinic.org,
+        episode=episode,
+        kind=kind,
+        severity="medium",
+        reason=f"{kind} reason",
+        fingerprint=f"{kind}:{days_old}:{episode.pk}",
+        state=state,
+        session_number=3,
+    )
+    Alert.objects.filter(pk=made.pk).update(opened_at=timezone.now() - dt.timedelta(days=days_old))
+    return made
+
+
+def test_supervisor_sees_alerts_by_age_undiscussed_ruptures_and_not_on_track(clinic):
+    alert(clinic, clinic.episode, "drop", 20)  # past the 14 days
+    alert(clinic, clinic.episode, "drop", 3)  # not yet
+    alert(clinic, clinic.episode, "unrepaired", 40, state="discussed")  # discussed already
+    alert(clinic, clinic.episode, "not_on_track", 8)
+    alert(clinic, clinic.episode, "deterioration", 5)  # the same client: one line
+    alert(clinic, clinic.episode, "low_alliance", 60, state="resolved")  # not open
+    page = clinic.login("supervisor").get("/growth/supervision/").content.decode()
+    assert "Tess" in page and "Colin" not in page
+    assert "Ruptures not discussed within 14 days" in page
+    section = page.split("Ruptures not discussed within 14 days")[1].split("Clients not on track")[
+        0
+    ]
+    assert "raised 20 days ago" in section and "raised 3 days ago" not in section
+    assert "raised 40 days ago" not in section
+    on_track = page.split("Clients not on track")[1].split("open alerts")[0]
+    assert on_track.count("<li>") == 1
+    assert "Alex</a>: Not on track, Reliable deterioration — since 8 days" in on_track
+    # Ages of the five open alerts: 3, 5 → under a week; 8, 20 → 1–4 weeks; 40 → a month or more.
+    ages = page.split("Open alerts by age")[1].split("</table>")[0]
+    assert [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', ages)] == [2, 2, 1]
+    assert AuditEvent.objects.filter(object_type="growth.supervision", action="view").count() == 1
+
+
+def test_the_number_of_days_is_a_setting(clinic):
+    GrowthSettings.objects.create(organization=clinic.org, rupture_discussion_days=2)
+    alert(clinic, clinic.episode, "drop", 3)
+    page = clinic.login("supervisor").get("/growth/supervision/").content.decode()
+    section = page.split("Ruptures not discussed within 2 days")[1].split("Clients not on track")[0]
+    assert "raised 3 days ago" in section
+
+
+def test_supervisees_are_listed_alphabetically_never_by_score(clinic):
+    zoe = make_user("zoe@northside.test", clinic.org, "therapist", first="Zoe")
+    abe = make_user("abe@northside.test", clinic.org, "therapist", first="Abe")
+    for person in (zoe, abe):
+        Supervision.objects.create(
+            organization=clinic.org, supervisor=clinic.supervisor, therapist=person
+        )
+    # Abe's clients rate low, Zoe's high: the order stays by name.
+    for i in range(5):
+        client_with_ratings(clinic, f"Z-{i}", [10], therapist=zoe, own=[10])
+        client_with_ratings(clinic, f"A-{i}", [3], therapist=abe, own=[6])
+    page = clinic.login("supervisor").get("/growth/supervision/").content.decode()
+    assert page.index("Abe") < page.index("Tess") < page.index("Zoe")
+    # Abe rated 3 points above his clients: calibration +3.00, no spread → +3.00 to +3.00.
+    abe_card = page.split(f'id="supervisee-{abe.pk}"')[1].split("</section>")[0]
+    assert "+3.00" in abe_card
+    tess_card = page.split(f'id="supervisee-{clinic.therapist.pk}"')[1].split("</section>")[0]
+    assert "Not shown: fewer than 5 clients" in tess_card
+
+
+def test_supervisor_adds_a_note_the_therapist_can_read(clinic):
+    http = clinic.login("supervisor")
+    response = http.post(
+        f"/growth/supervision/{clinic.therapist.pk}/notes/", {"text": "  Early sessions.  "}
+    )
+    assert response.status_code == 302
+    note = SupervisionNote.objects.get()
+    assert note.text == "Early sessions." and note.supervisor == clinic.supervisor
+    assert AuditEvent.objects.filter(action="create", object_type="growth.SupervisionNote").exists()
+    assert "Early sessions." in http.get("/growth/supervision/").content.decode()
+    assert "Early sessions." in clinic.login("therapist").get("/growth/patterns/").content.decode()
+    assert (
+        "Early sessions." not in clinic.login("colleague").get("/growth/patterns/").content.decode()
+    )
+
+
+def test_an_empty_note_gets_a_message(clinic):
+    response = clinic.login("supervisor").post(
+        f"/growth/supervision/{clinic.therapist.pk}/notes/", {"text": "   "}
+    )
+    assert response.status_code == 400
+    assert "Write the note first." in response.content.decode()
+    assert not SupervisionNote.objects.exists()
+
+
+def test_notes_only_about_supervisees(clinic):
+    http = clinic.login("supervisor")
+    for person in (clinic.colleague, clinic.outsider, clinic.supervisor):
+        response = http.post(f"/growth/supervision/{person.pk}/notes/", {"text": "x"})
+        assert response.status_code == 404
+    assert not SupervisionNote.objects.exists()
+
+
+def test_supervision_page_is_for_supervisors(clinic):
+    assert clinic.login("therapist").get("/growth/supervision/").status_code == 403
+    assert clinic.login("outsider").get("/growth/supervision/").status_code == 403
+    assert clinic.login("outsider").post(
+        f"/growth/supervision/{clinic.therapist.pk}/notes/", {"text": "x"}
+    ).status_code in (403, 404)
