@@ -8,6 +8,7 @@ Staff pages are thin: an alliance.accounts.access lookup, then a service call, t
 from __future__ import annotations
 
 import base64
+import re
 
 import qrcode
 import qrcode.image.svg
@@ -408,6 +409,9 @@ def response_fhir(request: HttpRequest, pk: int) -> HttpResponse:
 # --- plans -------------------------------------------------------------------------------------
 
 
+PLAN_KEY_RE = re.compile(r"[a-z0-9_.-]{1,80}")
+
+
 def _plan_action(request: HttpRequest, model: type, owner: dict, rows: list) -> HttpResponse | None:
     """Handle add / remove on a plan; returns a redirect when done, None to re-render."""
     action = request.POST.get("action")
@@ -429,6 +433,8 @@ def _plan_row(model: type, owner: dict, entry: str) -> object:
     if pk is not None:
         return model.objects.filter(pk=pk, **owner).first()
     key, _sep, respondent = entry.partition(":")
+    if not (PLAN_KEY_RE.fullmatch(key) and PLAN_KEY_RE.fullmatch(respondent)):
+        return None  # junk (PostgreSQL refuses NUL in a query, so never pass it on)
     return model.objects.filter(instrument_key=key, respondent=respondent, **owner).first()
 
 

@@ -64,18 +64,26 @@ def _response_rows(responses: Any, stream: bool) -> Iterator[tuple[Any, ...]]:
     yield from rows.iterator(chunk_size=CHUNK) if stream else rows
 
 
+# A risk answer is its own observation, on a scale of its own: a response can carry one while
+# its scores are incomplete (PHQ-9 item 9 answered, two other items skipped: no total), and the
+# risk must be seen all the same.
+RISK_SCALE = "risk"
+
+
 def observations(responses: Any, *, stream: bool = False) -> analysis.Observations:
-    """One observation per scored scale of each response; a risk answer marks one of them."""
+    """One observation per scored scale of each response, and one more for a risk answer."""
     cols: list[list[Any]] = [[] for _ in range(8)]
+
+    def add(*row: Any) -> None:
+        for col, item in zip(cols, row, strict=True):
+            col.append(item)
+
     for episode, participant, role, key, number, scores, risk in _response_rows(responses, stream):
-        first = True
         for scale, value in ((scores or {}).get("scales") or {}).items():
-            if value is None:
-                continue
-            row = (episode, participant, role, key, scale, number, value, bool(risk) and first)
-            for col, item in zip(cols, row, strict=True):
-                col.append(item)
-            first = False
+            if value is not None:
+                add(episode, participant, role, key, scale, number, value, False)
+        if risk:
+            add(episode, participant, role, key, RISK_SCALE, number, 0.0, True)
     return _observations_from(cols)
 
 
@@ -100,15 +108,26 @@ def _observations_from(cols: list[list[Any]]) -> analysis.Observations:
 # On PostgreSQL the scales are unnested in the database and come back as one array per
 # column: decoding a million JSON documents in Python was most of a recompute's time.
 PG_OBSERVATIONS = """
-SELECT array_agg(s.episode_id), array_agg(r.participant_id), array_agg(p.role),
-       array_agg(r.instrument_key), array_agg(s.number), array_agg(kv.key),
-       array_agg((kv.value)::text::float8),
-       array_agg(kv.ordinality = 1 AND jsonb_array_length(r.risk) > 0)
-FROM checkins_response r
-JOIN care_session s ON s.id = r.session_id
-JOIN care_participant p ON p.id = r.participant_id
-CROSS JOIN LATERAL jsonb_each(r.scores -> 'scales') WITH ORDINALITY AS kv(key, value, ordinality)
-WHERE s.episode_id = ANY(%s) AND jsonb_typeof(kv.value) = 'number'
+WITH obs AS (
+  SELECT s.episode_id, r.participant_id, p.role, r.instrument_key, s.number, kv.key AS scale,
+         (kv.value)::text::float8 AS value, false AS risk
+  FROM checkins_response r
+  JOIN care_session s ON s.id = r.session_id
+  JOIN care_participant p ON p.id = r.participant_id
+  CROSS JOIN LATERAL jsonb_each(r.scores -> 'scales') AS kv(key, value)
+  WHERE s.episode_id = ANY(%(episodes)s) AND jsonb_typeof(kv.value) = 'number'
+  UNION ALL
+  SELECT s.episode_id, r.participant_id, p.role, r.instrument_key, s.number, %(risk_scale)s,
+         0.0, true
+  FROM checkins_response r
+  JOIN care_session s ON s.id = r.session_id
+  JOIN care_participant p ON p.id = r.participant_id
+  WHERE s.episode_id = ANY(%(episodes)s) AND jsonb_array_length(r.risk) > 0
+)
+SELECT array_agg(episode_id), array_agg(participant_id), array_agg(role),
+       array_agg(instrument_key), array_agg(number), array_agg(scale), array_agg(value),
+       array_agg(risk)
+FROM obs
 """
 
 
@@ -125,7 +144,7 @@ def pg_observations(episode_ids: list[int]) -> analysis.Observations:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(PG_OBSERVATIONS, [episode_ids])
+        cursor.execute(PG_OBSERVATIONS, {"episodes": episode_ids, "risk_scale": RISK_SCALE})
         episode, participant, role, key, number, scale, value, risk = (
             c or [] for c in cursor.fetchone()
         )

@@ -54,6 +54,31 @@ def test_repeated_failures_are_rate_limited(clinic: Clinic) -> None:
     assert "Too many failed login attempts" in response.content.decode()
 
 
+def test_an_account_under_attack_is_locked_even_for_the_right_password(clinic: Clinic) -> None:
+    """Lockout is per account as well as per address: after five failures from one address,
+    the right password from another address is refused too until the window has passed."""
+    from django.test import Client as HttpClient
+
+    from tests.conftest import PASSWORD
+
+    attacker = HttpClient(REMOTE_ADDR="203.0.113.9")
+    for _ in range(5):
+        attacker.post(
+            reverse("account_login"), {"login": "tess@northside.test", "password": "guess"}
+        )
+    owner = HttpClient(REMOTE_ADDR="198.51.100.7")
+    response = owner.post(
+        reverse("account_login"), {"login": "tess@northside.test", "password": PASSWORD}
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in owner.session
+    # Another account is not affected.
+    other = owner.post(
+        reverse("account_login"), {"login": "colin@northside.test", "password": PASSWORD}
+    )
+    assert other.status_code == 302
+
+
 def test_passwords_are_hashed_with_argon2_in_production_settings() -> None:
     import subprocess
     import sys

@@ -109,6 +109,33 @@ def test_risk_answer_raises_a_risk_alert_shown_first(clinic: Clinic) -> None:
     assert "Follow your clinic" in html  # a prompt from the library
 
 
+@pytest.mark.parametrize("path", ["episode", "organization"])
+def test_a_risk_answer_on_an_incomplete_phq9_still_raises_a_risk_alert(
+    clinic: Clinic, path: str
+) -> None:
+    """Item 9 answered, two other items skipped: no total score, but the risk is real."""
+    session = clinic.session
+    client = clinic.episode.participants.get(client__isnull=False)
+    answers = {f"phq9-{i}": "1" for i in range(3, 9)} | {"phq9-9": "2"}
+    response, _ = services.save_response(
+        session=session,
+        participant=client,
+        instrument=current_instrument("phq-9"),
+        answers=answers,
+        idempotency_key="incomplete",
+        channel="link",
+    )
+    assert response.risk and response.scores["scales"].get("total") is None
+    if path == "episode":
+        service.recompute_episode(clinic.episode)
+    else:
+        service.recompute_organization(clinic.org)
+    alert = Alert.objects.get(episode=clinic.episode)
+    assert alert.kind == "risk" and alert.severity == "risk"
+    assert alert.session_number == session.number
+    assert "item 9" in alert.reason.lower()
+
+
 def test_lifecycle_open_acknowledged_discussed_resolved(clinic: Clinic) -> None:
     history(clinic, [10] * 6 + [6])
     alert = Alert.objects.get(kind="drop")
