@@ -95,6 +95,9 @@ def run(sizes: list[int], requests: int) -> dict:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would give
+    # The production server's start-up (alliance/wsgi.py): views loaded, long-lived heap frozen.
+    from alliance import wsgi  # noqa: F401
+
     results: dict = {
         "caseload": {},
         "alerts": Alert.objects.filter(organization=org).count(),

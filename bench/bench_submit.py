@@ -338,8 +338,10 @@ def run(
     started = time.perf_counter()
     tokens = prepare(limit + sample, episodes)
     print(f"  {len(tokens)} links ready in {time.perf_counter() - started:.0f} s", flush=True)
-    from django.db import connections
+    from django.db import connection, connections
 
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would give
     connections.close_all()
     port = free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"alliance-bench-submit-{port}.log"

@@ -319,13 +319,18 @@ def recompute_episode(episode: Any) -> int:
 
     from alliance.checkins.models import Response
 
-    if connection.vendor == "postgresql":
-        obs = pg_observations([episode.pk])
-    else:
-        obs = observations(Response.objects.filter(session__episode=episode))
-    findings = analysis.analyse(obs, thresholds_for(episode.organization))
-    new_alerts = apply_drafts(episode.organization, [episode.pk], drafts_from(findings))
-    trends.refresh([episode.pk])
+    # One transaction, the episode locked before anything is read: concurrent check-ins of one
+    # episode (both partners of a couple) are analysed one after the other, each seeing the
+    # other's answers, and the alerts and the trend are written with a single commit.
+    with transaction.atomic():
+        trends.lock_episodes([episode.pk])
+        if connection.vendor == "postgresql":
+            obs = pg_observations([episode.pk])
+        else:
+            obs = observations(Response.objects.filter(session__episode=episode))
+        findings = analysis.analyse(obs, thresholds_for(episode.organization))
+        new_alerts = apply_drafts(episode.organization, [episode.pk], drafts_from(findings))
+        trends.store(trends.compute([episode.pk]))
     return new_alerts
 
 

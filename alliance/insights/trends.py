@@ -38,6 +38,13 @@ class Trend:
         return set(self.by_session)
 
 
+def alliance_keys() -> list[str]:
+    from alliance.measures.models import Instrument
+
+    keys = Instrument.objects.filter(kind="alliance").order_by().values_list("key", flat=True)
+    return list(keys.distinct())
+
+
 def compute(episode_ids: Iterable[int]) -> dict[int, Trend]:
     """One aggregate query: the mean client alliance per session (over the episode's clients)."""
     from alliance.checkins.models import Response
@@ -47,7 +54,10 @@ def compute(episode_ids: Iterable[int]) -> dict[int, Trend]:
         Response.objects.filter(
             session__episode_id__in=ids,
             participant__role__in=list(CLIENT_ROLES),
-            instrument__kind="alliance",
+            # By key (a column of the response) rather than through the instrument table: with
+            # the join, PostgreSQL may start from the instruments and walk every alliance
+            # response of every organization (seen on a freshly loaded database).
+            instrument_key__in=alliance_keys(),
         )
         .order_by()
         .values_list("session__episode_id", "session__number")
@@ -65,34 +75,43 @@ def compute(episode_ids: Iterable[int]) -> dict[int, Trend]:
     return {pk: trends.get(pk, Trend()) for pk in ids}
 
 
-def refresh(episode_ids: Iterable[int]) -> None:
-    """Store the current trend of each episode (one insert-or-update for all of them).
+def lock_episodes(episode_ids: Iterable[int]) -> None:
+    """Serialise recomputes of the same episodes (call inside a transaction, before reading).
 
-    Two check-ins of one episode arriving together (a couple, each on their phone) refresh it
-    at once. Without the lock the earlier refresh could compute without the later answer and
-    still write last, leaving the row without it; with it, whoever writes last computed last."""
+    Two check-ins of one episode arriving together (a couple, each on their phone) recompute
+    it at once. Without the lock the earlier run could read without the later answer and still
+    write last; with it, whoever writes last read last."""
+    list(
+        CareEpisode.objects.select_for_update()
+        .filter(pk__in=sorted(set(episode_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def store(computed: dict[int, Trend]) -> None:
+    """Write each episode's trend (one insert-or-update for all of them)."""
+    AllianceTrend.objects.bulk_create(
+        [
+            AllianceTrend(
+                episode_id=pk,
+                points=[[n, v] for n, v in sorted(t.by_session.items())],
+                last_checkin_at=t.last_checkin_at,
+            )
+            for pk, t in computed.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["episode"],
+        update_fields=["points", "last_checkin_at", "updated_at"],
+    )
+
+
+def refresh(episode_ids: Iterable[int]) -> None:
+    """Recompute and store the trends of these episodes, under the episodes' lock."""
     ids = sorted(set(episode_ids))
     with transaction.atomic():
-        list(
-            CareEpisode.objects.select_for_update()
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        computed = compute(ids)
-        AllianceTrend.objects.bulk_create(
-            [
-                AllianceTrend(
-                    episode_id=pk,
-                    points=[[n, v] for n, v in sorted(t.by_session.items())],
-                    last_checkin_at=t.last_checkin_at,
-                )
-                for pk, t in computed.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["episode"],
-            update_fields=["points", "last_checkin_at", "updated_at"],
-        )
+        lock_episodes(ids)
+        store(compute(ids))
 
 
 def for_episodes(episode_ids: Iterable[int]) -> dict[int, Trend]:
