@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
+from altair.utils.schemapi import disable_debug_mode
+
+# Altair validates every schema object against the Vega-Lite JSON schema as it is built; on the
+# episode page that was a fifth of the time, for specs this module builds the same way each time.
+# tests/dashboard/test_chart_specs.py validates each kind of spec against the schema instead.
+disable_debug_mode()
 
 # Colour-blind-safe pair (Okabe-Ito) for the two views of the same session.
 CLIENT_COLOUR = "#0072B2"

@@ -189,7 +189,7 @@ def _by_session(ratings: list[Rating]) -> list[tuple[str, stats.Summary]]:
     rows = [(stats.session_band(r.session_number), r.client_id, r.value) for r in ratings]
     return [
         (stats.SESSION_BANDS[band][2], summary)
-        for band, summary in stats.summarise_groups(rows, order=int)
+        for band, summary in stats.summarise_groups(rows, order=int, complementary=True)
     ]
 
 
@@ -199,7 +199,7 @@ def _by_format(ratings: list[Rating]) -> list[tuple[str, stats.Summary]]:
     rows = [(r.format, r.client_id, r.value) for r in ratings]
     return [
         (str(labels.get(fmt, fmt)), summary)
-        for fmt, summary in stats.summarise_groups(rows, order=order.index)
+        for fmt, summary in stats.summarise_groups(rows, order=order.index, complementary=True)
     ]
 
 
@@ -219,7 +219,7 @@ def attribute_groups(organization: Any, ratings: list[Rating]) -> list[Attribute
             for r in ratings
             if (definition.pk, r.client_id) in answer
         ]
-        groups = stats.summarise_groups(rows, order=_in_order_of(options))
+        groups = stats.summarise_groups(rows, order=_in_order_of(options), complementary=True)
         result.append(AttributeGroups(definition, groups))
     return result
 
@@ -239,7 +239,7 @@ def _calibration_by_quarter(
     pairs: list[tuple[Rating, float, float]],
 ) -> list[tuple[str, stats.Summary]]:
     rows = [(_quarter_label(r.day), r.client_id, mine - theirs) for r, mine, theirs in pairs]
-    return stats.summarise_groups(rows, order=str)
+    return stats.summarise_groups(rows, order=str, complementary=True)
 
 
 def _extremes(

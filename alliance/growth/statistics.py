@@ -233,13 +233,41 @@ def summarise_groups(
     order: Callable[[K], Any] | None = None,
     *,
     min_clients: int = MIN_CLIENTS,
+    complementary: bool = False,
 ) -> list[tuple[K, Summary]]:
-    """One summary per group of (group, client, value) rows, in `order` (else first seen)."""
+    """One summary per group of (group, client, value) rows, in `order` (else first seen).
+
+    `complementary`: the page also shows a total over the same rows (an "overall" line), so a
+    small group would otherwise be found by subtraction (the overall clients, check-ins and mean
+    minus those of the groups shown). Further groups are then suppressed, smallest first, until
+    the suppressed groups together hold no clients or at least `min_clients` of them."""
     groups: dict[K, list[Rating]] = {}
     for group, client, value in rows:
         groups.setdefault(group, []).append((client, value))
     keys = sorted(groups, key=order) if order else list(groups)
-    return [(key, summarise(groups[key], min_clients=min_clients)) for key in keys]
+    result = [(key, summarise(groups[key], min_clients=min_clients)) for key in keys]
+    if complementary:
+        hidden = _complement(groups, result, min_clients)
+        result = [(key, Suppressed() if key in hidden else s) for key, s in result]
+    return result
+
+
+def _complement(
+    groups: Mapping[K, Sequence[Rating]], result: Sequence[tuple[K, Summary]], min_clients: int
+) -> set[K]:
+    """The groups to suppress so that the suppressed ones, taken together, are not a small
+    group themselves (secondary suppression)."""
+    clients = {key: {client for client, _value in groups[key]} for key in groups}
+    hidden = {key for key, summary in result if isinstance(summary, Suppressed)}
+    shown = [key for key, _summary in result if key not in hidden]
+    while shown:
+        together = set().union(*(clients[key] for key in hidden)) if hidden else set()
+        if not together or len(together) >= min_clients:
+            break
+        smallest = min(shown, key=lambda key: len(clients[key]))
+        shown.remove(smallest)
+        hidden.add(smallest)
+    return hidden
 
 
 # --------------------------------------------------------------------------------- groupings
