@@ -23,6 +23,7 @@ OWN_SKILL = "own"
 MAX_OPTIONS = 30
 MAX_PRACTICE_DAYS = 366
 DATE_MESSAGE = gettext_lazy("Enter a date like 2026-12-31.")
+EARLIEST = dt.date(1900, 1, 1)
 
 
 def _date_field(label: Any) -> forms.DateField:
@@ -187,7 +188,11 @@ class PracticePeriodForm(forms.Form):
         elif choice is not None:
             data["skill"] = own if choice == OWN_SKILL else str(SEEDED_SKILLS[int(choice)])
         first, last = data.get("starts_on"), data.get("ends_on")
-        if first and last:
+        if first and first < EARLIEST:
+            # The comparison period ends the day before the start; from year 1 there is none
+            # (and computing it would overflow).
+            self.add_error("starts_on", DATE_MESSAGE)
+        elif first and last:
             if last < first:
                 self.add_error("ends_on", _("The end comes before the start."))
             elif (last - first).days + 1 > MAX_PRACTICE_DAYS:

@@ -117,3 +117,23 @@ def test_therapist_reads_the_supervision_notes_about_them(clinic):
     page = clinic.login("therapist").get("/growth/patterns/").content.decode()
     assert "Talked about the early sessions." in page
     assert "Who can see this page:" in page and "Sam" in page
+
+
+def test_a_small_group_cannot_be_found_by_subtracting_the_shown_ones_from_overall(clinic):
+    # Seven clients, all with a recorded age band: five 26–40, two 18–25. Showing the 26–40
+    # group beside the overall line would give the two away (7 − 5 clients, 14 − 10 check-ins,
+    # and their mean from 7·overall − 5·group), so it is suppressed too.
+    episodes = five_clients(clinic)
+    episodes += [client_with_ratings(clinic, f"Q-{i}", [2, 2]) for i in range(2)]
+    age = AttributeDefinition.objects.create(
+        organization=clinic.org, name="Age band", options=["18–25", "26–40"]
+    )
+    for episode in episodes:
+        client = episode.participants.filter(client__isnull=False).get().client
+        value = "18–25" if client.code.startswith("Q-") else "26–40"
+        ClientAttribute.objects.create(client=client, definition=age, value=value)
+    page = clinic.login("therapist").get("/growth/patterns/").content.decode()
+    age_table = page[page.index("By Age band") : page.index("</table>", page.index("By Age band"))]
+    assert age_table.count("Not shown: fewer than 5 clients") == 2
+    assert "8.0" not in age_table  # the 26–40 mean (6, 7, 8, 9, 10)
+    assert ">7<" in page and ">14<" in page  # the overall line itself is still shown

@@ -123,3 +123,14 @@ def test_someone_elses_practice_period_is_404(clinic):
     assert (
         "Sit with silence" not in clinic.login("outsider").get("/growth/practice/").content.decode()
     )
+
+
+def test_a_practice_period_at_the_start_of_the_calendar_is_refused_not_a_500(clinic):
+    # The comparison period ends the day before the start: from 0001-01-01 there is none.
+    http = clinic.login("therapist")
+    response = http.post(
+        "/growth/practice/",
+        {"skill_choice": "1", "starts_on": "0001-01-01", "ends_on": "0001-01-10"},
+    )
+    assert response.status_code == 400
+    assert not PracticePeriod.objects.exists()

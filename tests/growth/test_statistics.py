@@ -170,3 +170,24 @@ def test_extremes_never_overlap() -> None:
     assert low == [("a", 5.0), ("d", 6.0)]
     assert high == [("c", 9.0), ("b", 7.0)]
     assert stats.extremes({"a": 5.0}, 3) == ([], [])
+
+
+def test_complementary_suppression_hides_the_smallest_shown_group_too():
+    # Groups a (6 clients), b (5 clients), c (2 clients): c alone is suppressed, but with an
+    # overall line beside them c would be overall − a − b, so b (the smaller shown) goes too.
+    rows = [("a", f"a{i}", 5.0 + i) for i in range(6)]
+    rows += [("b", f"b{i}", 5.0 + i) for i in range(5)]
+    rows += [("c", f"c{i}", 1.0) for i in range(2)]
+    plain = dict(stats.summarise_groups(rows))
+    assert isinstance(plain["b"], stats.Estimate) and isinstance(plain["c"], stats.Suppressed)
+    found = dict(stats.summarise_groups(rows, complementary=True))
+    assert isinstance(found["a"], stats.Estimate)
+    assert isinstance(found["b"], stats.Suppressed) and isinstance(found["c"], stats.Suppressed)
+    # Nothing suppressed, or suppressed groups holding 5 clients together: nothing more hidden.
+    rows += [("c", f"c{i}", 1.0) for i in range(2, 5)]
+    found = dict(stats.summarise_groups(rows, complementary=True))
+    assert all(isinstance(s, stats.Estimate) for s in found.values())
+    rows = [(g, f"{g}{i}", float(i)) for g in "xyz" for i in range(2)]
+    rows += [("w", f"w{i}", float(i)) for i in range(5)]
+    found = dict(stats.summarise_groups(rows, complementary=True))
+    assert isinstance(found["w"], stats.Estimate)  # x, y, z hide 6 clients together
