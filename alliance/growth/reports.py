@@ -455,9 +455,12 @@ def organization_summary(viewer: access.Viewer, count: int) -> list[MonthRow]:
     """Month by month: client-rated alliance, the therapist−client gap, and each outcome
     measure's total, each a mean over clients with its interval, small months suppressed."""
     episodes = organization_episodes(viewer)
-    months = [(y, m + 1) for y, m in months_back(timezone.localdate(), count)]
+    # Completed months only: a month still filling up changes with each check-in, and comparing
+    # the page before and after one would give that one client's score.
+    last_day = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    months = [(y, m + 1) for y, m in months_back(last_day, count)]
     first = dt.date(months[0][0], months[0][1], 1)
-    window = (first, timezone.localdate())
+    window = (first, last_day)
     alliance = client_ratings(episodes, between=window)
     pairs = calibration_pairs(alliance, _staff_ratings(episodes, window))
     outcomes = [

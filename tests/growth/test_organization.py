@@ -3,6 +3,8 @@ only, small months suppressed."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
 from alliance.audit.models import AuditEvent
@@ -10,6 +12,15 @@ from alliance.checkins import services
 from alliance.measures.models import current_instrument
 
 from .helpers import _keys, client_with_ratings
+
+
+# Always a day of the previous calendar month (5 days before this month began): the page shows
+# completed months only.
+LAST_MONTH = timezone.localdate().day + 5
+
+
+def last_month_label() -> str:
+    return (timezone.localdate() - dt.timedelta(days=LAST_MONTH)).strftime("%Y-%m")
 
 
 def phq9(episode, total_per_item: int) -> None:
@@ -30,12 +41,14 @@ def test_monthly_alliance_and_outcome_for_the_researcher_without_names_or_codes(
     for i, value in enumerate([6, 7, 8, 9, 10]):
         therapist = clinic.therapist if i % 2 else clinic.colleague
         episodes.append(
-            client_with_ratings(clinic, f"ORG-{i}", [value], therapist=therapist, own=[value])
+            client_with_ratings(
+                clinic, f"ORG-{i}", [value], therapist=therapist, own=[value], days_ago=[LAST_MONTH]
+            )
         )
     for episode, per_item in zip(episodes, [0, 1, 1, 2, 3], strict=True):
         phq9(episode, per_item)
     page = clinic.login("researcher").get("/growth/organization/").content.decode()
-    this_month = timezone.localdate().strftime("%Y-%m")
+    this_month = last_month_label()
     row = page.split(f'<th scope="row">{this_month}</th>')[1].split("</tr>")[0]
     # Alliance 6..10 → 8.0 (6.0 to 10.0; n=5); gap 0 for everyone → 0.00 (0.00 to 0.00).
     assert "8.0" in row and "6.0 to 10.0; n=5" in row
@@ -52,9 +65,9 @@ def test_monthly_alliance_and_outcome_for_the_researcher_without_names_or_codes(
 
 def test_a_month_with_four_clients_is_suppressed(clinic):
     for i, value in enumerate([6, 7, 8, 9]):
-        client_with_ratings(clinic, f"ORG-{i}", [value])
+        client_with_ratings(clinic, f"ORG-{i}", [value], days_ago=[LAST_MONTH])
     page = clinic.login("admin").get("/growth/organization/").content.decode()
-    this_month = timezone.localdate().strftime("%Y-%m")
+    this_month = last_month_label()
     row = page.split(f'<th scope="row">{this_month}</th>')[1].split("</tr>")[0]
     assert "7.5" not in row and "n=4" not in row
     assert row.count("fewer than 5 clients") == 4
@@ -77,6 +90,15 @@ def test_organization_view_is_for_admins_and_researchers(clinic):
 
 def test_outsider_sees_only_their_own_organization(clinic):
     for i, value in enumerate([6, 7, 8, 9, 10]):
-        client_with_ratings(clinic, f"ORG-{i}", [value])
+        client_with_ratings(clinic, f"ORG-{i}", [value], days_ago=[LAST_MONTH])
     page = clinic.login("outsider").get("/growth/organization/").content.decode()
     assert "8.0" not in page and "n=5" not in page
+
+
+def test_the_month_still_filling_up_is_not_shown(clinic):
+    """Comparing the page before and after one check-in must not reveal that client's score."""
+    for i, value in enumerate([6, 7, 8, 9, 10]):
+        client_with_ratings(clinic, f"NOW-{i}", [value], days_ago=[0])
+    page = clinic.login("researcher").get("/growth/organization/").content.decode()
+    assert f'<th scope="row">{timezone.localdate().strftime("%Y-%m")}</th>' not in page
+    assert f'<th scope="row">{last_month_label()}</th>' in page
