@@ -13,7 +13,6 @@ from alliance.measures.models import current_instrument
 
 from .helpers import _keys, client_with_ratings
 
-
 # Always a day of the previous calendar month (5 days before this month began): the page shows
 # completed months only.
 LAST_MONTH = timezone.localdate().day + 5
