@@ -103,52 +103,24 @@ def prepare(n_links: int, n_episodes: int) -> list[tuple[str, int]]:
     Links are made in bulk rather than through services.issue_link (which audits each one):
     issuing is not what is measured, and thousands one by one would take minutes."""
     from django.db import transaction
-    from django.db.models import Max
     from django.utils import timezone
 
-    from alliance.care.models import CareEpisode, Participant, Session, SessionStatus
     from alliance.checkins.models import CheckinRequest, CheckinRequestItem, hash_token
     from alliance.measures.models import current_instrument
-    from alliance.synthetic.database import Staff, load
-    from alliance.synthetic.histories import Mix, generate
 
-    org = common.make_org("bench-faults")
-    therapist = common.make_therapist(org, "faults@bench.test", first="Robin")
-    mix = Mix(couple=0.0, family=0.0, group=0.0, interpreter=0.0)
-    stats = load(
-        org,
-        Staff(therapist=therapist),
-        generate(n_episodes, seed=7, sessions=(10, 20), mix=mix),
-        code_prefix="FLT",
+    org, therapist = common.individual_history(
+        "bench-faults",
+        "faults@bench.test",
+        "Robin",
+        episodes=n_episodes,
+        seed=7,
+        sessions=(10, 20),
+        prefix="FLT",
     )
-    print(f"  history: {stats.episodes} episodes, {stats.responses} responses", flush=True)
-    episodes = list(
-        CareEpisode.objects.filter(organization=org)
-        .annotate(last=Max("sessions__number"))
-        .order_by("pk")
-    )
-    clients = {
-        p.episode_id: p
-        for p in Participant.objects.filter(episode__organization=org, client__isnull=False)
-    }
-    next_number = {e.pk: (e.last or 0) + 1 for e in episodes}
     instrument = current_instrument("alliance-checkin-client")
-    now = timezone.now()
-    expires = now + dt.timedelta(hours=12)
+    expires = timezone.now() + dt.timedelta(hours=12)
     with transaction.atomic():
-        rows = []
-        for i in range(n_links):
-            e = episodes[i % len(episodes)]
-            rows.append(
-                Session(
-                    episode=e,
-                    number=next_number[e.pk],
-                    status=SessionStatus.ATTENDED,
-                    starts_at=now - dt.timedelta(minutes=30),
-                )
-            )
-            next_number[e.pk] += 1
-        sessions = Session.objects.bulk_create(rows, batch_size=1000)
+        sessions, clients = common.attended_sessions(org, n_links)
         tokens = [secrets.token_urlsafe(32) for _ in sessions]
         requests = CheckinRequest.objects.bulk_create(
             [

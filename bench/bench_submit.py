@@ -23,7 +23,6 @@ error, no lost or doubled response.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import http.client
 import json
 import os
@@ -57,44 +56,19 @@ def free_port() -> int:
 
 def prepare(n_links: int, n_episodes: int) -> dict[str, int]:
     """History plus `n_links` fresh sessions, each with one link; returns token -> request pk."""
-    from django.utils import timezone
-
-    from alliance.care.models import CareEpisode, Participant, Session, SessionStatus
     from alliance.checkins import services
     from alliance.measures.models import current_instrument
-    from alliance.synthetic.database import Staff, load
-    from alliance.synthetic.histories import Mix, generate
 
-    org = common.make_org("bench-submit")
-    therapist = common.make_therapist(org, "submit@bench.test", first="Sasha")
-    mix = Mix(couple=0.0, family=0.0, group=0.0, interpreter=0.0)
-    stats = load(
-        org,
-        Staff(therapist=therapist),
-        generate(n_episodes, seed=5, sessions=(30, 40), mix=mix),
-        code_prefix="SUB",
+    org, therapist = common.individual_history(
+        "bench-submit",
+        "submit@bench.test",
+        "Sasha",
+        episodes=n_episodes,
+        seed=5,
+        sessions=(30, 40),
+        prefix="SUB",
     )
-    print(f"  history: {stats.episodes} episodes, {stats.responses} responses", flush=True)
-    episodes = list(CareEpisode.objects.filter(organization=org).order_by("pk"))
-    clients = {
-        p.episode_id: p
-        for p in Participant.objects.filter(episode__organization=org, client__isnull=False)
-    }
-    next_number = {e.pk: e.sessions.count() + 1 for e in episodes}
-    now = timezone.now()
-    rows = []
-    for i in range(n_links):
-        e = episodes[i % len(episodes)]
-        rows.append(
-            Session(
-                episode=e,
-                number=next_number[e.pk],
-                status=SessionStatus.ATTENDED,
-                starts_at=now - dt.timedelta(minutes=30),
-            )
-        )
-        next_number[e.pk] += 1
-    sessions = Session.objects.bulk_create(rows)
+    sessions, clients = common.attended_sessions(org, n_links)
     instrument = current_instrument("alliance-checkin-client")
     tokens: dict[str, int] = {}
     started = time.perf_counter()

@@ -123,3 +123,67 @@ def summary(ms: list[float]) -> dict[str, float]:
         "mean": statistics.fmean(ms),
         "max": max(ms),
     }
+
+
+def individual_history(
+    slug: str,
+    email: str,
+    first: str,
+    *,
+    episodes: int,
+    seed: int,
+    sessions: tuple[int, int],
+    prefix: str,
+) -> tuple[Any, Any]:
+    """An organization with one therapist and `episodes` individual episodes of synthetic
+    history; returns (organization, therapist)."""
+    from alliance.synthetic.database import Staff, load
+    from alliance.synthetic.histories import Mix, generate
+
+    org = make_org(slug)
+    therapist = make_therapist(org, email, first=first)
+    mix = Mix(couple=0.0, family=0.0, group=0.0, interpreter=0.0)
+    stats = load(
+        org,
+        Staff(therapist=therapist),
+        generate(episodes, seed=seed, sessions=sessions, mix=mix),
+        code_prefix=prefix,
+    )
+    print(f"  history: {stats.episodes} episodes, {stats.responses} responses", flush=True)
+    return org, therapist
+
+
+def attended_sessions(org: Any, count: int) -> tuple[list[Any], dict[int, Any]]:
+    """`count` new attended sessions, half an hour ago, spread round the organization's
+    episodes; returns them and each episode's client participant."""
+    import datetime as dt
+
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from alliance.care.models import CareEpisode, Participant, Session, SessionStatus
+
+    episodes = list(
+        CareEpisode.objects.filter(organization=org)
+        .annotate(last=Max("sessions__number"))
+        .order_by("pk")
+    )
+    clients = {
+        p.episode_id: p
+        for p in Participant.objects.filter(episode__organization=org, client__isnull=False)
+    }
+    next_number = {e.pk: (e.last or 0) + 1 for e in episodes}
+    starts = timezone.now() - dt.timedelta(minutes=30)
+    rows = []
+    for i in range(count):
+        episode = episodes[i % len(episodes)]
+        rows.append(
+            Session(
+                episode=episode,
+                number=next_number[episode.pk],
+                status=SessionStatus.ATTENDED,
+                starts_at=starts,
+            )
+        )
+        next_number[episode.pk] += 1
+    return Session.objects.bulk_create(rows, batch_size=1000), clients

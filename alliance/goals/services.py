@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alliance.audit import trail
 from alliance.care.models import CareEpisode, Participant, Session
+from alliance.text import clean_text
 
 from .models import (
     ClientPreferences,
@@ -30,11 +31,6 @@ from .models import (
 
 GOAL_FIELDS = ("wording", "proposed_by", "status", "review_on")
 TASK_FIELDS = ("wording", "proposed_by", "status")
-
-
-def clean_text(value: Any) -> str:
-    """Text as stored: no NUL (PostgreSQL refuses it), no surrounding blanks."""
-    return str(value or "").replace("\x00", "").strip()
 
 
 def _shown(value: Any) -> str:

@@ -93,9 +93,7 @@ class ClientAttribute(models.Model):
         return str(self.client.code)
 
     # The value is sensitive (it may be an identity factor) and has few possible values, so even
-    # a fingerprint would give it away: the trail records that it changed, never what it says
-    # (growth.views._private_snapshot).
-    audit_content_fields = ("value",)
+    # a fingerprint would give it away: the trail records that it changed, never what it says.
     audit_private_fields = ("value",)
 
 

@@ -354,21 +354,13 @@ def _save_attributes(
             row = ClientAttribute.objects.create(
                 client=client, definition_id=definition_id, value=value, recorded_by=by
             )
-            trail.record(Action.CREATE, row, after=_private_snapshot(row))
+            trail.record(Action.CREATE, row, after=trail.snapshot(row))
         elif row is not None and not value:
-            before = _private_snapshot(row)
+            before = trail.snapshot(row)
             row.delete()
             trail.record_delete(row, before)
         elif row is not None and row.value != value:
-            before = _private_snapshot(row)
+            before = trail.snapshot(row)
             row.value, row.recorded_by, row.consented_at = value, by, timezone.now()
             row.save(update_fields=["value", "recorded_by", "consented_at"])
-            trail.record(Action.UPDATE, row, before=before, after=_private_snapshot(row))
-
-
-def _private_snapshot(row: ClientAttribute) -> dict[str, Any]:
-    """The answer is one of a handful of options, perhaps an identity factor: a fingerprint of
-    it could be reversed by trying each option, so the trail says only that it was recorded."""
-    data = trail.snapshot(row)
-    data["value"] = "(private)"
-    return data
+            trail.record(Action.UPDATE, row, before=before, after=trail.snapshot(row))

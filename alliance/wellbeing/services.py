@@ -9,28 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.text import clean_text
 
 from . import scoring
 from .models import JournalEntry, ReminderInterval, SelfCheck, WellbeingSettings
 
-PRIVATE = trail.PRIVATE
 ENTRY_FIELDS = ("written_on", "topic", "text", "episode")
-
-
-def audit_snapshot(instance: models.Model) -> dict[str, Any]:
-    """The trail's snapshot: private values replaced (audit_private_fields), so what changed
-    shows, not what it says."""
-    return trail.snapshot(instance)
-
-
-def clean_text(value: Any) -> str:
-    """Text as stored: no NUL (PostgreSQL refuses it), no surrounding blanks."""
-    return str(value or "").replace("\x00", "").strip()
 
 
 # --- self-checks ---------------------------------------------------------------------------------
@@ -47,7 +36,7 @@ def record_check(person: Any, answers: Mapping[str, int], form_key: str = "") ->
     try:
         with transaction.atomic():
             check = SelfCheck.objects.create(person=person, answers=cleaned, form_key=key)
-            trail.record(Action.CREATE, check, after=audit_snapshot(check))
+            trail.record(Action.CREATE, check, after=trail.snapshot(check))
     except IntegrityError:
         # Two requests with the same form raced; the other one stored it.
         return SelfCheck.objects.get(person=person, form_key=key)
@@ -66,7 +55,7 @@ def reading_of(check: SelfCheck, checks: list[SelfCheck]) -> scoring.Reading:
 
 @transaction.atomic
 def delete_check(check: SelfCheck) -> None:
-    before = audit_snapshot(check)
+    before = trail.snapshot(check)
     trail.record(Action.DELETE, check, before=before)
     check.delete()
 
@@ -104,7 +93,7 @@ def _entry_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def add_entry(author: Any, **fields: Any) -> JournalEntry:
     entry = JournalEntry.objects.create(author=author, **_entry_fields(fields))
-    trail.record(Action.CREATE, entry, after=audit_snapshot(entry))
+    trail.record(Action.CREATE, entry, after=trail.snapshot(entry))
     return entry
 
 
@@ -112,18 +101,21 @@ def add_entry(author: Any, **fields: Any) -> JournalEntry:
 def change_entry(entry: JournalEntry, **fields: Any) -> JournalEntry:
     """Compared with the stored row: a bound ModelForm has already changed the instance."""
     stored = JournalEntry.objects.select_for_update().get(pk=entry.pk)
-    before_real, before = trail.snapshot(stored), audit_snapshot(stored)
-    for name, value in _entry_fields(fields).items():
+    before = trail.snapshot(stored)
+    # The values themselves, not the snapshots: those hide private fields (topic, episode), so
+    # a change of topic alone would look like no change.
+    changed = {n: v for n, v in _entry_fields(fields).items() if getattr(stored, n) != v}
+    for name, value in changed.items():
         setattr(stored, name, value)
-    if trail.snapshot(stored) != before_real:
+    if changed:
         stored.save()
-        trail.record(Action.UPDATE, stored, before=before, after=audit_snapshot(stored))
+        trail.record(Action.UPDATE, stored, before=before, after=trail.snapshot(stored))
     return stored
 
 
 @transaction.atomic
 def delete_entry(entry: JournalEntry) -> None:
-    trail.record(Action.DELETE, entry, before=audit_snapshot(entry))
+    trail.record(Action.DELETE, entry, before=trail.snapshot(entry))
     entry.delete()
 
 
@@ -138,21 +130,21 @@ def record_read(item: SelfCheck | JournalEntry, *, by_supervisor: bool = False) 
 
 @transaction.atomic
 def share(item: SelfCheck | JournalEntry, supervisor: Any, organization: Any) -> None:
-    before = audit_snapshot(item)
+    before = trail.snapshot(item)
     item.shared_with = supervisor
     item.shared_in = organization
     item.shared_at = timezone.now()
     item.save(update_fields=["shared_with", "shared_in", "shared_at"])
-    trail.record(Action.UPDATE, item, before=before, after=audit_snapshot(item))
+    trail.record(Action.UPDATE, item, before=before, after=trail.snapshot(item))
 
 
 @transaction.atomic
 def unshare(item: SelfCheck | JournalEntry) -> None:
     if not item.is_shared:
         return
-    before = audit_snapshot(item)
+    before = trail.snapshot(item)
     item.shared_with = None
     item.shared_in = None
     item.shared_at = None
     item.save(update_fields=["shared_with", "shared_in", "shared_at"])
-    trail.record(Action.UPDATE, item, before=before, after=audit_snapshot(item))
+    trail.record(Action.UPDATE, item, before=before, after=trail.snapshot(item))

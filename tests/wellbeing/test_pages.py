@@ -127,6 +127,28 @@ def test_journal_entry_written_edited_and_deleted_with_confirmation(clinic: Clin
     assert not JournalEntry.objects.exists()
 
 
+def test_changing_only_the_topic_of_an_entry_is_saved_and_audited(clinic: Clinic) -> None:
+    """The topic is private in the audit trail, so only the stored values can show it changed."""
+    from alliance.audit.models import AuditEvent
+
+    made = entry(clinic.therapist)
+    assert made.topic != "countertransference"
+    http = clinic.login("therapist")
+    http.post(
+        f"/me/journal/{made.pk}/edit/",
+        {
+            "written_on": made.written_on.isoformat(),
+            "topic": "countertransference",
+            "text": made.text,
+            "episode": "",
+        },
+    )
+    made.refresh_from_db()
+    assert made.topic == "countertransference"
+    event = AuditEvent.objects.filter(object_type="wellbeing.JournalEntry", action="update").get()
+    assert event.before["topic"] == event.after["topic"] == "(private)"
+
+
 def test_journal_refuses_an_episode_the_author_cannot_see_and_bad_dates(clinic: Clinic) -> None:
     http = clinic.login("therapist")
     response = http.post(
