@@ -297,13 +297,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"mask_tokens": {"()": "alliance.log_privacy.MaskTokens"}},
+    "filters": {
+        "mask_tokens": {"()": "alliance.log_privacy.MaskTokens"},
+        "no_traceback_for_refusals": {"()": "alliance.log_privacy.NoTracebackForRefusals"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_tokens"],
+            "filters": ["no_traceback_for_refusals", "mask_tokens"],
         }
+    },
+    "loggers": {
+        name: {"filters": ["no_traceback_for_refusals"]}
+        for name in ("django.request", "django.security")
     },
     "root": {"handlers": ["console"], "level": env_str("ALLIANCE_LOG_LEVEL", "WARNING")},
 }
