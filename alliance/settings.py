@@ -270,7 +270,7 @@ EXPORT_MIN_CELL = env_int("ALLIANCE_EXPORT_MIN_CELL", 5)
 WEBHOOK_MAX_ATTEMPTS = env_int("ALLIANCE_WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
-# Webhooks to private, loopback, link-local or reserved addresses (SSRF guard); off by default.
+# Webhooks to addresses that are not globally routable (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # --- Internationalisation -----------------------------------------------------------------------
