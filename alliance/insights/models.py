@@ -293,3 +293,21 @@ class AllianceTrend(models.Model):
 
     def __str__(self) -> str:
         return f"Alliance trend of episode {self.episode_id}"
+
+
+class PendingRecompute(models.Model):
+    """An episode whose alerts must be recomputed: written in the same transaction as the
+    response that asks for it, removed only once a recompute succeeded. A recompute that fails
+    (e.g. "database is locked" under concurrent writes) leaves it here to be retried, so no
+    finding is ever lost (insights/pending.py)."""
+
+    episode = models.OneToOneField(
+        "care.CareEpisode", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    next_try_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Recompute pending for episode {self.episode_id}"
