@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "alliance.accounts.middleware.CurrentOrganizationMiddleware",
     "alliance.accounts.middleware.RequireTwoFactorMiddleware",
+    "alliance.insights.pending.RetryPendingMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"
@@ -269,6 +270,9 @@ EXPORT_PSEUDONYM_KEY = env_str("ALLIANCE_EXPORT_PSEUDONYM_KEY", "")
 EXPORT_MIN_CELL = env_int("ALLIANCE_EXPORT_MIN_CELL", 5)
 WEBHOOK_MAX_ATTEMPTS = env_int("ALLIANCE_WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Retry pending alert recomputes after requests (insights/pending.py). Off in tests, where a
+# retry at a random moment would make other tests' expectations depend on timing.
+RETRY_PENDING_ON_REQUEST = env_bool("ALLIANCE_RETRY_PENDING_ON_REQUEST", ALLIANCE_ENV != "test")
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
 # Webhooks to private, loopback, link-local or reserved addresses (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
