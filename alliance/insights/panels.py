@@ -42,6 +42,20 @@ class EpisodeInsights:
     charts: list[ChartPanel] = field(default_factory=list)
     table_columns: list[str] = field(default_factory=list)
     table_rows: list[list[Any]] = field(default_factory=list)
+    responses: list[Any] = field(default_factory=list)
+    markers: list[charts.Marker] = field(default_factory=list)
+    group_view: bool = False  # the chart area offers "each member" or "median and range"
+
+    def tab(self, name: str) -> list[ChartPanel]:
+        return [p for p in self.charts if p.tab == name]
+
+    @property
+    def alliance_charts(self) -> list[ChartPanel]:
+        return self.tab("alliance")
+
+    @property
+    def outcome_charts(self) -> list[ChartPanel]:
+        return self.tab("outcomes")
 
 
 def series_name(participant: Participant, clients: int) -> str:
@@ -62,6 +76,17 @@ def _responses(episode: CareEpisode) -> list[Any]:
     )
 
 
+def _markers(alerts: Any) -> list[charts.Marker]:
+    """Alerts drawn on the charts as dashed lines at their session (risk answers are not: they
+    belong to no scale of the charts), sorted for the legend."""
+    found = {
+        (a.session_number, a.get_kind_display())
+        for a in alerts
+        if a.session_number and a.kind != AlertKind.RISK
+    }
+    return [charts.Marker(n, label) for n, label in sorted(found)]
+
+
 def _members(episode: CareEpisode, clients: int) -> list[str]:
     return [
         series_name(p, clients)
@@ -77,11 +102,7 @@ def chart_panels(
     with their range instead of one line per member."""
     responses = _responses(episode) if responses is None else responses
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
-    markers = [
-        charts.Marker(a.session_number, a.get_kind_display())
-        for a in episode.alerts.all()
-        if a.session_number and a.kind != AlertKind.RISK
-    ]
+    markers = _markers(episode.alerts.all())
     members = _members(episode, clients) if view == "median" and clients > 1 else []
     panels = _alliance_panels(responses, clients, markers, members)
     panels += _outcome_panels(responses, clients, markers, members)
@@ -202,6 +223,7 @@ def episode_insights(
     *,
     alert_errors: dict | None = None,
     alert_form_data: dict | None = None,
+    view: str = "each",
 ) -> EpisodeInsights:
     alerts = list(
         episode.alerts.select_related("participant__client")
@@ -218,7 +240,10 @@ def episode_insights(
     return EpisodeInsights(
         active_alerts=[a for a in alerts if a.is_active],
         past_alerts=[a for a in alerts if not a.is_active],
-        charts=chart_panels(episode, responses),
+        charts=chart_panels(episode, responses, view=view),
         table_columns=columns,
         table_rows=rows,
+        responses=responses,
+        markers=_markers(alerts),
+        group_view=clients > 2,
     )
