@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "alliance.rights",
     "alliance.wellbeing",
     "alliance.growth",
+    "alliance.language",
 ]
 
 MIDDLEWARE = [
@@ -276,6 +277,16 @@ RETRY_PENDING_ON_REQUEST = env_bool("ALLIANCE_RETRY_PENDING_ON_REQUEST", ALLIANC
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
 # Webhooks to private, loopback, link-local or reserved addresses (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
+
+# --- Session language review (docs/language.md) ------------------------------------------------
+# Where `alliance language train` finds the AnnoMI files; the corpus itself is never shipped.
+LANGUAGE_TRAINING_DATA = env_str(
+    "ALLIANCE_LANGUAGE_TRAINING_DATA", str(PROJECT_DIR.parent / "shared" / "data" / "annomi")
+)
+# Fernet keys (comma-separated, newest first, so an old key can still decrypt during rotation)
+# for transcripts kept encrypted at rest. Without a key no organization can choose to keep text.
+TRANSCRIPT_KEYS = env_list("ALLIANCE_TRANSCRIPT_KEYS", [])
+TRANSCRIPT_MAX_BYTES = env_int("ALLIANCE_TRANSCRIPT_MAX_BYTES", 2_000_000)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
