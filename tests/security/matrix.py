@@ -244,6 +244,27 @@ ROUTES: dict[str, Route] = {
         params={"token": "token"},
         why="shown only after the link's check-in was sent from the same browser",
     ),
+    # --- session language (transcripts): only the session's own therapists; a supervisor only
+    # once shared (the world's analysis is not), never colleagues, admins or researchers ----------
+    "sessions/<id:pk>/transcript/upload/": Route(
+        get=staff(T, N, F, N, N, N),
+        post=staff(BAD_REQUEST, N, F, N, N, N),
+        params={"pk": "session"},
+        why="a POST without a file shows the form again",
+    ),
+    "sessions/<id:pk>/transcript/": Route(get=staff(T, N, N, N, N, N), params={"pk": "session"}),
+    "sessions/<id:pk>/transcript/share/": Route(
+        get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "session"}, data="share_transcript"
+    ),
+    "sessions/<id:pk>/transcript/delete/": Route(
+        get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "session"}
+    ),
+    "episodes/<id:pk>/language/": Route(
+        get=EPISODE_READ,
+        params={"pk": "episode"},
+        why="the supervisor's table lists only analyses shared with them",
+    ),
+    "org/transcripts/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="transcript_settings"),
     "sessions/<id:pk>/checkins/new/": Route(
         get=ONLY_POST,
         post=staff(T, N, F, N, N, N),

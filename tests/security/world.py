@@ -25,6 +25,7 @@ from alliance.goals.models import GoalProposal, ProposalKind
 from alliance.insights import analysis
 from alliance.insights.forms import EDITABLE_THRESHOLDS
 from alliance.insights.models import Alert, Prompt
+from alliance.language.models import SessionTranscript
 from alliance.measures.models import current_instrument
 from tests.conftest import Clinic, make_session
 
@@ -127,6 +128,14 @@ def build(clinic: Clinic) -> World:
     )
     spare_client = Client.objects.create(
         organization=org, code="C-QF-0002", display_name="Spare Person", created_by=therapist
+    )
+    SessionTranscript.objects.create(
+        session=clinic.session,
+        uploaded_by=therapist,
+        file_format="txt",
+        model_version="world",
+        labels=[["therapist", "question", "open"], ["client", "change", ""]],
+        summary={"reflection_question_ratio": 0.0},
     )
     api_tokens = _api_tokens(clinic)
     spare_token, _raw = ApiToken.issue(org, name="spare", scope=Scope.READ, by=clinic.admin)
@@ -333,6 +342,8 @@ def post_bodies(world: World) -> dict[str, Any]:
         "attribute": {"name": "Age band", "options_text": "18-25\n26-40\n41-65"},
         "client_attributes": {f"attribute_{ids['attribute']}": "26-40", "consent": "on"},
         "erase": {"code": CLINIC_CLIENT[1]},
+        "share_transcript": {"share": "1"},
+        "transcript_settings": {"rules_language": "en"},
     }
 
 
