@@ -207,7 +207,8 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("ALLIANCE_REAUTH_SECONDS", 300)
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    # Per address here; per account in alliance.accounts.lockout (a pause, not a lockout).
+    "login_failed": "5/5m/ip",
     "login": "30/m/ip",
     "reset_password": "5/m/ip,5/m/key",
 }
