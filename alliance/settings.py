@@ -207,7 +207,8 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("ALLIANCE_REAUTH_SECONDS", 300)
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    # Per address here; per account in alliance.accounts.lockout (a pause, not a lockout).
+    "login_failed": "5/5m/ip",
     "login": "30/m/ip",
     "reset_password": "5/m/ip,5/m/key",
 }
@@ -275,7 +276,7 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
 # retry at a random moment would make other tests' expectations depend on timing.
 RETRY_PENDING_ON_REQUEST = env_bool("ALLIANCE_RETRY_PENDING_ON_REQUEST", ALLIANCE_ENV != "test")
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
-# Webhooks to private, loopback, link-local or reserved addresses (SSRF guard); off by default.
+# Webhooks to addresses that are not globally routable (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # --- Session language review (docs/language.md) ------------------------------------------------
