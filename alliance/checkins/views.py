@@ -333,9 +333,8 @@ def paper_entry(request: HttpRequest, pk: int, participant_pk: int) -> HttpRespo
     participant = _participant(session, participant_pk)
     if participant.user_id == viewer.user.pk:
         return redirect("checkins:rate", pk=session.pk)
-    if participant.client_id is None:
-        # Paper forms are what clients fill in; a colleague's own view is theirs to give.
-        raise Http404("Not found")
+    # Anyone taking part may have filled in a paper form: a client, a partner, an interpreter
+    # without an account here, a co-therapist; staff enter it and are recorded as entering it.
     instruments = services.open_measures(session, participant)
     if not instruments:
         messages.info(request, _("Nothing is due for this person in this session."))
