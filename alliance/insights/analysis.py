@@ -49,6 +49,7 @@ SCALES: tuple[str, ...] = (
 )
 KINDS: tuple[str, ...] = (
     "risk",
+    "risk_unanswered",
     "alliance_drop",
     "subscale_drop",
     "rupture_unrepaired",
@@ -1051,6 +1052,12 @@ def explain(f: Finding, when: str = "today") -> str:
                 if x["consecutive_sessions"] <= 1
                 else f"for {_n(x['consecutive_sessions'])} sessions in a row."
             )
+        )
+    if f.kind == "risk_unanswered":
+        item = _RISK_ITEMS.get(f.instrument, "a risk item")
+        return (
+            f"{f.instrument.upper()} {item} was not answered, {when}: ask about it. "
+            "An unanswered item is not a 0."
         )
     if f.kind == "risk":
         item = _RISK_ITEMS.get(f.instrument, "a risk item")
