@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "alliance.rights",
     "alliance.wellbeing",
     "alliance.growth",
+    "alliance.language",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,16 @@ WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", F
 # Webhooks to private, loopback, link-local or reserved addresses (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
+# --- Session language review (docs/language.md) ------------------------------------------------
+# Where `alliance language train` finds the AnnoMI files; the corpus itself is never shipped.
+LANGUAGE_TRAINING_DATA = env_str(
+    "ALLIANCE_LANGUAGE_TRAINING_DATA", str(PROJECT_DIR.parent / "shared" / "data" / "annomi")
+)
+# Fernet keys (comma-separated, newest first, so an old key can still decrypt during rotation)
+# for transcripts kept encrypted at rest. Without a key no organization can choose to keep text.
+TRANSCRIPT_KEYS = env_list("ALLIANCE_TRANSCRIPT_KEYS", [])
+TRANSCRIPT_MAX_BYTES = env_int("ALLIANCE_TRANSCRIPT_MAX_BYTES", 2_000_000)
+
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
@@ -301,13 +312,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"mask_tokens": {"()": "alliance.log_privacy.MaskTokens"}},
+    "filters": {
+        "mask_tokens": {"()": "alliance.log_privacy.MaskTokens"},
+        "no_traceback_for_refusals": {"()": "alliance.log_privacy.NoTracebackForRefusals"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_tokens"],
+            "filters": ["no_traceback_for_refusals", "mask_tokens"],
         }
+    },
+    "loggers": {
+        name: {"filters": ["no_traceback_for_refusals"]}
+        for name in ("django.request", "django.security")
     },
     "root": {"handlers": ["console"], "level": env_str("ALLIANCE_LOG_LEVEL", "WARNING")},
 }
