@@ -1160,8 +1160,8 @@ def _explain_worse_and_off_track(f: Finding, when: str) -> str:
     """A reliable deterioration and "not on track" for the same score: one sentence, both facts."""
     x = f.numbers
     return (
-        f"{_outcome_start(f, when)}: {_minus(x['today'], x['first'])} points worse, "
-        f"beyond the {_n(x['reliable_change'])} points of measurement noise "
+        f"{_outcome_start(f, when)}: {_minus(x['today'], x['first'])} points worse; "
+        f"a change of {_n(x['reliable_change'])} points or more is beyond measurement noise "
         "(a reliable deterioration), so not on track."
     )
 
