@@ -20,7 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -335,6 +336,13 @@ def rate_session(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     session = access.get_session_for_user(viewer, pk, write=request.method == "POST")
     participant = _own_staff_participant(viewer, session)
+    if session.is_future_day:
+        messages.error(
+            request,
+            _("Session %(n)d is on %(day)s: it can be rated from that day.")
+            % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
+        )
+        return redirect("care:session", pk=session.pk)
     instruments = services.open_measures(session, participant)
     if not instruments:
         messages.info(request, _("You have already rated this session."))
@@ -366,9 +374,15 @@ def paper_entry(request: HttpRequest, pk: int, participant_pk: int) -> HttpRespo
     participant = _participant(session, participant_pk)
     if participant.user_id == viewer.user.pk:
         return redirect("checkins:rate", pk=session.pk)
-    if participant.client_id is None:
-        # Paper forms are what clients fill in; a colleague's own view is theirs to give.
-        raise Http404("Not found")
+    if session.is_future_day:
+        messages.error(
+            request,
+            _("Session %(n)d is on %(day)s: it can be rated from that day.")
+            % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
+        )
+        return redirect("care:session", pk=session.pk)
+    # Anyone taking part may have filled in a paper form: a client, a partner, an interpreter
+    # without an account here, a co-therapist; staff enter it and are recorded as entering it.
     instruments = services.open_measures(session, participant)
     if not instruments:
         messages.info(request, _("Nothing is due for this person in this session."))

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from alliance.accounts import access
 from alliance.accounts.models import Invitation, Supervision
+from alliance.insights import priority
 
 from .caseload import caseload_rows, need_choices
 
@@ -27,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "need": need,
         "need_choices": list(need_choices()),
+        "order_rule": priority.RULE,
     }
     context["invitations"] = Invitation.objects.filter(
         email__iexact=viewer.user.email, decided_at__isnull=True

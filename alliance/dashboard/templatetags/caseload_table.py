@@ -51,7 +51,14 @@ def row_html(row: Any, no_checkins: str, links_open: str) -> SafeString:
         text["format"],
         format_html(" · {}", title) if title else "",
         _needs(text),
-        format_html('<br><span class="muted">{}</span>', text["reason"]) if text["reason"] else "",
+        format_html(
+            '<br><span class="muted" title="{} {}">{}</span>',
+            text["full_reason"],
+            text["why_first"],
+            text["reason"],
+        )
+        if text["reason"]
+        else "",
         _trend(row, text, no_checkins),
         text["last_checkin"],
         format_html('<br><span class="muted">{} {}</span>', row.open_links, links_open)
