@@ -188,7 +188,7 @@ def _add_alerts(rows: dict[int, CaseloadRow]) -> None:
     from alliance.insights.models import ACTIVE_STATES, Alert
 
     alerts = Alert.objects.filter(episode_id__in=list(rows), state__in=ACTIVE_STATES).only(
-        "episode_id", "kind", "session_number", "reason"
+        "episode_id", "kind", "session_number", "reason", "opened_at"
     )
     for alert in alerts.order_by("severity_rank", "-opened_at"):
         rows[alert.episode_id].alerts.append(alert)
