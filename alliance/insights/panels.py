@@ -9,6 +9,7 @@ from typing import Any
 from alliance.care.models import CLIENT_ROLES, CareEpisode, Participant
 from alliance.dashboard import charts
 
+from . import priority
 from .models import AlertKind
 from .views import prompts_for
 
@@ -38,6 +39,8 @@ class ChartPanel:
 @dataclass
 class EpisodeInsights:
     active_alerts: list[Any] = field(default_factory=list)
+    why_first: str = ""  # why the first active alert is first (priority.py)
+    order_rule: str = str(priority.RULE)
     past_alerts: list[Any] = field(default_factory=list)
     charts: list[ChartPanel] = field(default_factory=list)
     table_columns: list[str] = field(default_factory=list)
@@ -225,10 +228,8 @@ def episode_insights(
     alert_form_data: dict | None = None,
     view: str = "each",
 ) -> EpisodeInsights:
-    alerts = list(
-        episode.alerts.select_related("participant__client")
-        .prefetch_related("events__by")
-        .order_by("severity_rank", "-opened_at")
+    alerts = priority.ordered(
+        list(episode.alerts.select_related("participant__client").prefetch_related("events__by"))
     )
     for alert in alerts:
         alert.prompts = prompts_for(episode.organization, alert.kind)
@@ -237,8 +238,10 @@ def episode_insights(
     responses = _responses(episode)
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
     columns, rows = data_table(responses, clients)
+    active = [a for a in alerts if a.is_active]
     return EpisodeInsights(
-        active_alerts=[a for a in alerts if a.is_active],
+        active_alerts=active,
+        why_first=priority.why_first(active[0]) if active else "",
         past_alerts=[a for a in alerts if not a.is_active],
         charts=chart_panels(episode, responses, view=view),
         table_columns=columns,

@@ -44,18 +44,21 @@ def _trend(row: Any, text: dict[str, Any], no_checkins: str) -> SafeString:
     return format_html(TREND, text["trend_label"], row.spark, text["latest"])
 
 
-def _reason(row: Any) -> SafeString:
-    """The first alert's reason; a long one cut to a line, whole on hover and on opening."""
-    full = row.alerts[0].reason if row.alerts else ""
+def _reason(row: Any, why_label: str) -> SafeString:
+    """The first alert's reason, cut to a line; whole on hover, and on opening with why this
+    episode is where it is in the order."""
+    full = row.alerts[0].reason_today if row.alerts else ""
     if not full:
         return mark_safe("")
-    if len(full) <= REASON_SHORT:
-        return format_html('<br><span class="muted reason">{}</span>', full)
+    short = full if len(full) <= REASON_SHORT else full[:REASON_SHORT].rstrip() + "…"
     return format_html(
-        '<details class="reason"><summary title="{}">{}…</summary>{}</details>',
+        '<details class="reason"><summary title="{}">{}</summary><p>{}</p>'
+        '<p class="why"><strong>{}</strong> {}</p></details>',
         full,
-        full[:REASON_SHORT].rstrip(),
+        short,
         full,
+        why_label,
+        row.why_first,
     )
 
 
@@ -75,7 +78,7 @@ def row_html(row: Any, words: dict[str, str], show_staff: bool) -> SafeString:
         format_html(" · {}", title) if title else "",
         words["needs"],
         _needs(text),
-        _reason(row),
+        _reason(row, words["why"]),
         words["trend"],
         _trend(row, text, words["no_checkins"]),
         words["last"],
@@ -103,5 +106,6 @@ def caseload_rows(rows: Iterable[Any], show_staff: bool = True) -> SafeString:
         "next": gettext("Next session"),
         "staff": gettext("Staff"),
         "new": gettext("New"),
+        "why": gettext("Why here in the order:"),
     }
     return mark_safe("".join(row_html(row, words, show_staff) for row in rows))  # noqa: S308
