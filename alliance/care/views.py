@@ -178,7 +178,10 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     episode = access.get_episode_for_user(viewer, pk)
     trail.record_view(episode)
-    return render_episode(request, viewer, episode)
+    from alliance.dashboard.models import PageVisit
+
+    since = PageVisit.previous_and_record(viewer.user, "episode", episode.pk)
+    return render_episode(request, viewer, episode, since=since)
 
 
 def render_episode(
@@ -188,6 +191,7 @@ def render_episode(
     status: int = 200,
     alert_errors: dict | None = None,
     alert_form_data: dict | None = None,
+    since: object = None,
     **forms: object,
 ) -> HttpResponse:
     """The episode page around today: a summary of the latest session and what is due, the
@@ -213,7 +217,24 @@ def render_episode(
     context["summary"] = episode_summary(
         episode, insights.responses, goal_reviews_due=len(plan.overdue) if plan else 0
     )
+    context["news"] = news_since(since, insights)
     return render(request, "care/episode_detail.html", context, status=status)
+
+
+def news_since(since: object, insights: object) -> dict[str, object] | None:
+    """Check-ins and alerts that arrived since the person last opened this episode; the alerts
+    are marked so the page can say which ones are new."""
+    if since is None:
+        return None
+    checkins = {
+        (r.session.number, r.participant_id)
+        for r in insights.responses  # type: ignore[attr-defined]
+        if r.submitted_at > since
+    }
+    alerts = [a for a in insights.active_alerts if a.opened_at > since]  # type: ignore[attr-defined]
+    for alert in alerts:
+        alert.is_new = True
+    return {"since": since, "checkins": len(checkins), "alerts": len(alerts)}
 
 
 @login_required
