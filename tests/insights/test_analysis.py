@@ -228,7 +228,8 @@ def test_reliable_improvement_and_recovery_on_phq9() -> None:
 
 
 def test_not_on_track_without_reliable_improvement_by_session_6() -> None:
-    found = A.outcomes(table(phq([16, 14, 13], [1, 4, 8])))
+    # the rule for a measure without an expected recovery curve
+    found = A.outcomes(table(phq([16, 14, 13], [1, 4, 8])), A.Thresholds(recovery_curves={}))
     assert kinds(found) == [("caseness", 1), ("not_on_track", 8)]
     assert found[-1].severity == "medium"
     assert "no reliable improvement (6 points) by session 6" in A.explain(found[-1])
