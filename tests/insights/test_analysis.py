@@ -302,6 +302,7 @@ def test_empty_table_gives_no_findings() -> None:
 ratings = st.lists(st.integers(0, 10), min_size=1, max_size=30)
 
 
+@settings(deadline=None)  # a shared machine; speed is measured in bench/, not here
 @given(value=st.integers(0, 10), n=st.integers(1, 40))
 def test_constant_history_never_alerts_about_alliance(value: int, n: int) -> None:
     client = series([value] * n)
@@ -310,6 +311,7 @@ def test_constant_history_never_alerts_about_alliance(value: int, n: int) -> Non
     assert found == []
 
 
+@settings(deadline=None)
 @given(history=ratings, raise_by=st.integers(1, 10))
 def test_raising_todays_score_never_creates_a_drop(history: list[int], raise_by: int) -> None:
     before = {f.session_number for f in A.alliance_drops(table(series(history)))}
