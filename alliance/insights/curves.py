@@ -144,11 +144,11 @@ def fit_recovery_curves(
 ) -> dict[str, RecoveryCurve]:
     """Curves per measure from finished episodes' score series (session number, score).
 
-    Session numbers are taken relative to each series' first measurement (= session 1). A cell
-    (band, session) with fewer than `min_per_cell` episodes borrows the previous session's row,
-    or failing that the neighbouring band's; the share of borrowed cells is a diagnostic.
-    Raises `NotEnoughEpisodes` for a measure with fewer than `min_episodes` usable episodes or
-    with a band that has fewer than `min_per_cell` episodes at session 2.
+    Session numbers are taken relative to each series' first measurement (= session 1). An
+    intake band with fewer than `min_per_cell` episodes at session 2 is joined to its smaller
+    neighbour; a later cell (band, session) with fewer borrows the previous session's row; the
+    share of borrowed cells is a diagnostic. Raises `NotEnoughEpisodes` for a measure with
+    fewer than `min_episodes` usable episodes.
     """
     out: dict[str, RecoveryCurve] = {}
     for measure, series in episodes.items():
@@ -219,6 +219,12 @@ def _fit_one(
             f"{measure}: {len(intake)} finished episodes with two or more scores, "
             f"{min_episodes} needed"
         )
+    merged = _merge_thin_bands(edges, intake, change[:, 0], min_per_cell)
+    if merged is None:
+        raise NotEnoughEpisodes(
+            f"{measure}: fewer than {min_per_cell} episodes with a score at session 2"
+        )
+    edges = merged
     band = np.clip(np.searchsorted(edges, intake, side="right") - 1, 0, len(edges) - 1)
     table = np.full((len(edges), last_session - 1, len(quantiles)), np.nan)
     counts = np.zeros((len(edges), last_session - 1), dtype=np.int64)
@@ -229,12 +235,6 @@ def _fit_one(
             counts[b, j] = len(values)
             if len(values) >= min_per_cell:
                 table[b, j] = np.quantile(values, quantiles)
-    thin = [b for b in range(len(edges)) if counts[b, 0] < min_per_cell]
-    if thin:
-        labels = ", ".join(f"from {_n(edges[b])}" for b in thin)
-        raise NotEnoughEpisodes(
-            f"{measure}: fewer than {min_per_cell} episodes at session 2 in intake band(s) {labels}"
-        )
     borrowed = _fill(table)
     p = quantiles.index(0.9) if 0.9 in quantiles else len(quantiles) - 1
     expected = table[band][:, :, p]
@@ -242,6 +242,7 @@ def _fit_one(
     worse = change > expected if lower_is_better else change < expected
     diagnostics = {
         "episodes": float(len(intake)),
+        "bands": float(len(edges)),
         "smallest_cell": float(counts[counts > 0].min()) if (counts > 0).any() else 0.0,
         "borrowed_cells": float(borrowed) / table[:, :, 0].size,
         # in-sample share beyond the 90th percentile curve: close to 0.10 when the fit is sound
@@ -259,6 +260,30 @@ def _fit_one(
         diagnostics=diagnostics,
         smoothing=smoothing,
     )
+
+
+def _merge_thin_bands(
+    edges: tuple[float, ...], intake: np.ndarray, at_two: np.ndarray, min_per_cell: int
+) -> tuple[float, ...] | None:
+    """Join each intake band with fewer than `min_per_cell` episodes measured at session 2 to
+    its smaller neighbour (a rare severity is judged with the nearest one), or None when even
+    one band for everybody is too thin."""
+    kept = list(edges)
+    seen = intake[~np.isnan(at_two)]
+    while True:
+        band = np.clip(np.searchsorted(kept, seen, side="right") - 1, 0, len(kept) - 1)
+        counts = np.bincount(band, minlength=len(kept))
+        thin = int(np.argmin(counts))
+        if counts[thin] >= min_per_cell:
+            return tuple(kept)
+        if len(kept) == 1:
+            return None
+        if thin == 0:
+            del kept[1]
+        elif thin == len(kept) - 1 or counts[thin - 1] <= counts[thin + 1]:
+            del kept[thin]
+        else:
+            del kept[thin + 1]
 
 
 def _fill(table: np.ndarray) -> int:
