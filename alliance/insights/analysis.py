@@ -1164,17 +1164,43 @@ def _plural(count: float, word: str) -> str:
 _RISK_ITEMS = {"phq-9": "item 9 (thoughts of being better off dead or of hurting oneself)"}
 
 
-def _explain_drop(f: Finding) -> str:
+def _minus(a: float, b: float) -> str:
+    """a - b as shown: computed from the rounded figures the text displays, so the arithmetic
+    on the page adds up (9.5 - 7.2 = 2.3, not the 2.2 of the unrounded values)."""
+    return _n(round(a, 1) - round(b, 1))
+
+
+def _usual(x: Mapping[str, float]) -> str:
+    sessions = _plural(x["baseline_sessions"], "session")
+    low, high = _n(x["baseline_min"]), _n(x["baseline_max"])
+    if low == high:
+        return f"{low} in each of the previous {sessions}"
+    return f"usually {_n(x['baseline_mean'])}, between {low} and {high} over {sessions}"
+
+
+def _explain_drop(f: Finding, when: str) -> str:
     x = f.numbers
     return (
-        f"{_label(f.scale)} {_n(x['today'])} today; usually {_n(x['baseline_mean'])}, between "
-        f"{_n(x['baseline_min'])} and {_n(x['baseline_max'])} over "
-        f"{_plural(x['baseline_sessions'], 'session')}. That is {_n(x['drop'])} points lower; "
+        f"{_label(f.scale)} {_n(x['today'])} {when}; {_usual(x)}. "
+        f"That is {_minus(x['baseline_mean'], x['today'])} points lower; "
         f"this participant's usual variation makes {_n(x['threshold'])} points a real change."
     )
 
 
-def _explain_rupture(f: Finding) -> str:
+def _rupture_since(f: Finding, when: str) -> str:
+    """What happened after the drop: back at the usual level, or how it stands now."""
+    x = f.numbers
+    if f.kind == "rupture_repaired":
+        return f"Back at {_n(x['today'])} {when}: the usual level again."
+    if x["sessions_since_onset"] < 1:
+        return "Not yet back to the usual level."
+    return (
+        f"{_n(x['today'])} {when}, {_plural(x['sessions_since_onset'], 'session')} later: "
+        "not yet back to the usual level."
+    )
+
+
+def _explain_rupture(f: Finding, when: str) -> str:
     x = f.numbers
     start = (
         f"{_label(f.scale)} fell to {_n(x['onset_value'])} at session {_n(x['onset_session'])} "
@@ -1182,19 +1208,24 @@ def _explain_rupture(f: Finding) -> str:
     )
     if f.kind == "rupture_repaired":
         return f"{start}, and was back at {_n(x['today'])} by session {_n(x['repair_session'])}."
+    if x["sessions_since_onset"] < 1:
+        return f"{start}; not yet back to the usual level."
     return (
-        f"{start}, and is {_n(x['today'])} at the latest session, "
+        f"{start}, and is {_n(x['today'])} {when}, "
         f"{_plural(x['sessions_since_onset'], 'session')} later: not yet back to the usual level."
     )
 
 
-def _explain_outcome(f: Finding) -> str:
+def _outcome_start(f: Finding, when: str) -> str:
     x = f.numbers
-    name = f.instrument.upper()
-    base = (
-        f"{name} {_n(x['today'])} today; {_n(x['first'])} at the first measurement "
-        f"(session {_n(x['first_session'])})"
+    return (
+        f"{f.instrument.upper()} {_n(x['today'])} {when}; {_n(x['first'])} at the first "
+        f"measurement (session {_n(x['first_session'])})"
     )
+
+
+def _explain_outcome(f: Finding, when: str) -> str:
+    x = f.numbers
     points = _n(x["reliable_change"])
     tail = {
         "caseness": f"at or above the caseness cutoff of {_n(x['caseness'])}.",
@@ -1209,11 +1240,11 @@ def _explain_outcome(f: Finding) -> str:
         ),
     }[f.kind]
     if f.kind == "not_on_track" and "expected_low" in x:
-        return _explain_off_curve(f)
-    return f"{base}: {tail}"
+        return _explain_off_curve(f, when)
+    return f"{_outcome_start(f, when)}: {tail}"
 
 
-def _explain_off_curve(f: Finding) -> str:
+def _explain_off_curve(f: Finding, when: str) -> str:
     """'PHQ-9 17 at session 3; clients who started at 18-20 are usually at 9-14 by now.'"""
     x = f.numbers
     band = (
@@ -1222,8 +1253,9 @@ def _explain_off_curve(f: Finding) -> str:
         else f"{_n(x['band_low'])}-{_n(x['band_high'])}"
     )
     low, high = sorted((round(x["expected_low"]), round(x["expected_high"])))
+    said = "" if when == "today" else f" ({when})"
     text = (
-        f"{f.instrument.upper()} {_n(x['today'])} at session {_n(x['measured_session'])}; "
+        f"{f.instrument.upper()} {_n(x['today'])} at session {_n(x['measured_session'])}{said}; "
         f"clients who started at {band} are usually at {low}-{high} by now "
         f"(this client started at {_n(x['first'])})."
     )
@@ -1234,32 +1266,70 @@ def _explain_off_curve(f: Finding) -> str:
     return text
 
 
-def explain(f: Finding) -> str:
-    """The reason for a finding in plain words, with its numbers."""
+def _explain_worse_and_off_track(f: Finding, when: str) -> str:
+    """A reliable deterioration and "not on track" for the same score: one sentence, both facts."""
+    x = f.numbers
+    return (
+        f"{_outcome_start(f, when)}: {_minus(x['today'], x['first'])} points worse, "
+        f"beyond the {_n(x['reliable_change'])} points of measurement noise "
+        "(a reliable deterioration), so not on track."
+    )
+
+
+def explain(f: Finding, when: str = "today") -> str:
+    """The reason for a finding in plain words, with its numbers. `when` says when the numbers
+    were given ("today, session 11", "on 22 Oct, session 16"); the default suits a finding at
+    the latest session read on its day."""
     x = f.numbers
     if f.kind in ("alliance_drop", "subscale_drop"):
-        return _explain_drop(f)
+        return _explain_drop(f, when)
     if f.kind in ("rupture_repaired", "rupture_unrepaired"):
-        return _explain_rupture(f)
+        return _explain_rupture(f, when)
     if f.kind == "low_alliance":
-        return f"{_label(f.scale)} {_n(x['today'])} today, below the cutoff of {_n(x['cutoff'])}."
+        return f"{_label(f.scale)} {_n(x['today'])} {when}, below the cutoff of {_n(x['cutoff'])}."
     if f.kind == "therapist_overestimation":
         return (
-            f"Therapist {_n(x['therapist_value'])}, client {_n(x['client_mean'])} today; "
+            f"Therapist {_n(x['therapist_value'])}, client {_n(x['client_mean'])} {when}; "
             f"the therapist has rated the alliance at least {_n(x['minimum_gap'])} points above "
             f"the client in each of the last {_n(x['paired_sessions'])} paired sessions "
             f"(on average {_n(x['mean_gap'])} above)."
         )
     if f.kind == "split_alliance":
         return (
-            f"Participants disagree: highest {_n(x['highest'])}, lowest {_n(x['lowest'])} today, "
-            f"{_n(x['difference'])} points apart, "
-            f"for {_plural(x['consecutive_sessions'], 'session')} in a row."
+            f"Participants disagree: highest {_n(x['highest'])}, lowest {_n(x['lowest'])} "
+            f"{when}, {_minus(x['highest'], x['lowest'])} points apart, "
+            + (
+                "for the first time."
+                if x["consecutive_sessions"] <= 1
+                else f"for {_n(x['consecutive_sessions'])} sessions in a row."
+            )
         )
     if f.kind == "risk":
         item = _RISK_ITEMS.get(f.instrument, "a risk item")
         return (
-            f"Risk answer on {f.instrument.upper()} {item} at session {f.session_number}: "
-            "review with the client today."
+            f"Risk answer on {f.instrument.upper()} {item}, given {when}: "
+            "talk about it with the client before anything else."
         )
-    return _explain_outcome(f)
+    return _explain_outcome(f, when)
+
+
+def explain_together(found: Sequence[tuple[Finding, str]]) -> str:
+    """One reason for the findings of one alert, each with its own `when`, in a sentence or
+    two: a drop and how it stands since; a reliable deterioration that makes the score not on
+    track is said once."""
+    kinds = {f.kind for f, _ in found}
+    if {"reliable_deterioration", "not_on_track"} <= kinds:
+        f, when = next(p for p in found if p[0].kind == "reliable_deterioration")
+        return _explain_worse_and_off_track(f, when)
+    parts: list[str] = []
+    dropped = False
+    for f, when in found:
+        if f.kind in ("alliance_drop", "subscale_drop"):
+            parts.append(_explain_drop(f, when))
+            dropped = True
+        elif f.kind in ("rupture_repaired", "rupture_unrepaired") and dropped:
+            if f.kind == "rupture_repaired" or f.numbers["sessions_since_onset"] >= 1:
+                parts.append(_rupture_since(f, when))
+        else:
+            parts.append(explain(f, when))
+    return " ".join(parts)

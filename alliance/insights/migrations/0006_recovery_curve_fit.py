@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_invitation'),
-        ('insights', '0003_alliance_trend'),
+        ('insights', '0005_pending_recompute'),
     ]
 
     operations = [
