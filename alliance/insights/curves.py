@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -68,13 +69,20 @@ class RecoveryCurve:
         self, intake: np.ndarray, session: np.ndarray, quantile: float
     ) -> np.ndarray:
         """Vectorised `expected_change` over arrays of intakes and sessions."""
-        table = np.asarray(self.change, dtype=np.float64)  # band x session x quantile
-        at_q = np.array([[np.interp(quantile, self.quantiles, r) for r in band] for band in table])
+        table = self._table  # band x session x quantile
+        qs = self.quantiles
+        k = int(np.clip(np.searchsorted(qs, quantile), 1, len(qs) - 1))
+        w = float(np.clip((quantile - qs[k - 1]) / (qs[k] - qs[k - 1]), 0.0, 1.0))
+        at_q = table[:, :, k - 1] * (1.0 - w) + table[:, :, k] * w
         b = np.clip(np.searchsorted(self.band_edges, intake, side="right") - 1, 0, None)
         b = np.minimum(b, len(self.band_edges) - 1)
         j = np.clip(np.searchsorted(self.sessions, session, side="right") - 1, 0, None)
         out: np.ndarray = at_q[b, j]
         return np.where(session <= 1, 0.0, out)
+
+    @cached_property
+    def _table(self) -> np.ndarray:
+        return np.asarray(self.change, dtype=np.float64)
 
     def _row(self, intake: float, session: int) -> Sequence[float]:
         if session <= 1:
