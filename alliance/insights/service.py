@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from alliance.care.models import CLIENT_ROLES, ParticipantRole
 
-from . import analysis, texts, trends
+from . import analysis, recovery, texts, trends
 from .models import SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
 
 ROLE_CODE = {role: analysis.CLIENT for role in CLIENT_ROLES} | {
@@ -41,12 +41,17 @@ CHUNK = 20_000
 
 
 def thresholds_for(organization: Any) -> analysis.Thresholds:
-    """The organization's overrides on top of the documented defaults."""
+    """The organization's overrides on top of the documented defaults, and its own expected
+    recovery curves (the latest fit) in place of the default ones where it has them."""
     overrides = getattr(getattr(organization, "insight_settings", None), "overrides", None) or {}
-    known = {f.name for f in dataclasses.fields(analysis.Thresholds)}
-    return dataclasses.replace(
+    known = {f.name for f in dataclasses.fields(analysis.Thresholds)} - {"recovery_curves"}
+    chosen = dataclasses.replace(
         analysis.DEFAULT_THRESHOLDS, **{k: v for k, v in overrides.items() if k in known}
     )
+    own = recovery.latest_curves(organization) if getattr(organization, "pk", None) else {}
+    if not own:
+        return chosen
+    return dataclasses.replace(chosen, recovery_curves={**chosen.recovery_curves, **own})
 
 
 # ------------------------------------------------------------------------- observations
