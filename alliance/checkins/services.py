@@ -486,16 +486,11 @@ def refresh_insights(episode: CareEpisode) -> None:
     """Recompute the episode's alerts once the answers are safely committed.
 
     After the commit, not inside it: a failure in the analysis must never cost the client their
-    answers. A failed run is logged; `alliance insights recompute` brings alerts up to date."""
-    from alliance.insights.service import recompute_episode
+    answers. A durable marker is written with the answers and removed only by a recompute that
+    succeeded, so a failed run is retried until it succeeds (insights/pending.py)."""
+    from alliance.insights import pending
 
-    def run() -> None:
-        try:
-            recompute_episode(episode)
-        except Exception:
-            logger.exception("insights recompute failed for episode %s", episode.pk)
-
-    transaction.on_commit(run)
+    pending.after_commit(episode)
 
 
 def progress_rows(participant: Participant) -> list[dict[str, Any]]:
