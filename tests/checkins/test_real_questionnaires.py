@@ -27,10 +27,8 @@ GAD7 = [
     "2f0858ee-23d0-4cd0-86f7-a63609b62f6a",
     "8c6a877a-3867-4b36-c097-2b342649cadb",
 ]
-LHC_PHQ9 = [
-    f"/{code}"
-    for code in ("44250-9 44255-8 44259-0 44254-1 44251-7 44258-2 44252-5 44253-3 44260-8".split())
-]
+LHC_CODES = "44250-9 44255-8 44259-0 44254-1 44251-7 44258-2 44252-5 44253-3 44260-8"
+LHC_PHQ9 = [f"/{code}" for code in LHC_CODES.split()]
 APGAR = ["32406-1", "32407-9", "32409-5", "32408-7", "32410-3"]
 ICE = "f0f95365-96d2-4892-9ccf-2e2c0c74a87c"  # boolean that switches the group on
 FLAVOUR, LAST_HAD = "59e7a3f7-4108-47a7-8fae-0fb892574a63", "7d7695e1-741b-4a4b-b479-a9908f86cf55"
