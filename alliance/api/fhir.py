@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -400,15 +401,15 @@ RESPONSE_PARAMS = (
     "_format",
 )
 SORTS = {
-    "authored": ("submitted_at", "pk"),
-    "-authored": ("-submitted_at", "-pk"),
+    "authored": ("authored", "pk"),
+    "-authored": ("-authored", "-pk"),
     "_lastUpdated": ("submitted_at", "pk"),
     "-_lastUpdated": ("-submitted_at", "-pk"),
 }
 DEFAULT_COUNT = 50
 
 
-def _date_filters(name: str, values: list[str]) -> dict[str, Any]:
+def _date_filters(name: str, values: list[str], field: str = "submitted_at") -> dict[str, Any]:
     """FHIR date search: a day compares by date, a date-time exactly; prefixes eq/ge/le/gt/lt."""
     lookups = {"eq": "", "ge": "__gte", "le": "__lte", "gt": "__gt", "lt": "__lt"}
     out: dict[str, Any] = {}
@@ -423,9 +424,9 @@ def _date_filters(name: str, values: list[str]) -> dict[str, Any]:
         text, op = match.group(2), lookups[match.group(1) or "eq"]
         try:
             if "T" in text:
-                out[f"submitted_at{op}"] = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                out[f"{field}{op}"] = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
             else:
-                out[f"submitted_at__date{op}"] = dt.date.fromisoformat(text)
+                out[f"{field}__date{op}"] = dt.date.fromisoformat(text)
         except ValueError:
             raise HttpError(400, f"{value[:40]!r} is not a date.") from None
     return out
@@ -537,7 +538,9 @@ def _response_query(request: HttpRequest) -> Any:
     status = request.GET.get("status")
     if status is not None and status != "completed":  # every stored response is completed
         qs = qs.none()
-    qs = qs.filter(**_date_filters("authored", request.GET.getlist("authored")))
+    # authored as the sending system gave it, else the arrival time.
+    qs = qs.annotate(authored=Coalesce("authored_at", "submitted_at"))
+    qs = qs.filter(**_date_filters("authored", request.GET.getlist("authored"), "authored"))
     qs = qs.filter(**_date_filters("_lastUpdated", request.GET.getlist("_lastUpdated")))
     sort = request.GET.get("_sort", "_lastUpdated")
     if sort not in SORTS:
@@ -641,6 +644,10 @@ def _save(incoming: IncomingResponse, session: Any, participant: Any, instrument
                 answers=answers,
                 idempotency_key=f"fhir:{key}",
                 channel=EXTERNAL_CHANNEL,
+                sent={
+                    "authored_at": incoming.authored,
+                    "external_identifier": incoming.identifier_sent,
+                },
             )
     except InvalidAnswers as exc:
         raise HttpError(422, str(exc)[:500]) from None

@@ -355,3 +355,19 @@ def test_capability_statement_lists_exactly_the_supported_parameters(clinic: Cli
             for p in params
             if p not in ("_count", "_offset", "_summary", "_elements", "_format", "_sort")
         }
+
+
+def test_identifier_encounter_and_authored_come_back_as_sent(clinic: Clinic) -> None:
+    http = api_client(token_for(clinic.org))
+    created = post(http, phq9_resource(clinic)).json()
+    assert created["identifier"] == {"system": "urn:record-system", "value": "rs-123"}
+    assert created["encounter"] == {"reference": f"Encounter/session-{clinic.session.pk}"}
+    assert created["authored"].startswith("2026-11-20T10:00:00")
+    stored = Response.objects.get()
+    assert (
+        stored.submitted_at.date() != stored.authored_at.date()
+        or stored.submitted_at > stored.authored_at
+    )
+    base = f"/fhir/QuestionnaireResponse?patient=client-{clinic.client.pk}"
+    assert http.get(base + "&authored=2026-11-20").json()["total"] == 1
+    assert http.get(base + "&authored=gt2026-11-20T10:00:00Z").json()["total"] == 0
