@@ -398,6 +398,7 @@ def save_response(
     channel: str,
     request: CheckinRequest | None = None,
     entered_by: Any = None,
+    sent: Mapping[str, Any] | None = None,
 ) -> tuple[Response, bool]:
     """Store one scored response, once. Returns (response, created). A repeated idempotency key,
     or a second answer by the same person to the same instrument in the same session, returns
@@ -428,6 +429,7 @@ def save_response(
                 channel=channel,
                 entered_by_staff=entered_by,
                 idempotency_key=key,
+                **dict(sent or {}),
             )
             trail.record(Action.SUBMIT, response, after=trail.snapshot(response))
     except IntegrityError:
