@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "alliance.audit.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compression; why it is safe against BREACH is in docs/decisions.md.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -275,7 +277,9 @@ WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("de", _("German"))]
+# Client pages are complete in every language here (tests/checkins/test_translations.py); staff
+# pages are complete in English and German and fall back to English elsewhere.
+LANGUAGES = [("en", _("English")), ("de", _("German")), ("es", _("Spanish")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("ALLIANCE_TIME_ZONE", "Europe/London")
 USE_I18N = True
