@@ -30,6 +30,13 @@ class Client(models.Model):
     phone = models.CharField(
         _("contact phone"), max_length=40, blank=True, help_text=_("Optional.")
     )
+    # The language the client chose on their own check-in page; empty means "as their browser
+    # asks". Set by the client, not by staff: it follows them to their next link.
+    language = models.CharField(
+        _("language of check-in pages"),
+        max_length=10,
+        blank=True,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
