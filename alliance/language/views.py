@@ -37,7 +37,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"session": session, "episode": session.episode, "keep": keep}
     if request.method == "POST" and "payload" in request.POST:
         return _analyse(request, viewer, session, context)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         turns = form.cleaned_data["file"]
         speakers = transcripts.speakers_in(turns)
