@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "alliance.accounts.middleware.CurrentOrganizationMiddleware",
     "alliance.accounts.middleware.RequireTwoFactorMiddleware",
+    "alliance.insights.pending.RetryPendingMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"
@@ -270,6 +271,9 @@ EXPORT_PSEUDONYM_KEY = env_str("ALLIANCE_EXPORT_PSEUDONYM_KEY", "")
 EXPORT_MIN_CELL = env_int("ALLIANCE_EXPORT_MIN_CELL", 5)
 WEBHOOK_MAX_ATTEMPTS = env_int("ALLIANCE_WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Retry pending alert recomputes after requests (insights/pending.py). Off in tests, where a
+# retry at a random moment would make other tests' expectations depend on timing.
+RETRY_PENDING_ON_REQUEST = env_bool("ALLIANCE_RETRY_PENDING_ON_REQUEST", ALLIANCE_ENV != "test")
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
 # Webhooks to private, loopback, link-local or reserved addresses (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
@@ -308,13 +312,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"mask_tokens": {"()": "alliance.log_privacy.MaskTokens"}},
+    "filters": {
+        "mask_tokens": {"()": "alliance.log_privacy.MaskTokens"},
+        "no_traceback_for_refusals": {"()": "alliance.log_privacy.NoTracebackForRefusals"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_tokens"],
+            "filters": ["no_traceback_for_refusals", "mask_tokens"],
         }
+    },
+    "loggers": {
+        name: {"filters": ["no_traceback_for_refusals"]}
+        for name in ("django.request", "django.security")
     },
     "root": {"handlers": ["console"], "level": env_str("ALLIANCE_LOG_LEVEL", "WARNING")},
 }

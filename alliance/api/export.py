@@ -7,7 +7,6 @@ set), time as days since the episode started. Small cells are coarsened before w
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import secrets
@@ -21,6 +20,7 @@ import polars as pl
 from django.conf import settings
 from django.utils import timezone
 
+from alliance import csv_cells
 from alliance.care.models import ParticipantRole
 from alliance.checkins.models import Response
 
@@ -192,7 +192,7 @@ def write(
     files = []
     if "csv" in formats:
         files.append(directory / "responses.csv")
-        df.write_csv(files[-1])
+        csv_cells.write_frame(df, files[-1])
     if "parquet" in formats:
         files.append(directory / "responses.parquet")
         df.write_parquet(files[-1])
@@ -203,7 +203,7 @@ def write(
 def _dictionary(directory: Path, rows: list[dict[str, Any]], suppressed: dict[str, int]) -> Path:
     path = directory / "data_dictionary.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = csv_cells.writer(fh)
         writer.writerow(["column", "type", "description"])
         for name, kind, description in columns_of(rows):
             writer.writerow([name, str(kind), description])

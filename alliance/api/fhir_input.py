@@ -44,12 +44,18 @@ class IncomingResponse:
 
 def _value(item: Any, answer: dict[str, Any]) -> str:
     if "valueCoding" in answer:
-        code = answer["valueCoding"].get("code")
+        coding = answer["valueCoding"] if isinstance(answer["valueCoding"], dict) else {}
+        code, system = coding.get("code"), coding.get("system")
         for option in item.options:
-            if option.coding.code == code:
+            same_system = not system or not option.coding.system or option.coding.system == system
+            if option.coding.code == code and same_system:
                 return str(option.value)
         raise HttpError(422, f"Answer code {str(code)[:40]!r} is not an option of {item.link_id}.")
-    for key in ("valueInteger", "valueDecimal", "valueString"):
+    if "valueBoolean" in answer:
+        return "1" if answer["valueBoolean"] is True else "0"
+    if "valueQuantity" in answer and isinstance(answer["valueQuantity"], dict):
+        return str(answer["valueQuantity"].get("value", ""))
+    for key in ("valueInteger", "valueDecimal", "valueString", "valueDate"):
         if key in answer:
             return str(answer[key]).replace("\x00", "")
     raise HttpError(422, f"Unsupported answer type for {item.link_id}.")

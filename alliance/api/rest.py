@@ -157,15 +157,29 @@ class AlertOut(Schema):
     id: int
     episode_id: int
     participant_id: int | None
-    kind: str
+    kind: str = Field(description="Stable key of the alert kind (docs/alert-rules.md)")
+    kind_label: str = Field(description="The kind's one name, as every page shows it")
     severity: str
     state: str
+    repair_state: str = Field(
+        description="For drops in the client's rating: not_repaired, discussed or repaired"
+    )
     scale: str
-    session_number: int | None
-    reason: str
+    session_number: int | None = Field(description="The session that raised the alert")
+    latest_session_number: int | None = Field(
+        description="The session the alert's current numbers come from"
+    )
+    reason: str = Field(description="The reason with its numbers, each dated by its session")
     numbers: dict[str, Any]
-    opened_at: dt.datetime
+    raised_at: dt.datetime = Field(
+        description="When raised: the session's date, or the moment a risk answer arrived"
+    )
+    opened_at: dt.datetime = Field(description="When the alert row was written")
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_raised_at(obj: Any) -> dt.datetime:
+        return obj.raised  # type: ignore[no-any-return]
 
 
 class DateRange(Schema):

@@ -148,13 +148,16 @@ def payload(alert: Alert) -> dict[str, Any]:
         "alert": {
             "id": alert.pk,
             "kind": alert.kind,
+            "kind_label": alert.kind_label,
             "severity": alert.severity,
             "state": alert.state,
             "episode_id": alert.episode_id,
             "participant_id": alert.participant_id,
             "session_number": alert.session_number,
+            "latest_session_number": alert.latest_session_number,
             "scale": alert.scale,
             "reason": alert.reason,
+            "raised_at": alert.raised.isoformat(),
             "opened_at": alert.opened_at.isoformat(),
             "client_codes": alert.episode.audit_client_code().split(",")
             if alert.episode_id

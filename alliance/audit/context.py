@@ -21,6 +21,7 @@ class ActingContext:
     ip: str | None = None
     actor: Any = None  # the User, or None for a client acting through a link
     organization: Any = None
+    label: str | None = None  # how the trail names the actor, when not by their email
 
 
 _current: contextvars.ContextVar[ActingContext | None] = contextvars.ContextVar(

@@ -89,7 +89,8 @@ def record(
     return AuditEvent.objects.create(
         organization=organization or ctx.organization,
         actor=actor,
-        actor_label=_actor_label(actor, ctx.source),
+        actor_label=(ctx.label if ctx.label and actor == ctx.actor else "")
+        or _actor_label(actor, ctx.source),
         action=str(action),
         object_type=object_type or "",
         object_id=_object_id(instance, before),

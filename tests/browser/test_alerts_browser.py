@@ -27,14 +27,16 @@ def test_record_a_repair_conversation(clinic: Any, live_server: Any, page: Any) 
     assert "Alliance drop" in row.inner_text()
     row.get_by_role("link", name="Alex").click()
 
-    card = page.locator("article.alert-card").first
-    assert "6 today; usually 10" in card.inner_text()
+    card = page.locator("details.alert-card").first
+    assert "6 today; usually 10" in card.inner_text()  # the one-line reason, still collapsed
+    assert card.get_attribute("open") is None
+    card.locator("summary").first.click()
     card.get_by_text("Record the conversation").click()
     card.get_by_label("What was said").fill("I asked what felt different today.")
     card.get_by_label("How the client responded").fill("The homework felt like too much.")
     card.get_by_role("button", name="Save: discussed with the client").click()
 
-    card = page.locator("article.alert-card").first
+    card = page.locator("details.alert-card").first
     assert "Discussed with the client" in card.inner_text()
     assert "The homework felt like too much." in card.inner_text()
     assert Alert.objects.get(kind="drop").state == "discussed"

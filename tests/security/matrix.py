@@ -14,7 +14,11 @@ Actors
   admin          Ada, the clinic's admin (admins_see_clinical_data is off, the default)
   researcher     Rita, the clinic's researcher (de-identified export only)
   outsider       Otto, therapist and admin of another clinic, using the clinic's ids
-  token          an API token (read and write) of the clinic
+  token          an API token (read and write) of the clinic, created by Ada while the clinic
+                 let admins read clinical data (the only way a token reads anything)
+  read_token     a read-only API token of the clinic, created the same way
+  admin_token    Ada's own token, held after the clinic turned "admins see clinical data" off:
+                 the admin without clinical access holding a token they created
   other_token    an API token of the other clinic, using the clinic's ids
   no_token       no Authorization header
   revoked_token  a revoked token of the clinic
@@ -58,7 +62,9 @@ REFUSALS = {NO_EFFECT, BAD_REQUEST, LOGIN, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, N
 
 STAFF = ("therapist", "colleague", "supervisor", "admin", "researcher", "outsider")
 WEB = ("anonymous", "link", *STAFF)
-API = ("token", "other_token", "no_token", "revoked_token")
+API = ("token", "read_token", "admin_token", "other_token", "no_token", "revoked_token")
+# Actors for whom the clinic lets admins read clinical data while they act (see world.py).
+CLINICAL_SETTING_ON = ("token", "read_token", "other_token", "revoked_token")
 ACTORS = (*WEB, *API)
 
 Outcomes = Mapping[str, str]
@@ -96,11 +102,16 @@ def api(
     token: str,
     other_token: str,
     *,
+    read_token: str | None = None,
+    admin_token: str = FORBIDDEN,
     no_token: str = UNAUTHORIZED,
     revoked_token: str = UNAUTHORIZED,
 ) -> Outcomes:
-    """An API operation. A signed-in browser session does not open the API: 401."""
-    row = {"token": token, "other_token": other_token}
+    """An API operation. A signed-in browser session does not open the API: 401. A read token
+    gets what the write token gets unless said otherwise; a token whose creator may no longer
+    read clinical data is refused everywhere (403)."""
+    row = {"token": token, "other_token": other_token, "admin_token": admin_token}
+    row.update(read_token=token if read_token is None else read_token)
     row.update(no_token=no_token, revoked_token=revoked_token)
     return {**dict.fromkeys(WEB, UNAUTHORIZED), **row}
 
@@ -310,9 +321,10 @@ ROUTES: dict[str, Route] = {
     # --- integrations and research export (pages) ---------------------------------------------
     "org/integrations/": Route(
         get=ADMIN_PAGE,
-        post=staff(F, F, F, T, F, T),
+        post=staff(F, F, F, F, F, F),
         data="api_token",
-        why="the new token is shown once, on the answer to the POST",
+        why="a token reads every client: only an admin who may read clinical data creates one "
+        "(shown once, on the answer to the POST); neither clinic here lets admins do that",
     ),
     "org/integrations/tokens/<id:pk>/revoke/": Route(
         get=ONLY_POST, post=ADMIN_OBJECT_POST, params={"pk": "spare_token"}
@@ -427,7 +439,9 @@ ROUTES: dict[str, Route] = {
     "api/v1/episodes/<pk>": Route(get=api(T, N), params={"pk": "episode"}),
     "api/v1/sessions": Route(get=api(T, T)),
     "api/v1/sessions/<pk>": Route(get=api(T, N), params={"pk": "session"}),
-    "api/v1/checkin-requests": Route(get=None, post=api(CREATED, N), data="api_checkin_request"),
+    "api/v1/checkin-requests": Route(
+        get=None, post=api(CREATED, N, read_token=F), data="api_checkin_request"
+    ),
     "api/v1/checkin-requests/<pk>": Route(get=api(T, N), params={"pk": "checkin"}),
     "api/v1/responses": Route(get=api(T, T)),
     "api/v1/responses/<pk>": Route(get=api(T, N), params={"pk": "response"}),
@@ -443,7 +457,7 @@ ROUTES: dict[str, Route] = {
     "fhir/QuestionnaireResponse/<rid>": Route(get=api(T, N), params={"rid": "fhir_response"}),
     "fhir/QuestionnaireResponse": Route(
         get=api(T, N),
-        post=api(CREATED, N),
+        post=api(CREATED, N, read_token=F),
         query="patient=client-{client}",
         data="fhir_response",
     ),

@@ -15,8 +15,10 @@ One test per actor loops over the routes: the suite runs on two databases on a 2
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -156,10 +158,26 @@ def _send(http: Any, method: str, path: str, body: Any) -> Any:
 EARLY_REFUSALS = {matrix.LOGIN, matrix.UNAUTHORIZED, matrix.NOT_ALLOWED}
 
 
+@pytest.fixture
+def server_log() -> Iterator[io.StringIO]:
+    """What the configured log handler writes during the test."""
+    from tests.test_log_privacy import configured_handler
+
+    handler, stream = configured_handler(), io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)
+
+
 @pytest.mark.parametrize("actor", matrix.ACTORS)
-def test_each_actor_gets_exactly_its_outcome_on_every_route(world: World, actor: str) -> None:
+def test_each_actor_gets_exactly_its_outcome_on_every_route(
+    world: World, actor: str, server_log: io.StringIO
+) -> None:
     http = world.browser(actor)
     failures = _get_failures(world, http, actor) + _post_failures(world, http, actor)
+    # A refusal is an answer, not a fault: it is logged in one line, never with a traceback.
+    if "Traceback" in server_log.getvalue():
+        failures.append("a traceback in the server log:\n" + server_log.getvalue()[:2000])
     assert not failures, f"{actor}:\n  " + "\n  ".join(failures)
 
 

@@ -47,6 +47,12 @@ class World:
 
     def browser(self, actor: str) -> HttpClient:
         """A test client acting as one of the matrix's actors."""
+        from . import matrix
+
+        # A token reads only while its organization lets admins read clinical data.
+        for org in (self.clinic.org, self.clinic.other_org):
+            org.admins_see_clinical_data = actor in matrix.CLINICAL_SETTING_ON
+            org.save(update_fields=["admins_see_clinical_data"])
         if actor in self.api_tokens:
             http = HttpClient(HTTP_AUTHORIZATION=f"Bearer {self.api_tokens[actor]}")
         elif actor in ("link", "no_token"):
@@ -63,6 +69,7 @@ class World:
             "therapist": other,
             "supervisor": other,
             "token": other,
+            "read_token": other,
             "outsider": clinic,
             "other_token": clinic,
             # Admins see client codes in the audit trail, never names unless the clinic allows.
@@ -213,6 +220,9 @@ def _rename(client: Client, name: str, code: str) -> None:
 
 def _api_tokens(clinic: Clinic) -> dict[str, str]:
     _token, raw = ApiToken.issue(clinic.org, name="records", scope=Scope.WRITE, by=clinic.admin)
+    _read, read_raw = ApiToken.issue(clinic.org, name="reports", scope=Scope.READ, by=clinic.admin)
+    # Ada's own: the matrix runs this actor with "admins see clinical data" off.
+    _own, own_raw = ApiToken.issue(clinic.org, name="Ada's", scope=Scope.READ, by=clinic.admin)
     _other, other_raw = ApiToken.issue(
         clinic.other_org, name="their records", scope=Scope.WRITE, by=clinic.outsider
     )
@@ -220,7 +230,13 @@ def _api_tokens(clinic: Clinic) -> dict[str, str]:
         clinic.org, name="old", scope=Scope.WRITE, by=clinic.admin
     )
     revoked.revoke()
-    return {"token": raw, "other_token": other_raw, "revoked_token": revoked_raw}
+    return {
+        "token": raw,
+        "read_token": read_raw,
+        "admin_token": own_raw,
+        "other_token": other_raw,
+        "revoked_token": revoked_raw,
+    }
 
 
 # --- what a POST sends ---------------------------------------------------------------------------

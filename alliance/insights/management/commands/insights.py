@@ -25,12 +25,21 @@ class Command(BaseCommand):
         recompute = sub.add_parser("recompute", help="Run the alert rules over all history.")
         recompute.add_argument("--organization", help="Slug of one organization (default: all).")
         recompute.add_argument(
+            "--pending",
+            action="store_true",
+            help="Only the episodes whose recompute after a check-in failed and is waiting "
+            "for a retry (run from cron or the worker).",
+        )
+        recompute.add_argument(
             "--dry-run",
             action="store_true",
             help="Run the rules and report, then roll everything back.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("pending"):
+            self._pending(dry_run=options["dry_run"])
+            return
         organizations = Organization.objects.all()
         if options.get("organization"):
             organizations = organizations.filter(slug=options["organization"])
@@ -53,3 +62,20 @@ class Command(BaseCommand):
             if options["dry_run"]:
                 transaction.set_rollback(True)
                 self.stdout.write("Dry run: nothing was saved.")
+
+    def _pending(self, *, dry_run: bool) -> None:
+        from alliance.insights import pending
+        from alliance.insights.models import PendingRecompute
+
+        waiting = PendingRecompute.objects.count()
+        if dry_run:
+            self.stdout.write(f"{waiting} episodes wait for a recompute. Dry run: nothing done.")
+            return
+        with context.acting(
+            context.ActingContext(request_id=context.new_request_id(), source="cli")
+        ):
+            result = pending.process(limit=waiting or 1, due_only=False)
+        self.stdout.write(
+            f"{result['done']} pending recomputes done, {result['failed']} failed "
+            "(they stay pending and are retried)."
+        )
