@@ -112,3 +112,13 @@ def test_the_shipped_model_is_small_and_says_how_it_was_scored() -> None:
     assert labeller.MODEL_PATH.stat().st_size < 50_000_000
     cv = labeller.model_metadata()["cross_validation"]
     assert cv["therapist"]["macro_f1"] > 0.7
+
+
+def test_newkey_prints_a_key_the_transcript_cipher_accepts(settings: object) -> None:
+    from alliance.language import services
+
+    out = io.StringIO()
+    call_command("language", "newkey", stdout=out)
+    settings.TRANSCRIPT_KEYS = [out.getvalue().strip()]  # type: ignore[attr-defined]
+    secret = services.cipher()
+    assert secret is not None and secret.decrypt(secret.encrypt(b"x")) == b"x"
