@@ -157,3 +157,36 @@ def test_the_session_page_offers_upload_to_its_therapist_only(clinic: Clinic) ->
     url = f"/sessions/{clinic.session.pk}/"
     assert "Add a transcript" in clinic.login("therapist").get(url).content.decode()
     assert "Add a transcript" not in clinic.login("supervisor").get(url).content.decode()
+
+
+def test_practice_period_compares_language_and_ratings_before_and_during(clinic: Clinic) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from alliance.growth.models import PracticePeriod
+    from tests.conftest import make_session
+
+    today = timezone.localdate()
+    period = PracticePeriod.objects.create(
+        organization=clinic.org,
+        therapist=clinic.therapist,
+        skill="Asking for feedback",
+        starts_on=today - dt.timedelta(days=9),
+        ends_on=today,
+    )
+    earlier = make_session(clinic.episode, starts_at=timezone.now() - dt.timedelta(days=15))
+    for session, rq in ((earlier, 0.5), (clinic.session, 1.5)):
+        SessionTranscript.objects.create(
+            session=session,
+            file_format="txt",
+            model_version="t",
+            summary={"reflection_question_ratio": rq, "moves": {"agenda_check": 1}},
+        )
+    page = clinic.login("therapist").get(f"/practice/{period.pk}/language/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "ρ = .15" in text
+    rows = re.findall(r'<tr data-period="\d">(.*?)</tr>', text, re.S)
+    assert ">1<" in rows[0] and "0.50" in rows[0]
+    assert ">1<" in rows[1] and "1.50" in rows[1]
+    assert clinic.login("colleague").get(f"/practice/{period.pk}/language/").status_code == 404
