@@ -113,3 +113,42 @@ def test_upload_map_speakers_and_see_labels_beside_the_ratings(
     _shot(page, f"language-episode-{size[0]}")
     assert not blocked, blocked
     context.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)], ids=["desktop", "phone"])
+def test_settings_upload_and_practice_pages_fit_the_screen(
+    clinic: Any, live_server: Any, chromium: Any, size: tuple[int, int]
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from alliance.growth.models import PracticePeriod
+
+    period = PracticePeriod.objects.create(
+        organization=clinic.org,
+        therapist=clinic.therapist,
+        skill="Asking for feedback",
+        starts_on=timezone.localdate() - dt.timedelta(days=6),
+        ends_on=timezone.localdate(),
+    )
+    context = chromium.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    sign_in(page, live_server.url, "tess@northside.test")
+    for name, path, text in (
+        ("session", f"/sessions/{clinic.session.pk}/", "Session language"),
+        ("upload", f"/sessions/{clinic.session.pk}/transcript/upload/", "Add a transcript"),
+        ("practice", f"/practice/{period.pk}/language/", "before and during practice"),
+    ):
+        page.goto(live_server.url + path)
+        assert page.get_by_text(text).first.is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0], name
+        _shot(page, f"language-{name}-{size[0]}")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server.url, "ada@northside.test")
+    page.goto(f"{live_server.url}/org/transcripts/")
+    page.get_by_label("keep the transcript text, encrypted").check()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("no transcript key").first.wait_for()
+    _shot(page, f"language-settings-{size[0]}")
+    context.close()
