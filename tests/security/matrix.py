@@ -268,6 +268,11 @@ ROUTES: dict[str, Route] = {
         params={"pk": "episode"},
         why="the supervisor's table lists only analyses shared with them",
     ),
+    "practice/<id:pk>/language/": Route(
+        get=staff(T, N, F, F, F, N),
+        params={"pk": "practice_period"},
+        why="Tess's own practice period, like growth/practice/<pk>/",
+    ),
     "org/transcripts/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="transcript_settings"),
     "sessions/<id:pk>/checkins/new/": Route(
         get=ONLY_POST,
