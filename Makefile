@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # pyproject.toml), so every install is the one that was tested.
 LOCK   := requirements
 
-.PHONY: demo test lint bench install install-test lock audit clean
+.PHONY: demo test lint bench install install-test lock audit clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ audit: $(BIN)/python
 	$(BIN)/pip install --quiet 'pip-audit>=2.7'
 	$(BIN)/pip-audit --disable-pip --no-deps --strict -r $(LOCK)/runtime.txt
 	$(BIN)/pip-audit --disable-pip --no-deps --strict -r $(LOCK)/test.txt
+
+## messages: refresh the translation catalogues from the code, then compile them (docs/translating.md)
+LANGS := de es fr
+messages: install
+	cd alliance && ALLIANCE_ENV=test ../$(BIN)/python ../manage.py makemessages $(LANGS:%=-l %) --no-obsolete --ignore 'static/*'
+	cd alliance && ALLIANCE_ENV=test ../$(BIN)/python ../manage.py compilemessages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

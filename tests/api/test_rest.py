@@ -200,3 +200,18 @@ def test_nothing_due_is_409(clinic: Clinic, monkeypatch: pytest.MonkeyPatch) -> 
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
     assert not CheckinRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_error_has_the_same_shape_and_dates_are_iso_only(clinic) -> None:  # noqa: ANN001
+    from django.test import Client as Anonymous
+
+    anonymous = Anonymous().get("/api/v1/clients")
+    http = api_client(token_for(clinic.org, Scope.READ))
+    missing = http.get("/api/v1/clients/999999")
+    not_a_date = http.get("/api/v1/clients?until=0")
+    for response, status in ((anonymous, 401), (missing, 404), (not_a_date, 422)):
+        assert response.status_code == status
+        assert set(response.json()) == {"detail", "code", "errors"}
+    assert not_a_date.json()["errors"][0]["loc"][-1] == "until"
+    assert http.get("/api/v1/clients?until=2026-01-31").status_code == 200

@@ -124,6 +124,7 @@ ADMIN_POST = staff(F, F, F, R, F, R)
 ADMIN_OBJECT_POST = staff(F, F, F, R, F, N)  # an object of the clinic: the outsider gets 404
 EPISODE_READ = staff(T, N, T, N, N, N)  # therapist and supervisor read; the rest do not see it
 EPISODE_WRITE = staff(R, N, F, N, N, N)  # the supervisor sees it read-only: 403
+EPISODE_SETTINGS = staff(T, N, F, N, N, N)  # the page that holds the episode's editing forms
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,9 @@ ROUTES: dict[str, Route] = {
         why="only a client one may change can be put in an episode: the form is shown again",
     ),
     "episodes/<id:pk>/": Route(clinical=True, get=EPISODE_READ, params={"pk": "episode"}),
+    "episodes/<id:pk>/settings/": Route(
+        clinical=True, get=EPISODE_SETTINGS, params={"pk": "episode"}
+    ),
     "episodes/<id:pk>/edit/": Route(
         get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "episode"}, data="episode_details"
     ),
@@ -267,6 +271,11 @@ ROUTES: dict[str, Route] = {
         get=EPISODE_READ,
         params={"pk": "episode"},
         why="the supervisor's table lists only analyses shared with them",
+    ),
+    "practice/<id:pk>/language/": Route(
+        get=staff(T, N, F, F, F, N),
+        params={"pk": "practice_period"},
+        why="Tess's own practice period, like growth/practice/<pk>/",
     ),
     "org/transcripts/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="transcript_settings"),
     "sessions/<id:pk>/checkins/new/": Route(

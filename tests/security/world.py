@@ -25,7 +25,9 @@ from alliance.goals.models import GoalProposal, ProposalKind
 from alliance.insights import analysis
 from alliance.insights.forms import EDITABLE_THRESHOLDS
 from alliance.insights.models import Alert, Prompt
+from alliance.language.labeller import Label
 from alliance.language.models import SessionTranscript
+from alliance.language.summary import summarise as language_summary
 from alliance.measures.models import current_instrument
 from tests.conftest import Clinic, make_session
 
@@ -135,7 +137,11 @@ def build(clinic: Clinic) -> World:
         file_format="txt",
         model_version="world",
         labels=[["therapist", "question", "open"], ["client", "change", ""]],
-        summary={"reflection_question_ratio": 0.0},
+        summary=language_summary(
+            [("therapist", "How was the week?"), ("client", "I want to sleep better.")],
+            [Label("therapist", "question", "open"), Label("client", "change")],
+            [],
+        ),
     )
     api_tokens = _api_tokens(clinic)
     spare_token, _raw = ApiToken.issue(org, name="spare", scope=Scope.READ, by=clinic.admin)
