@@ -197,7 +197,9 @@ def concern_of(f: analysis.Finding) -> str:
     if f.kind in OUTCOME_KINDS:
         return f"outcome:{f.participant}:{f.instrument}:{f.scale}"
     if f.kind == "risk":
-        return f"risk:{f.participant}:{f.instrument}"
+        # Each risk answer is an event of its own: it is closed with its own note, and record
+        # systems receive each one through the webhooks (one delivery per alert).
+        return f"risk:{f.participant}:{f.instrument}:{f.session_number}"
     if f.participant < 0:
         return f.kind
     return f"{f.kind}:{f.participant}:{f.instrument}:{f.scale}"
@@ -439,14 +441,10 @@ class _AlertStore:
         for name, value in fields.items():
             setattr(alert, name, value)
         if later:
-            to_state = alert.state
-            if alert.kind == AlertKind.RISK and alert.state != AlertState.OPEN:
-                to_state = AlertState.OPEN  # a new risk answer needs attention again
             note = f"New finding at session {draft.latest_session}: {reason}"
             self.notes.setdefault((alert.episode_id, alert.fingerprint), []).append(
-                (alert.state, to_state, note)
+                (alert.state, alert.state, note)
             )
-            alert.state = to_state
         if alert.pk is not None:
             self.changed[alert.pk] = alert
 
