@@ -83,7 +83,24 @@ class SupervisionForm(forms.Form):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "require_two_factor", "admins_see_clinical_data", "checkin_link_hours"]
+        fields = [
+            "name",
+            "require_two_factor",
+            "admins_see_clinical_data",
+            "checkin_link_hours",
+            "time_zone",
+            "date_style",
+        ]
+
+    def clean_time_zone(self) -> str:
+        import zoneinfo
+
+        name = self.cleaned_data["time_zone"].strip()
+        if name and name not in zoneinfo.available_timezones():
+            raise forms.ValidationError(
+                _("Use a time zone name such as Europe/London or America/New_York.")
+            )
+        return name
 
     def clean_checkin_link_hours(self) -> int:
         hours = self.cleaned_data["checkin_link_hours"]
