@@ -1252,7 +1252,8 @@ def _explain_off_curve(f: Finding, when: str) -> str:
         if math.isinf(x["band_high"])
         else f"{_n(x['band_low'])}-{_n(x['band_high'])}"
     )
-    low, high = sorted((round(x["expected_low"]), round(x["expected_high"])))
+    # a score cannot leave its scale, whatever the curve's arithmetic says
+    low, high = sorted(max(0, round(x[k])) for k in ("expected_low", "expected_high"))
     said = "" if when == "today" else f" ({when})"
     text = (
         f"{f.instrument.upper()} {_n(x['today'])} at session {_n(x['measured_session'])}{said}; "
