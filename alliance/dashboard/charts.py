@@ -302,27 +302,35 @@ def _reliable_change_band(points: Sequence[Point], change: float, y_max: float) 
     return alt.layer(band, name)
 
 
-def _expected_band(expected: Sequence[Expected], label: str) -> alt.Chart:
+def _expected_band(expected: Sequence[Expected], label: str) -> alt.LayerChart:
     data = alt.Data(
         values=[
             {"session": e.session, "low": e.low, "high": e.high, "label": label} for e in expected
         ]
     )
-    return (
-        alt.Chart(data)
-        .mark_area(color="#0072B2", opacity=0.12, interpolate="monotone")
-        .encode(
-            x="session:Q",
-            y="low:Q",
-            y2="high:Q",
-            tooltip=[
-                alt.Tooltip("label:N", title="Band"),
-                alt.Tooltip("session:Q", title="Session"),
-                alt.Tooltip("low:Q", title="From", format=".0f"),
-                alt.Tooltip("high:Q", title="To", format=".0f"),
-            ],
-        )
+    tooltip = [
+        alt.Tooltip("label:N", title="Band"),
+        alt.Tooltip("session:Q", title="Session"),
+        alt.Tooltip("low:Q", title="From", format=".0f"),
+        alt.Tooltip("high:Q", title="To", format=".0f"),
+    ]
+    base = alt.Chart(data)
+    area = base.mark_area(color="#0072B2", opacity=0.18, interpolate="monotone").encode(
+        x="session:Q", y="low:Q", y2="high:Q", tooltip=tooltip
     )
+    # dashed edges: the band stays readable where it crosses the grey no-change band
+    edges = [
+        base.mark_line(
+            color="#0072B2", strokeDash=[4, 3], strokeWidth=1, interpolate="monotone"
+        ).encode(x="session:Q", y=f"{edge}:Q")
+        for edge in ("low", "high")
+    ]
+    name = (
+        alt.Chart(alt.Data(values=[{"session": expected[-1].session, "high": expected[-1].high}]))
+        .mark_text(align="right", baseline="bottom", dy=-3, fontSize=10, color="#005a8c")
+        .encode(x="session:Q", y="high:Q", text=alt.value("Usual range"))
+    )
+    return alt.layer(area, *edges, name)
 
 
 def _cutoff(value: float) -> alt.LayerChart:

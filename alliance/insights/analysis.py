@@ -1254,9 +1254,10 @@ def _explain_off_curve(f: Finding, when: str) -> str:
     )
     # a score cannot leave its scale, whatever the curve's arithmetic says
     low, high = sorted(max(0, round(x[k])) for k in ("expected_low", "expected_high"))
-    said = "" if when == "today" else f" ({when})"
+    # "today" alone says nothing about how far into treatment: name the session then
+    said = f"at session {_n(x['measured_session'])}" if when == "today" else when
     text = (
-        f"{f.instrument.upper()} {_n(x['today'])} at session {_n(x['measured_session'])}{said}; "
+        f"{f.instrument.upper()} {_n(x['today'])} {said}; "
         f"clients who started at {band} are usually at {low}-{high} by now "
         f"(this client started at {_n(x['first'])})."
     )

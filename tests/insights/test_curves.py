@@ -206,6 +206,10 @@ def test_clinic_curves_replace_the_default_once_there_are_enough_episodes(clinic
     assert off_track([16, 16, 16], A.Thresholds()) == []
 
 
+def band_name(layer: dict) -> str:
+    return layer["data"]["name"] if "name" in layer.get("data", {}) else ""
+
+
 @pytest.mark.django_db
 def test_outcome_chart_shows_where_clients_who_started_alike_usually_are(clinic: Clinic) -> None:
     from alliance.insights.panels import chart_panels
@@ -222,9 +226,12 @@ def test_outcome_chart_shows_where_clients_who_started_alike_usually_are(clinic:
         )
     panel = next(p for p in chart_panels(clinic.episode) if p.name == "phq-9")
     band = next(
-        layer for layer in panel.spec["layer"] if layer.get("mark", {}).get("type") == "area"
+        part
+        for layer in panel.spec["layer"]
+        for part in layer.get("layer", [layer])
+        if part.get("mark", {}).get("type") == "area"
     )
-    values = band["data"]["values"]
+    values = (band.get("data") or panel.spec["datasets"][band_name(band)])["values"]
     assert values[0]["label"].startswith("Usual range for clients who started at 18-20")
     assert [v["session"] for v in values] == [1, 2, 3, 4, 5]  # two sessions past the last score
     curve = default_curves()["phq-9"]
