@@ -1052,11 +1052,14 @@ def _off_curve(
     session = (rows.session - first_session + 1).astype(np.int64)
     early = session <= t.on_track_early_sessions
     percentile = np.where(early, t.on_track_early_percentile, t.on_track_percentile)
-    limits = {
-        p: curve.expected_changes(first, session, p if curve.lower_is_better else 1.0 - p)
+    early_q, late_q = (
+        p if curve.lower_is_better else 1.0 - p
         for p in (t.on_track_early_percentile, t.on_track_percentile)
-    }
-    limit = np.where(early, limits[t.on_track_early_percentile], limits[t.on_track_percentile])
+    )
+    at_early, at_late, low, median, high = curve.expected_changes_at(
+        first, session, (early_q, late_q, 0.25, 0.5, 0.75)
+    )
+    limit = np.where(early, at_early, at_late)
     change = _recent_change(rows.value - first, rows.group, rows.session, curve.smoothing)
     off = change > limit + 1e-9 if curve.lower_is_better else change < limit - 1e-9
     band = np.clip(np.searchsorted(curve.band_edges, first, side="right") - 1, 0, None)
@@ -1066,9 +1069,9 @@ def _off_curve(
         "measured_session": session.astype(np.float64),
         "percentile": 100.0 * percentile,
         "expected_limit": first + limit,
-        "expected_low": first + curve.expected_changes(first, session, 0.25),
-        "expected_median": first + curve.expected_changes(first, session, 0.5),
-        "expected_high": first + curve.expected_changes(first, session, 0.75),
+        "expected_low": first + low,
+        "expected_median": first + median,
+        "expected_high": first + high,
         "band_low": edges[band],
         "band_high": edges[band + 1] - 1,
         "curve_episodes": np.full(len(first), float(curve.episodes)),
