@@ -69,6 +69,7 @@ SCALES: tuple[str, ...] = (
 )
 KINDS: tuple[str, ...] = (
     "risk",
+    "risk_unanswered",
     "alliance_drop",
     "subscale_drop",
     "rupture_unrepaired",
@@ -1275,8 +1276,8 @@ def _explain_worse_and_off_track(f: Finding, when: str) -> str:
     """A reliable deterioration and "not on track" for the same score: one sentence, both facts."""
     x = f.numbers
     return (
-        f"{_outcome_start(f, when)}: {_minus(x['today'], x['first'])} points worse, "
-        f"beyond the {_n(x['reliable_change'])} points of measurement noise "
+        f"{_outcome_start(f, when)}: {_minus(x['today'], x['first'])} points worse; "
+        f"a change of {_n(x['reliable_change'])} points or more is beyond measurement noise "
         "(a reliable deterioration), so not on track."
     )
 
@@ -1308,6 +1309,12 @@ def explain(f: Finding, when: str = "today") -> str:
                 if x["consecutive_sessions"] <= 1
                 else f"for {_n(x['consecutive_sessions'])} sessions in a row."
             )
+        )
+    if f.kind == "risk_unanswered":
+        item = _RISK_ITEMS.get(f.instrument, "a risk item")
+        return (
+            f"{f.instrument.upper()} {item} was not answered, {when}: ask about it. "
+            "An unanswered item is not a 0."
         )
     if f.kind == "risk":
         item = _RISK_ITEMS.get(f.instrument, "a risk item")

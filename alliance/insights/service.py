@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from alliance.care.models import CLIENT_ROLES, ParticipantRole
 
@@ -308,7 +309,7 @@ class _Moments:
     answers: dict[tuple[int, int, int], Any]
 
     def of(self, episode: int, f: analysis.Finding) -> Any:
-        if f.kind == "risk":
+        if f.kind in ("risk", "risk_unanswered"):
             found = self.answers.get((episode, f.participant, f.session_number))
             if found is not None:
                 return found
@@ -328,10 +329,32 @@ def _moments(episode_ids: list[int]) -> _Moments:
     answers = {
         (e, p, n): at
         for e, p, n, at in Response.objects.filter(session__episode_id__in=episode_ids)
-        .exclude(risk=[])
+        .filter(~Q(risk=[]) | Q(scores__has_key="risk_unanswered"))
         .values_list("session__episode_id", "participant_id", "session__number", "submitted_at")
     }
     return _Moments(sessions, answers)
+
+
+def unanswered_risk_drafts(episode_ids: list[int]) -> list[AlertDraft]:
+    """A risk item left unanswered (PHQ-9 item 9 skipped on paper, in an import or through the
+    API) is never silent: the therapist is told to ask about it."""
+    from alliance.checkins.models import Response
+
+    rows = (
+        Response.objects.filter(
+            session__episode_id__in=episode_ids, scores__has_key="risk_unanswered"
+        )
+        .order_by()
+        .values_list("session__episode_id", "participant_id", "instrument_key", "session__number")
+    )
+    return [
+        _draft(
+            analysis.Finding("risk_unanswered", "high", e, p, key, RISK_SCALE, n, {}),
+            AlertKind.RISK_UNANSWERED,
+            f"risk_unanswered:{p}:{key}:{n}",
+        )
+        for e, p, key, n in rows
+    ]
 
 
 def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[AlertDraft]) -> int:
@@ -485,7 +508,8 @@ def recompute_episode(episode: Any) -> int:
         else:
             obs = observations(Response.objects.filter(session__episode=episode))
         findings = analysis.analyse(obs, thresholds_for(episode.organization))
-        new_alerts = apply_drafts(episode.organization, [episode.pk], drafts_from(findings))
+        drafts = drafts_from(findings) + unanswered_risk_drafts([episode.pk])
+        new_alerts = apply_drafts(episode.organization, [episode.pk], drafts)
         trends.store(trends.compute([episode.pk]))
     return new_alerts
 
@@ -512,7 +536,7 @@ def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) ->
         else:
             obs = observations(responses, stream=True)
         totals["responses"] += responses.count()
-        drafts = drafts_from(analysis.analyse(obs, thresholds))
+        drafts = drafts_from(analysis.analyse(obs, thresholds)) + unanswered_risk_drafts(batch)
         totals["new_alerts"] += apply_drafts(organization, batch, drafts)
         trends.refresh(batch)
     return totals
