@@ -43,7 +43,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     sys.path.remove(str(where))
 
 
-def test_generated_client_lists_reads_and_creates(generated, live_server, clinic: Clinic) -> None:  # noqa: ANN001
+def test_generated_client_lists_reads_and_creates(  # noqa: ANN001
+    generated, live_server, clinic: Clinic
+) -> None:
     from alliance_client import AuthenticatedClient
     from alliance_client.api.check_in_requests import create_checkin_request
     from alliance_client.api.clients import get_client, list_clients
