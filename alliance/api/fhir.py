@@ -583,12 +583,35 @@ def create_response(request: HttpRequest) -> HttpResponse:
         raise HttpError(422, "The subject is not a client of the encounter's episode.")
     instrument = _instrument_for(incoming)
     response, created = _save(incoming, session, participant, instrument)
-    if created:
-        services.refresh_insights(session.episode)
     resource = with_meta(questionnaire_response(response), response.submitted_at)
-    http = versioned(resource, 201 if created else 200)
+    missing = response.scores.get("missing") or []
+    if missing:
+        # Accepted and flagged, as on paper: the stored response says what is unanswered and
+        # the therapist is told when a risk item is; the sender learns it here.
+        http = resource_response(_unanswered_outcome(response, missing), 201 if created else 200)
+    else:
+        http = versioned(resource, 201 if created else 200)
     http["Location"] = full_url(resource)
     return http
+
+
+def _unanswered_outcome(response: Any, missing: list[str]) -> dict[str, Any]:
+    risk = set(response.scores.get("risk_unanswered") or [])
+    issues = [
+        {
+            "severity": "warning",
+            "code": "required",
+            "diagnostics": f"Item {link_id} was not answered. The response is stored"
+            + (
+                "; this is a risk item, so the therapist is told to ask about it."
+                if link_id in risk
+                else "."
+            ),
+            "expression": [f"QuestionnaireResponse.item.where(linkId='{link_id}')"],
+        }
+        for link_id in missing
+    ]
+    return {"resourceType": "OperationOutcome", "issue": issues}
 
 
 def _if_none_exist(request: HttpRequest) -> Any:
@@ -649,6 +672,8 @@ def _save(incoming: IncomingResponse, session: Any, participant: Any, instrument
                     "external_identifier": incoming.identifier_sent,
                 },
             )
+            if created:  # the recompute marker commits with the response
+                services.refresh_insights(session.episode)
     except InvalidAnswers as exc:
         raise HttpError(422, str(exc)[:500]) from None
     if not created and (response.answers != clean or response.instrument_id != instrument.pk):

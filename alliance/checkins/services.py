@@ -376,6 +376,9 @@ def scored(instrument: Instrument, answers: Mapping[str, str]) -> tuple[dict, di
         "complete": result.complete,
         "missing": result.missing,
     }
+    if result.risk_unanswered:
+        # Only when there is one, so the recompute finds them with a key lookup.
+        scores["risk_unanswered"] = result.risk_unanswered
     risk = [{"linkId": f.link_id, "value": f.value, "message": f.message} for f in result.risk]
     return clean, scores, risk
 

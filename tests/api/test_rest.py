@@ -98,7 +98,11 @@ def test_write_token_creates_a_checkin_link_that_opens_the_client_form(clinic: C
     )
     assert again.status_code == 200 and again.json()["link"] is None
     event = AuditEvent.objects.filter(object_type="checkins.CheckinRequest", action="create").get()
-    assert event.source == "api" and event.actor_label == "integration (API token)"
+    # Under the admin who created the token, named with the token (issue 14, finding 1).
+    assert event.source == "api" and event.actor == clinic.admin
+    assert (
+        event.actor_label.startswith("API token alk_") and clinic.admin.email in event.actor_label
+    )
 
 
 def test_outsider_cannot_create_a_link_for_our_session(clinic: Clinic) -> None:

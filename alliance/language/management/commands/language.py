@@ -1,4 +1,4 @@
-"""`alliance language train` and `alliance language evaluate FILE.csv`.
+"""`alliance language train`, `alliance language evaluate FILE.csv`, `alliance language newkey`.
 
 Why it exists: the shipped language model must be reproducible from its training data by anyone
 who has that data, and testable by anyone on their own labelled conversations, without opening
@@ -40,10 +40,18 @@ class Command(BaseCommand):
         evaluate = sub.add_parser("evaluate", help="Score the shipped model on a labelled CSV.")
         evaluate.add_argument("file")
         evaluate.add_argument("--json", action="store_true", help="Print the scores as JSON.")
+        sub.add_parser(
+            "newkey",
+            help="Print a new key for ALLIANCE_TRANSCRIPT_KEYS (put it first, keep the old ones).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "train":
             self._train(options)
+        elif options["action"] == "newkey":
+            from cryptography.fernet import Fernet
+
+            self.stdout.write(Fernet.generate_key().decode())
         else:
             self._evaluate(Path(options["file"]), as_json=options["json"])
 
