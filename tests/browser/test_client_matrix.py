@@ -104,7 +104,7 @@ class Inspector:
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
             scroll = page.evaluate("document.documentElement.scrollWidth")
-            assert scroll <= width, (name, width, scroll)
+            assert scroll <= width, (name, width, scroll, _wider_than(page, width))
             self._targets(page, name)
             self._audit(page, name, width, height)
         page.set_viewport_size({"width": 390, "height": 844})
@@ -175,6 +175,19 @@ def _focus_ring_contrast(page: Any) -> float:
     return 1.05 / (light + 0.05)  # against the white page
 
 
+def _wider_than(page: Any, width: int = 390) -> list[str]:
+    """What sticks out past width, for a failure message."""
+    return list(
+        page.evaluate(
+            "(w) => [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > w)"
+            ".map(e => e.tagName + '.' + e.className + ' ' + e.textContent.trim().slice(0, 40)"
+            " + ' ' + Math.round(e.getBoundingClientRect().right))",
+            width,
+        )
+    )
+
+
 def _scale_rows(page: Any) -> int:
     return int(
         page.evaluate(
@@ -241,7 +254,7 @@ def test_client_journey(
             " s.textContent = 'html { font-size: 200% !important; }'; document.head.append(s); }"
         )
         assert _scale_rows(page) > 1
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, _wider_than(page)
         page.reload()
         inspector.check(page, "checkin")
         _keyboard_checkin(page, inspector)
