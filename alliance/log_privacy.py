@@ -34,3 +34,19 @@ class MaskTokens(logging.Filter):
         if record.exc_text:
             record.exc_text = mask(record.exc_text)
         return True
+
+
+class NoTracebackForRefusals(logging.Filter):
+    """A refused request (403, 400) is an answer, not a fault: one line, no traceback.
+
+    Django 5.2 attaches the PermissionDenied or SuspiciousOperation to its "Forbidden" and "Bad
+    request" lines; a traceback per refusal would flood the log whenever someone probes, and
+    show code paths to whoever reads it. Server errors (5xx) keep theirs. On the django.request
+    and django.security loggers, so every handler an operator adds gets the same records.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

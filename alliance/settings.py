@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "alliance.rights",
     "alliance.wellbeing",
     "alliance.growth",
+    "alliance.language",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +118,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "alliance.accounts.middleware.CurrentOrganizationMiddleware",
     "alliance.accounts.middleware.RequireTwoFactorMiddleware",
+    "alliance.insights.pending.RetryPendingMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"
@@ -207,7 +209,8 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("ALLIANCE_REAUTH_SECONDS", 300)
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    # Per address here; per account in alliance.accounts.lockout (a pause, not a lockout).
+    "login_failed": "5/5m/ip",
     "login": "30/m/ip",
     "reset_password": "5/m/ip,5/m/key",
 }
@@ -271,9 +274,22 @@ EXPORT_PSEUDONYM_KEY = env_str("ALLIANCE_EXPORT_PSEUDONYM_KEY", "")
 EXPORT_MIN_CELL = env_int("ALLIANCE_EXPORT_MIN_CELL", 5)
 WEBHOOK_MAX_ATTEMPTS = env_int("ALLIANCE_WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Retry pending alert recomputes after requests (insights/pending.py). Off in tests, where a
+# retry at a random moment would make other tests' expectations depend on timing.
+RETRY_PENDING_ON_REQUEST = env_bool("ALLIANCE_RETRY_PENDING_ON_REQUEST", ALLIANCE_ENV != "test")
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
-# Webhooks to private, loopback, link-local or reserved addresses (SSRF guard); off by default.
+# Webhooks to addresses that are not globally routable (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
+
+# --- Session language review (docs/language.md) ------------------------------------------------
+# Where `alliance language train` finds the AnnoMI files; the corpus itself is never shipped.
+LANGUAGE_TRAINING_DATA = env_str(
+    "ALLIANCE_LANGUAGE_TRAINING_DATA", str(PROJECT_DIR.parent / "shared" / "data" / "annomi")
+)
+# Fernet keys (comma-separated, newest first, so an old key can still decrypt during rotation)
+# for transcripts kept encrypted at rest. Without a key no organization can choose to keep text.
+TRANSCRIPT_KEYS = env_list("ALLIANCE_TRANSCRIPT_KEYS", [])
+TRANSCRIPT_MAX_BYTES = env_int("ALLIANCE_TRANSCRIPT_MAX_BYTES", 2_000_000)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -301,13 +317,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"mask_tokens": {"()": "alliance.log_privacy.MaskTokens"}},
+    "filters": {
+        "mask_tokens": {"()": "alliance.log_privacy.MaskTokens"},
+        "no_traceback_for_refusals": {"()": "alliance.log_privacy.NoTracebackForRefusals"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_tokens"],
+            "filters": ["no_traceback_for_refusals", "mask_tokens"],
         }
+    },
+    "loggers": {
+        name: {"filters": ["no_traceback_for_refusals"]}
+        for name in ("django.request", "django.security")
     },
     "root": {"handlers": ["console"], "level": env_str("ALLIANCE_LOG_LEVEL", "WARNING")},
 }

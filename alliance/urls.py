@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("alliance.rights.urls")),
     path("", include("alliance.wellbeing.urls")),
     path("growth/", include("alliance.growth.urls")),
+    path("", include("alliance.language.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 # The Django admin is for operators (is_staff accounts only); clinic admins use the product's pages.

@@ -3,10 +3,14 @@ token: found by the load and fault test (bench/bench_faults.py)."""
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 
+import pytest
+
 from alliance.log_privacy import MaskTokens
+from tests.conftest import Clinic
 
 TOKEN = "SECRETtoken1234567890abcdefghijklmnopqrstuvw"
 
@@ -62,3 +66,41 @@ def test_a_log_call_with_the_wrong_arguments_is_logged_not_raised() -> None:
 
     assert TOKEN not in written
     assert "failed %s on %s" in written and "/c/…" in written
+
+
+@pytest.mark.django_db
+def test_a_refused_request_is_logged_in_one_line_without_a_traceback(clinic: Clinic) -> None:
+    """Issue 14, finding 9: Django 5.2 attaches the PermissionDenied to its "Forbidden" line, and a
+    traceback per refusal floods the log and shows code paths to whoever reads it."""
+    handler = configured_handler()
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        # The supervisor may read Tess's episode but not change it: PermissionDenied in the view.
+        response = clinic.login("supervisor").post(f"/episodes/{clinic.episode.pk}/edit/")
+    finally:
+        handler.setStream(previous)
+    assert response.status_code == 403
+    written = stream.getvalue()
+    assert f"Forbidden (Permission denied): /episodes/{clinic.episode.pk}/edit/" in written
+    assert "Traceback" not in written and "PermissionDenied" not in written
+
+
+def test_a_server_error_keeps_its_traceback() -> None:
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord(
+        "django.request",
+        logging.ERROR,
+        __file__,
+        1,
+        "Internal Server Error: %s",
+        ("/x/",),
+        exc_info,
+    )
+    record.status_code = 500
+    for log_filter in logging.getLogger("django.request").filters:
+        assert log_filter.filter(record)
+    assert "Traceback" in configured_handler().format(record)

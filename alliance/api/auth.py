@@ -52,7 +52,7 @@ def find_token(raw: str) -> ApiToken | None:
     if not raw or len(raw) > 200 or "\x00" in raw:
         return None
     return (
-        ApiToken.objects.select_related("organization")
+        ApiToken.objects.select_related("organization", "created_by")
         .filter(token_hash=hash_api_token(raw), revoked_at__isnull=True)
         .first()
     )
@@ -66,11 +66,20 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         check_rate(found)
+        problem = found.clinical_access_problem()
+        if problem:
+            raise PermissionDenied(problem)
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-        # A token is not a person: the actor is left empty and the label names the source.
-        context.update(source="api", organization=found.organization, actor=None)
+        # A token is not a person, but it reads with its creator's permission: the trail names
+        # both, so filtering the trail by that person shows what their tokens read.
+        context.update(
+            source="api",
+            organization=found.organization,
+            actor=found.created_by,
+            label=f"API token {found.prefix}… '{found.name}' of {found.created_by.email}"[:254],
+        )
         request.api_token = found  # type: ignore[attr-defined]
         return found
 

@@ -61,6 +61,27 @@ class ApiToken(models.Model):
     def can_write(self) -> bool:
         return self.scope == Scope.WRITE
 
+    def clinical_access_problem(self) -> str:
+        """Why this token may not read the organization's clinical data now, or "".
+
+        A token never reads more than the person who created it may read now: every client of
+        the organization, which an admin reads only while the organization lets admins read
+        clinical data. Turning that setting off, or taking the creator's admin role away,
+        stops the token at once (docs/threat-model.md, "API tokens")."""
+        from alliance.accounts.models import Membership, Role
+
+        if not self.organization.admins_see_clinical_data:
+            return (
+                "This organization does not let admins read clinical data, so its API tokens "
+                "are suspended until an admin turns that setting on."
+            )
+        is_admin = Membership.objects.filter(
+            organization_id=self.organization_id, user_id=self.created_by_id, role=Role.ADMIN
+        ).exists()
+        if self.created_by_id is None or not is_admin:
+            return "The person who created this token is no longer an admin here."
+        return ""
+
     @classmethod
     def issue(cls, organization: Any, *, name: str, scope: str, by: Any) -> tuple[ApiToken, str]:
         """A new token; the raw value is returned once and never stored."""

@@ -9,6 +9,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -43,9 +44,15 @@ def _own(queryset, viewer: access.Viewer, pk: int):  # noqa: ANN001, ANN202
 
 
 @login_required
+@reauthentication_required(allow_get=True)
 def integrations(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request, Role.ADMIN)
     form = TokenForm(request.POST or None, prefix="token")
+    if request.method == "POST" and not viewer.sees_clinical_data_as_admin:
+        # A token reads every client of the organization: only someone who may read them all
+        # may create one (docs/threat-model.md, "API tokens").
+        form = TokenForm(prefix="token")
+        return _integrations_page(request, viewer, form, WebhookForm(prefix="hook"), status=403)
     if request.method == "POST" and form.is_valid():
         token, raw = ApiToken.issue(viewer.organization, by=viewer.user, **form.cleaned_data)
         # Shown once, on this response only; never stored or put in the session.
@@ -53,7 +60,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
     return _integrations_page(request, viewer, form, WebhookForm(prefix="hook"))
 
 
-def _integrations_page(request, viewer, token_form, hook_form) -> HttpResponse:  # noqa: ANN001
+def _integrations_page(request, viewer, token_form, hook_form, status=None) -> HttpResponse:  # noqa: ANN001
     org = viewer.organization
     return render(
         request,
@@ -66,8 +73,9 @@ def _integrations_page(request, viewer, token_form, hook_form) -> HttpResponse: 
             .prefetch_related("tries")[:50],
             "token_form": token_form,
             "hook_form": hook_form,
+            "may_create_tokens": viewer.sees_clinical_data_as_admin,
         },
-        status=400 if token_form.errors or hook_form.errors else 200,
+        status=status or (400 if token_form.errors or hook_form.errors else 200),
     )
 
 

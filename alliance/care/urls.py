@@ -10,6 +10,7 @@ urlpatterns = [
     path("clients/<id:pk>/edit/", views.client_edit, name="client_edit"),
     path("episodes/new/", views.episode_create, name="episode_create"),
     path("episodes/<id:pk>/", views.episode_detail, name="episode"),
+    path("episodes/<id:pk>/settings/", views.episode_settings, name="episode_settings"),
     path("episodes/<id:pk>/edit/", views.episode_edit, name="episode_edit"),
     path("episodes/<id:pk>/status/<str:status>/", views.episode_status, name="episode_status"),
     path(

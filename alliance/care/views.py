@@ -151,17 +151,24 @@ def _episode_context(viewer: access.Viewer, episode: CareEpisode, **forms: objec
     context: dict[str, object] = {
         "episode": episode,
         "sessions": episode.sessions.order_by("number"),
-        "status_log": episode.status_log.select_related("changed_by"),
         "can_change": can_change,
         "session_form": SessionForm(),
+    }
+    context.update(forms)
+    return context
+
+
+def _settings_context(viewer: access.Viewer, episode: CareEpisode, **forms: object) -> dict:
+    context: dict[str, object] = {
+        "episode": episode,
+        "status_log": episode.status_log.select_related("changed_by"),
         "details_form": EpisodeDetailsForm(instance=episode),
         "status_form": StatusChangeForm(),
-    }
-    if can_change:
-        context["add_client_form"] = AddClientParticipantForm(
+        "add_client_form": AddClientParticipantForm(
             clients=access.changeable_clients(viewer).exclude(participations__episode=episode)
-        )
-        context["add_staff_form"] = AddStaffParticipantForm(organization=viewer.organization)
+        ),
+        "add_staff_form": AddStaffParticipantForm(organization=viewer.organization),
+    }
     context.update(forms)
     return context
 
@@ -171,7 +178,10 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     episode = access.get_episode_for_user(viewer, pk)
     trail.record_view(episode)
-    return render_episode(request, viewer, episode)
+    from alliance.dashboard.models import PageVisit
+
+    since = PageVisit.previous_and_record(viewer.user, "episode", episode.pk)
+    return render_episode(request, viewer, episode, since=since)
 
 
 def render_episode(
@@ -181,18 +191,71 @@ def render_episode(
     status: int = 200,
     alert_errors: dict | None = None,
     alert_form_data: dict | None = None,
+    since: object = None,
     **forms: object,
 ) -> HttpResponse:
-    """The episode page: its record, its insights (alerts, charts, table) and its forms."""
+    """The episode page around today: a summary of the latest session and what is due, the
+    open alerts, one chart area, the plan and the sessions. Editing lives on its settings page."""
+    from alliance.dashboard.episode_summary import episode_summary
     from alliance.goals.panels import plan_panel as goals_plan_panel
-    from alliance.insights.panels import episode_insights
+    from alliance.insights.panels import GROUP_VIEWS, episode_insights
 
+    # A group's members read best as their median and range; each line is one click away.
+    view = request.GET.get("view", "median" if episode.format == EpisodeFormat.GROUP else "each")
     context = _episode_context(viewer, episode, **forms)
-    context["insights"] = episode_insights(
-        viewer, episode, alert_errors=alert_errors, alert_form_data=alert_form_data
+    insights = episode_insights(
+        viewer,
+        episode,
+        alert_errors=alert_errors,
+        alert_form_data=alert_form_data,
+        view=view if view in GROUP_VIEWS else "each",
     )
-    context["goal_plan"] = goals_plan_panel(viewer, episode)
+    context["insights"] = insights
+    context["chart_view"] = view
+    context["open_alert"] = parse_id(request.GET.get("open"))
+    context["goal_plan"] = plan = goals_plan_panel(viewer, episode)
+    context["summary"] = episode_summary(
+        episode, insights.responses, goal_reviews_due=len(plan.overdue) if plan else 0
+    )
+    context["news"] = news_since(since, insights)
     return render(request, "care/episode_detail.html", context, status=status)
+
+
+def news_since(since: object, insights: object) -> dict[str, object] | None:
+    """Check-ins and alerts that arrived since the person last opened this episode; the alerts
+    are marked so the page can say which ones are new."""
+    if since is None:
+        return None
+    checkins = {
+        (r.session.number, r.participant_id)
+        for r in insights.responses  # type: ignore[attr-defined]
+        if r.submitted_at > since
+    }
+    alerts = [a for a in insights.active_alerts if a.opened_at > since]  # type: ignore[attr-defined]
+    for alert in alerts:
+        alert.is_new = True
+    return {"since": since, "checkins": len(checkins), "alerts": len(alerts)}
+
+
+@login_required
+def episode_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """Dates, title, status and who takes part: changed less often than anything on the
+    episode page, so they have a page of their own."""
+    viewer = _viewer(request)
+    episode = access.get_episode_for_user(viewer, pk, write=True)
+    trail.record_view(episode)
+    return _render_settings(request, viewer, episode)
+
+
+def _render_settings(
+    request: HttpRequest,
+    viewer: access.Viewer,
+    episode: CareEpisode,
+    status: int = 200,
+    **forms: object,
+) -> HttpResponse:
+    context = _settings_context(viewer, episode, **forms)
+    return render(request, "care/episode_settings.html", context, status=status)
 
 
 @login_required
@@ -207,8 +270,8 @@ def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.save()
             trail.record_update(episode, before)
         messages.success(request, _("Episode details saved."))
-        return redirect("care:episode", pk=episode.pk)
-    return _episode_with_errors(request, viewer, episode, details_form=form)
+        return redirect("care:episode_settings", pk=episode.pk)
+    return _render_settings(request, viewer, episode, status=400, details_form=form)
 
 
 @login_required
@@ -218,7 +281,7 @@ def episode_status(request: HttpRequest, pk: int, status: str) -> HttpResponse:
     episode = access.get_episode_for_user(viewer, pk, write=True)
     form = StatusChangeForm(request.POST)
     if status not in EpisodeStatus.values or not form.is_valid():
-        return _episode_with_errors(request, viewer, episode, status_form=form)
+        return _render_settings(request, viewer, episode, status=400, status_form=form)
     if episode.status != status:
         with transaction.atomic():
             episode.set_status(status, by=viewer.user, reason=form.cleaned_data["reason"])
@@ -240,7 +303,7 @@ def participant_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         form = AddStaffParticipantForm(request.POST, organization=viewer.organization)
     if not form.is_valid():
         key = "add_client_form" if kind == "client" else "add_staff_form"
-        return _episode_with_errors(request, viewer, episode, **{key: form})
+        return _render_settings(request, viewer, episode, status=400, **{key: form})
     data = form.cleaned_data
     fields = (
         {"client": data["client"], "role": CLIENT_ROLE_FOR_FORMAT[EpisodeFormat(episode.format)]}
@@ -253,7 +316,7 @@ def participant_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             trail.record_create(participant)
     except IntegrityError:
         messages.error(request, _("That person already takes part in this episode."))
-    return redirect("care:episode", pk=episode.pk)
+    return redirect("care:episode_settings", pk=episode.pk)
 
 
 @login_required
@@ -263,7 +326,7 @@ def participant_leave(request: HttpRequest, pk: int, participant_pk: int) -> Htt
     episode = access.get_episode_for_user(viewer, pk, write=True)
     participant = episode.participants.filter(pk=participant_pk).first()
     if participant is None:
-        return _episode_with_errors(request, viewer, episode, status=404)
+        return _render_settings(request, viewer, episode, status=404)
     if participant.user_id == viewer.user.pk:
         messages.error(request, _("You cannot remove yourself; ask a colleague or close it."))
     elif participant.left_on is None:
@@ -272,7 +335,7 @@ def participant_leave(request: HttpRequest, pk: int, participant_pk: int) -> Htt
         with transaction.atomic():
             participant.save(update_fields=["left_on"])
             trail.record_update(participant, before)
-    return redirect("care:episode", pk=episode.pk)
+    return redirect("care:episode_settings", pk=episode.pk)
 
 
 @login_required
@@ -291,6 +354,8 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
         session.number = episode.next_session_number()
         session.save()
         trail.record_create(session)
+        episode.renumber_sessions()
+        session.refresh_from_db(fields=["number"])
     messages.success(request, _("Session %(n)d added.") % {"n": session.number})
     return redirect("care:session", pk=session.pk)
 
@@ -309,8 +374,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = SessionForm(request.POST, instance=session)
         if form.is_valid():
             with transaction.atomic():
+                type(session.episode).objects.select_for_update().get(pk=session.episode_id)
                 form.save()
                 trail.record_update(session, before)
+                session.episode.renumber_sessions()
             messages.success(request, _("Session saved."))
             return redirect("care:session", pk=session.pk)
     from alliance.checkins.panels import session_panel

@@ -47,7 +47,7 @@ class Question:
     @property
     def anchor(self) -> str:
         """The id of the control an error summary links to (the first option of a group)."""
-        return self.name if self.kind == "text" else f"{self.name}-opt0"
+        return f"{self.name}-opt0" if self.kind in ("scale", "choice") else self.name
 
     @property
     def values(self) -> list[str]:
@@ -57,9 +57,14 @@ class Question:
 
     @property
     def kind(self) -> str:
-        if self.item.answer_type == "text":
-            return "text"
+        if self.item.answer_type in ("text", "decimal", "date"):
+            return self.item.answer_type
         return "scale" if self.item.answer_type == "integer" else "choice"
+
+    @property
+    def conditional(self) -> bool:
+        """Asked only when an earlier answer switches it on (FHIR enableWhen)."""
+        return bool(self.item.enable)
 
 
 @dataclass
@@ -93,6 +98,12 @@ def _raw_items(questionnaire: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _choices(item: Item) -> list[tuple[str, str]]:
+    if item.answer_type == "boolean":
+        return [("1", _("Yes")), ("0", _("No"))]
+    return [(str(o.value), o.coding.display or o.coding.code) for o in item.options]
+
+
 def build_section(instrument: Instrument, prefix: str, lang: str) -> Section:
     parsed = instrument.parsed()
     q = parsed.questionnaire
@@ -110,7 +121,7 @@ def build_section(instrument: Instrument, prefix: str, lang: str) -> Section:
                 low=texts.get(low_id, item.low_label),
                 high=texts.get(high_id, item.high_label),
                 hint=texts.get(hint_id, item.hint),
-                choices=[(str(o.value), o.coding.display) for o in item.options],
+                choices=_choices(item),
                 lang=use_lang,
             )
         )
@@ -199,12 +210,13 @@ class QuestionnaireForm:
 
     @property
     def skipped(self) -> list[Question]:
-        """The rating and choice questions left blank (a blank comment box is not a gap)."""
+        """The rating and choice questions left blank (a blank comment box is not a gap, nor is
+        a question asked only when an earlier answer calls for it)."""
         return [
             q
             for section in self.sections
             for q in section.questions
-            if q.kind != "text" and not q.value.strip()
+            if q.kind in ("scale", "choice") and not q.conditional and not q.value.strip()
         ]
 
     @property
@@ -231,6 +243,10 @@ def _message(q: Question) -> str:
         return _("This question needs an answer.")
     if q.kind == "text":
         return _("Please keep this under %(n)d characters.") % {"n": q.item.max_length or 0}
+    if q.kind == "decimal":
+        return _("Please enter a number, e.g. 72.5.")
+    if q.kind == "date":
+        return _("Please enter a date (YYYY-MM-DD).")
     return _("Please choose one of the options shown.")
 
 

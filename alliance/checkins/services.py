@@ -31,7 +31,7 @@ from alliance.care.models import (
     Session,
 )
 from alliance.measures.models import Instrument, current_instrument
-from alliance.measures.scoring import score
+from alliance.measures.scoring import normalise_answers, score
 
 from .models import (
     ACTIVE_STATES,
@@ -368,24 +368,24 @@ def _mask(address: str) -> str:
 
 def scored(instrument: Instrument, answers: Mapping[str, str]) -> tuple[dict, dict, list]:
     result = score(instrument.parsed(), answers)
-    clean = {k: v for k, v in answers.items() if str(v).strip()}
+    # Blanks and answers to questions switched off by enableWhen are not kept.
+    clean = normalise_answers(instrument.parsed(), answers)
     scores = {
         "scales": result.scales,
         "bands": result.bands,
         "complete": result.complete,
         "missing": result.missing,
     }
+    if result.risk_unanswered:
+        # Only when there is one, so the recompute finds them with a key lookup.
+        scores["risk_unanswered"] = result.risk_unanswered
     risk = [{"linkId": f.link_id, "value": f.value, "message": f.message} for f in result.risk]
     return clean, scores, risk
 
 
-def _numbers(instrument: Instrument, clean: Mapping[str, str]) -> dict[str, int | str]:
-    parsed = instrument.parsed()
-    out: dict[str, int | str] = {}
-    for link_id, value in clean.items():
-        kind = parsed.item(link_id).answer_type
-        out[link_id] = value if kind == "text" else int(value)
-    return out
+def _numbers(instrument: Instrument, clean: Mapping[str, int | str]) -> dict[str, int | str]:
+    """Already normalised by the scoring engine: ints for numbers, text as typed."""
+    return dict(clean)
 
 
 def save_response(
@@ -398,6 +398,7 @@ def save_response(
     channel: str,
     request: CheckinRequest | None = None,
     entered_by: Any = None,
+    sent: Mapping[str, Any] | None = None,
 ) -> tuple[Response, bool]:
     """Store one scored response, once. Returns (response, created). A repeated idempotency key,
     or a second answer by the same person to the same instrument in the same session, returns
@@ -428,6 +429,7 @@ def save_response(
                 channel=channel,
                 entered_by_staff=entered_by,
                 idempotency_key=key,
+                **dict(sent or {}),
             )
             trail.record(Action.SUBMIT, response, after=trail.snapshot(response))
     except IntegrityError:
@@ -489,16 +491,11 @@ def refresh_insights(episode: CareEpisode) -> None:
     """Recompute the episode's alerts once the answers are safely committed.
 
     After the commit, not inside it: a failure in the analysis must never cost the client their
-    answers. A failed run is logged; `alliance insights recompute` brings alerts up to date."""
-    from alliance.insights.service import recompute_episode
+    answers. A durable marker is written with the answers and removed only by a recompute that
+    succeeded, so a failed run is retried until it succeeds (insights/pending.py)."""
+    from alliance.insights import pending
 
-    def run() -> None:
-        try:
-            recompute_episode(episode)
-        except Exception:
-            logger.exception("insights recompute failed for episode %s", episode.pk)
-
-    transaction.on_commit(run)
+    pending.after_commit(episode)
 
 
 def progress_rows(participant: Participant) -> list[dict[str, Any]]:

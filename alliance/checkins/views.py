@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -55,6 +56,10 @@ DONE_COOKIE = "alliance_checkin_done"
 # Long enough to read the thank-you page (and one's own progress), short enough that the next
 # person on a shared tablet does not find it.
 DONE_COOKIE_SECONDS = 10 * 60
+# The idempotency key of the form this browser loaded last: proof that a repeated submission
+# comes from the browser that loaded the form, not from someone who only learned the key.
+FORM_COOKIE = "alliance_checkin_form"
+FORM_COOKIE_SECONDS = 24 * 60 * 60
 
 
 def _viewer(request: HttpRequest) -> access.Viewer:
@@ -150,13 +155,41 @@ def _done_redirect(request: HttpRequest, checkin: CheckinRequest, token: str) ->
     return response
 
 
+def _loaded_form_key(request: HttpRequest) -> str:
+    try:
+        return str(
+            request.get_signed_cookie(FORM_COOKIE, salt=FORM_COOKIE, max_age=FORM_COOKIE_SECONDS)
+        )
+    except (KeyError, signing.BadSignature):
+        return ""
+
+
+def _remember_form(page: HttpResponse, key: str) -> None:
+    page.set_signed_cookie(
+        FORM_COOKIE,
+        key,
+        salt=FORM_COOKIE,
+        max_age=FORM_COOKIE_SECONDS,
+        path="/c/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 def _already_submitted(request: HttpRequest, token: str) -> CheckinRequest | None:
-    """A repeat POST of a completed link from the same browser or with the same form key."""
+    """A repeat POST of a completed link from the browser that sent it: it holds the done cookie,
+    or it loaded the very form whose key was stored (a resend after the first answer was lost).
+    The key alone, which is in the page's HTML, proves nothing about the browser."""
     found = services.find_request(token)
     if found is None or found.state != CheckinState.COMPLETED:
         return None
     key = str(request.POST.get(IDEMPOTENCY_FIELD, "")).replace("-", "")
-    same_key = bool(key) and found.responses.filter(idempotency_key__endswith=f":{key}").exists()
+    same_key = (
+        bool(key)
+        and key == _loaded_form_key(request)
+        and found.responses.filter(idempotency_key__endswith=f":{key}").exists()
+    )
     if same_key or found.pk in _done_ids(request):
         return found
     return None
@@ -184,6 +217,7 @@ def client_checkin(request: HttpRequest, token: str) -> HttpResponse:
         # Someone new starts here: on a shared office tablet the previous client's thank-you
         # page (their progress) and goal pages must not be one "back" away from them.
         page.delete_cookie(DONE_COOKIE, path="/c/", samesite="Lax")
+        _remember_form(page, form.idempotency_key)
         return _quiet(page)
     if form.is_valid() and (form.gaps_confirmed or not form.skipped):
         outcome = services.submit_link(
@@ -366,6 +400,13 @@ def rate_session(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     session = access.get_session_for_user(viewer, pk, write=request.method == "POST")
     participant = _own_staff_participant(viewer, session)
+    if session.is_future_day:
+        messages.error(
+            request,
+            _("Session %(n)d is on %(day)s: it can be rated from that day.")
+            % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
+        )
+        return redirect("care:session", pk=session.pk)
     instruments = services.open_measures(session, participant)
     if not instruments:
         messages.info(request, _("You have already rated this session."))
@@ -397,9 +438,15 @@ def paper_entry(request: HttpRequest, pk: int, participant_pk: int) -> HttpRespo
     participant = _participant(session, participant_pk)
     if participant.user_id == viewer.user.pk:
         return redirect("checkins:rate", pk=session.pk)
-    if participant.client_id is None:
-        # Paper forms are what clients fill in; a colleague's own view is theirs to give.
-        raise Http404("Not found")
+    if session.is_future_day:
+        messages.error(
+            request,
+            _("Session %(n)d is on %(day)s: it can be rated from that day.")
+            % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
+        )
+        return redirect("care:session", pk=session.pk)
+    # Anyone taking part may have filled in a paper form: a client, a partner, an interpreter
+    # without an account here, a co-therapist; staff enter it and are recorded as entering it.
     instruments = services.open_measures(session, participant)
     if not instruments:
         messages.info(request, _("Nothing is due for this person in this session."))

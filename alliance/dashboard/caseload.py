@@ -20,24 +20,30 @@ from django.utils.translation import gettext_lazy as _
 from alliance.accounts import access
 from alliance.care.models import EpisodeStatus, Participant
 from alliance.goals.caseload import review_overdue
-from alliance.insights import trends
+from alliance.insights import priority, trends
 
 from .charts import sparkline_points
 
-# What needs attention first (DOMAIN.md: relationship issues come first).
-NEEDS: list[tuple[str, Any]] = [
-    ("risk", _("Risk answer")),
-    ("unrepaired", _("Rupture not repaired")),
-    ("drop", _("Alliance drop")),
-    ("not_on_track", _("Not on track")),
-    ("gap", _("Views differ")),
-    ("due", _("Check-in due")),
-    ("goal_review", _("Goal review due")),
-    ("ok", _("Nothing flagged")),
-]
+
+# The filter's choices: every alert kind by its one name (insights/kinds.py), the repair state
+# of drops, and what is due. Rows are ordered by their most pressing alert (insights/priority.py).
+def _needs() -> list[tuple[str, Any]]:
+    from alliance.insights.kinds import KINDS
+
+    alert_kinds = [(k.key, k.label) for k in KINDS if not k.legacy]
+    return [
+        *alert_kinds[:1],
+        ("unrepaired", _("Rupture not yet repaired")),
+        *alert_kinds[1:],
+        ("due", _("Check-in due")),
+        ("goal_review", _("Goal review due")),
+        ("ok", _("Nothing flagged")),
+    ]
+
+
+NEEDS: list[tuple[str, Any]] = _needs()
 NEED_RANK = {key: rank for rank, (key, _label) in enumerate(NEEDS)}
 NEED_LABEL = dict(NEEDS)
-DROP_KINDS = {"drop", "subscale_drop", "low_alliance"}
 
 
 @dataclass
@@ -53,15 +59,40 @@ class CaseloadRow:
 
     @property
     def need(self) -> str:
+        if self.alerts:
+            return str(self.alerts[0].kind)
         return min(self.needs, key=NEED_RANK.__getitem__) if self.needs else "ok"
 
     @property
+    def sort_key(self) -> tuple[Any, ...]:
+        """Rows with alerts by their most pressing alert, then what is due, then the rest."""
+        if self.alerts:
+            return (0, *priority.sort_key(self.alerts[0]))
+        return (1, NEED_RANK[self.need], 0.0)
+
+    @property
+    def why_first(self) -> str:
+        return priority.why_first(self.alerts[0]) if self.alerts else ""
+
+    @property
     def need_label(self) -> Any:
-        return NEED_LABEL[self.need]
+        from alliance.insights.kinds import label
+
+        return NEED_LABEL.get(self.need) or label(self.need)
 
     @property
     def need_labels(self) -> list[tuple[str, Any]]:
-        return [(n, NEED_LABEL[n]) for n in sorted(set(self.needs), key=NEED_RANK.__getitem__)]
+        """One badge per alert, in order of need, by the kind's one name; a drop says where its
+        repair stands; then what is due."""
+        badges: list[tuple[str, Any]] = []
+        for alert in self.alerts:
+            label = str(NEED_LABEL.get(alert.kind) or alert.kind_label)
+            if alert.repair_state:
+                label = f"{label} · {alert.repair_state_label}"
+            if (alert.kind, label) not in badges:  # two partners' drops: one badge
+                badges.append((alert.kind, label))
+        due = sorted({n for n in self.needs if n in ("due", "goal_review")}, key=NEED_RANK.get)
+        return badges + [(n, NEED_LABEL[n]) for n in due]
 
     @property
     def spark(self) -> str:
@@ -75,14 +106,16 @@ class CaseloadRow:
     # filters and lookups per cell cost more than all its queries together.
     @cached_property
     def text(self) -> dict[str, Any]:
-        first_reason = self.alerts[0].reason if self.alerts else ""
+        first_reason = self.alerts[0].reason_today if self.alerts else ""
         latest = self.latest_alliance
         return {
             "clients": ", ".join(self.clients),
             "staff": ", ".join(self.staff),
             "format": _translated(self.episode.format),
-            "needs": [(key, _translated(key)) for key, _label in self.need_labels],
+            "needs": [(key, str(label)) for key, label in self.need_labels],
             "reason": first_reason[:110] + ("…" if len(first_reason) > 110 else ""),
+            "full_reason": first_reason,
+            "why_first": self.why_first,
             "latest": f"{latest:.1f}" if latest is not None else "",
             "trend_label": _trend_label(latest, len(self.trend)),
             "last_checkin": _day(self.last_checkin),
@@ -94,12 +127,11 @@ class CaseloadRow:
 def _label_in(language: str, key: str) -> str:
     from alliance.care.models import EpisodeFormat
 
-    labels = {**dict(NEEDS), **dict(EpisodeFormat.choices)}
-    return str(labels.get(key, key))
+    return str(dict(EpisodeFormat.choices).get(key, key))
 
 
 def _translated(key: str) -> str:
-    """Need and format labels, translated once per language rather than once per row."""
+    """Format labels, translated once per language rather than once per row."""
     return _label_in(get_language() or "en", key)
 
 
@@ -156,7 +188,7 @@ def caseload_rows(
     ordered = sorted(
         rows.values(),
         key=lambda r: (
-            NEED_RANK[r.need],
+            r.sort_key,
             r.episode.next_session_at is None,
             r.episode.next_session_at or timezone.now(),
         ),
@@ -187,22 +219,16 @@ def _add_people(rows: dict[int, CaseloadRow]) -> None:
 def _add_alerts(rows: dict[int, CaseloadRow]) -> None:
     from alliance.insights.models import ACTIVE_STATES, Alert
 
-    alerts = Alert.objects.filter(episode_id__in=list(rows), state__in=ACTIVE_STATES).only(
-        "episode_id", "kind", "session_number", "reason"
+    alerts = Alert.objects.filter(episode_id__in=list(rows), state__in=ACTIVE_STATES).defer(
+        "numbers", "fingerprint", "concern"
     )
-    for alert in alerts.order_by("severity_rank", "-opened_at"):
-        rows[alert.episode_id].alerts.append(alert)
-
-
-def _need_of(alert: Any, latest_answered: int) -> str:
-    if alert.kind == "risk":
-        return "risk"
-    if alert.kind in DROP_KINDS:
-        onset_passed = alert.session_number and alert.session_number < latest_answered
-        return "unrepaired" if onset_passed and alert.kind != "low_alliance" else "drop"
-    if alert.kind in ("not_on_track", "deterioration", "goal_agreement", "goal_progress"):
-        return "not_on_track"
-    return "gap"
+    now = timezone.now()
+    for alert in priority.ordered(list(alerts), now):
+        row = rows[alert.episode_id]
+        row.alerts.append(alert)
+        row.needs.append(alert.kind)
+        if alert.repair_state == "not_repaired":
+            row.needs.append("unrepaired")
 
 
 def _add_trends(rows: dict[int, CaseloadRow]) -> dict[int, set[int]]:
@@ -214,8 +240,6 @@ def _add_trends(rows: dict[int, CaseloadRow]) -> dict[int, set[int]]:
         row.trend = trend.values
         row.last_checkin = trend.last_checkin_at
         answered[episode_id] = trend.answered
-        latest = max(trend.answered, default=0)
-        row.needs.extend(_need_of(a, latest) for a in row.alerts)
     return answered
 
 

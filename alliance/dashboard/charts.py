@@ -7,6 +7,7 @@ reliable-change band are layers of the spec, so a test can assert on them as dat
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,40 @@ class Band:
     low: float
     high: float
     label: str
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The lowest and highest score of a group at one session, drawn around its median."""
+
+    session: int
+    low: float
+    high: float
+
+
+MEDIAN_SERIES = "Group median"
+
+
+def median_with_range(
+    points: Sequence[Point], members: Sequence[str]
+) -> tuple[list[Point], list[Spread]]:
+    """The members' lines as one median line with the range of their scores, per session.
+
+    Series not among `members` (the therapist's own view) are kept as they are. A session where
+    one member answered has a median equal to that answer and no spread to speak of.
+    """
+    chosen = set(members)
+    by_session: dict[int, list[float]] = {}
+    kept = [p for p in points if p.series not in chosen]
+    for p in points:
+        if p.series in chosen:
+            by_session.setdefault(p.session, []).append(p.value)
+    medians = [
+        Point(n, MEDIAN_SERIES, statistics.median(values))
+        for n, values in sorted(by_session.items())
+    ]
+    spreads = [Spread(n, min(v), max(v)) for n, v in sorted(by_session.items())]
+    return medians + kept, spreads
 
 
 def _colour_scale(series: Sequence[str]) -> alt.Scale:
@@ -85,6 +120,59 @@ def _lines(points: Sequence[Point], y_title: str, y_max: float) -> alt.Chart:
     )
 
 
+def _end_labels(points: Sequence[Point]) -> alt.Chart:
+    """Each line's name written beside its last point, so a line is read without the legend."""
+    last: dict[str, Point] = {}
+    for p in sorted(points, key=lambda p: p.session):
+        last[p.series] = p
+    data = alt.Data(
+        values=[{"session": p.session, "who": p.series, "value": p.value} for p in last.values()]
+    )
+    return (
+        alt.Chart(data)
+        .mark_text(align="left", dx=6, fontSize=11)
+        .encode(
+            x="session:Q",
+            y="value:Q",
+            text="who:N",
+            color=alt.Color("who:N", scale=_colour_scale([p.series for p in points]), legend=None),
+        )
+    )
+
+
+def _spread(spreads: Sequence[Spread]) -> alt.Chart:
+    data = alt.Data(
+        values=[
+            {"session": s.session, "low": s.low, "high": s.high, "label": "Range of members"}
+            for s in spreads
+        ]
+    )
+    return (
+        alt.Chart(data)
+        .mark_area(color="#009E73", opacity=0.18)
+        .encode(
+            x="session:Q",
+            y="low:Q",
+            y2="high:Q",
+            tooltip=[
+                alt.Tooltip("session:Q", title="Session"),
+                alt.Tooltip("low:Q", title="Lowest", format=".1f"),
+                alt.Tooltip("high:Q", title="Highest", format=".1f"),
+            ],
+        )
+    )
+
+
+def _person_layers(points: Sequence[Point], title: str, y_max: float, spreads: Sequence[Spread]):  # noqa: ANN202
+    layers: list[alt.Chart] = []
+    if spreads:
+        layers.append(_spread(spreads))
+    layers.append(_lines(points, title, y_max))
+    if len({p.series for p in points}) > 1:
+        layers.append(_end_labels(points))
+    return layers
+
+
 def _markers(markers: Sequence[Marker]) -> alt.Chart:
     data = alt.Data(values=[{"session": m.session, "label": m.label} for m in markers])
     return (
@@ -95,13 +183,22 @@ def _markers(markers: Sequence[Marker]) -> alt.Chart:
 
 
 def alliance_dimension(
-    title: str, points: Sequence[Point], markers: Sequence[Marker] = (), y_max: float = 10
+    title: str,
+    points: Sequence[Point],
+    markers: Sequence[Marker] = (),
+    y_max: float = 10,
+    spreads: Sequence[Spread] = (),
 ) -> dict[str, Any]:
-    """One alliance dimension (bond, goals, tasks, overall) over sessions, one line per rater."""
-    layers: list[alt.Chart] = [_lines(points, title, y_max)]
+    """One alliance dimension (bond, goals, tasks, overall) over sessions, one line per rater;
+    for a group summary, the members' median with their range as a shaded band."""
+    layers: list[alt.Chart] = _person_layers(points, title, y_max, spreads)
     if markers:
         layers.insert(0, _markers(markers))
-    chart = alt.layer(*layers).properties(title=title, width="container", height=160)
+    chart = (
+        alt.layer(*layers)
+        .resolve_scale(color="independent")
+        .properties(title=title, width="container", height=220)
+    )
     return _finish(chart)
 
 
@@ -114,31 +211,36 @@ def outcome_scores(
     cutoff: float | None = None,
     reliable_change: float | None = None,
     markers: Sequence[Marker] = (),
+    spreads: Sequence[Spread] = (),
 ) -> dict[str, Any]:
     """An outcome measure with its severity bands, the caseness line and the band of change that
-    would not count as reliable around the first score."""
+    would not count as reliable around the first score.
+
+    One line per person; the reliable-change band belongs to one line's first score, so it is
+    drawn only when one person's scores (or a group's median) are shown."""
     layers: list[alt.Chart] = []
     if bands:
         layers.append(_bands(bands))
-    if reliable_change is not None and points:
+    people = {p.series for p in points}
+    if reliable_change is not None and len(people) == 1:
         layers.append(_reliable_change_band(points, reliable_change, y_max))
     if cutoff is not None:
         layers.append(_cutoff(cutoff))
     if markers:
         layers.append(_markers(markers))
-    layers.append(_lines(points, title, y_max))
+    layers += _person_layers(points, title, y_max, spreads)
     # The bands' colours are a scale of their own, not more series of the line.
     chart = (
         alt.layer(*layers)
         .resolve_scale(color="independent")
-        .properties(title=title, width="container", height=180)
+        .properties(title=title, width="container", height=240)
     )
     return _finish(chart)
 
 
-def _bands(bands: Sequence[Band]) -> alt.Chart:
+def _bands(bands: Sequence[Band]) -> alt.LayerChart:
     data = alt.Data(values=[{"low": b.low, "high": b.high, "band": b.label} for b in bands])
-    return (
+    rects = (
         alt.Chart(data)
         .mark_rect(opacity=0.9)
         .encode(
@@ -156,26 +258,48 @@ def _bands(bands: Sequence[Band]) -> alt.Chart:
             tooltip=[alt.Tooltip("band:N", title="Band")],
         )
     )
+    # Each band named inside the chart at its left edge: the words matter more than the colours.
+    names = (
+        alt.Chart(data)
+        .transform_calculate(middle="(datum.low + datum.high) / 2")
+        .mark_text(align="left", baseline="middle", dx=4, fontSize=10, color="#5b6570")
+        .encode(x=alt.value(0), y="middle:Q", text="band:N")
+    )
+    return alt.layer(rects, names)
 
 
-def _reliable_change_band(points: Sequence[Point], change: float, y_max: float) -> alt.Chart:
+def _reliable_change_band(points: Sequence[Point], change: float, y_max: float) -> alt.LayerChart:
     first = min(points, key=lambda p: p.session)
     low, high = max(0.0, first.value - change), min(y_max, first.value + change)
-    data = alt.Data(values=[{"low": low, "high": high, "label": "No reliable change"}])
-    return (
+    data = alt.Data(
+        values=[{"low": low, "high": high, "label": f"No reliable change (±{change:g})"}]
+    )
+    band = (
         alt.Chart(data)
         .mark_rect(color="#9aa5b1", opacity=0.25)
         .encode(y="low:Q", y2="high:Q", tooltip=[alt.Tooltip("label:N", title="Band")])
     )
+    name = (
+        alt.Chart(data)
+        .mark_text(align="right", baseline="top", dy=2, fontSize=10, color="#4f5963")
+        .encode(x=alt.value("width"), y="high:Q", text="label:N")
+    )
+    return alt.layer(band, name)
 
 
-def _cutoff(value: float) -> alt.Chart:
+def _cutoff(value: float) -> alt.LayerChart:
     data = alt.Data(values=[{"cutoff": value, "label": f"Caseness cut-off ({value:g})"}])
-    return (
+    line = (
         alt.Chart(data)
         .mark_rule(color="#4f5963", strokeDash=[6, 4])
         .encode(y="cutoff:Q", tooltip=[alt.Tooltip("label:N", title="Line")])
     )
+    name = (
+        alt.Chart(data)
+        .mark_text(align="right", baseline="bottom", dy=-2, fontSize=10, color="#4f5963")
+        .encode(x=alt.value("width"), y="cutoff:Q", text="label:N")
+    )
+    return alt.layer(line, name)
 
 
 def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:

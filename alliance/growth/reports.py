@@ -375,9 +375,10 @@ def supervisee_summary(viewer: access.Viewer, therapist: Any, days: int) -> Supe
         Alert.objects.filter(episode__in=episodes, state__in=ACTIVE_STATES)
         .select_related("episode", "participant__client")
         .prefetch_related("episode__participants__client")
-        .order_by("opened_at", "pk")
+        .order_by("raised_at", "opened_at", "pk")
     )
-    lines = [AlertLine(a, (now - a.opened_at).days) for a in alerts]
+    # Age in clinical time (the session's date or the answer's moment), as on every page.
+    lines = [AlertLine(a, max((now - a.raised).days, 0)) for a in alerts]
     waiting = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
     ratings = client_ratings(episodes)
     pairs = calibration_pairs(ratings, own_ratings(episodes, therapist))

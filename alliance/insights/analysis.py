@@ -21,6 +21,26 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from alliance.insights.curves import (
+    NotEnoughEpisodes,
+    RecoveryCurve,
+    default_curves,
+    fit_recovery_curves,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "Finding",
+    "NotEnoughEpisodes",
+    "Observations",
+    "OutcomeRule",
+    "RecoveryCurve",
+    "Thresholds",
+    "analyse",
+    "explain",
+    "fit_recovery_curves",
+]
+
 Severity = Literal["risk", "high", "medium", "low"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -49,6 +69,7 @@ SCALES: tuple[str, ...] = (
 )
 KINDS: tuple[str, ...] = (
     "risk",
+    "risk_unanswered",
     "alliance_drop",
     "subscale_drop",
     "rupture_unrepaired",
@@ -206,12 +227,21 @@ def _default_risk_items() -> dict[str, tuple[str, int]]:
 class Thresholds:
     """Every number the rules use; an organisation may override any of them."""
 
-    # alliance drop relative to the participant's own baseline
+    # alliance drop relative to the participant's own baseline, item by item (see
+    # docs/alert-rules.md): robust baseline (median) of the last `drop_window` sessions, noise
+    # from the median absolute deviation shrunk toward `drop_typical_noise`, z-scores per item
     drop_window: int = 8
     drop_min_baseline: int = 3
-    drop_k_sd: float = 2.0
-    drop_sd_floor: float = 0.5
-    drop_min_points: float = 2.0
+    drop_k_sd: float = 1.9  # whole relationship: z of the mean of the items today
+    drop_item_z: float = 2.5  # one aspect: z of a single item today
+    drop_two_session_z: float = 2.0  # whole relationship: two smaller drops in a row
+    drop_item_two_session_z: float = 2.75  # one aspect: two smaller drops in a row
+    drop_typical_noise: float = 1.0  # the clinic's usual item noise (points, 0-10 items)
+    drop_noise_prior_sessions: float = 12.0  # weight of the typical noise, in sessions
+    drop_sd_floor: float = 0.3  # smallest noise an item is credited with
+    drop_min_points: float = 0.5  # smallest fall of the alliance mean that can count
+    # ceiling: items that never moved in the window (e.g. always 10) falling a point together
+    drop_steady_items: int = 2
     drop_high_points: float = 3.0
     # repair: back within this many points of the baseline mean at onset
     repair_margin: float = 0.5
@@ -224,7 +254,13 @@ class Thresholds:
     # split alliance between participants of one episode
     split_gap: float = 2.0
     split_persistent_sessions: int = 2
-    # outcomes
+    # outcomes: not on track when the change from intake is worse than this percentile of
+    # clients who started in the same band (expected recovery curves), or reliably worse
+    recovery_curves: Mapping[str, RecoveryCurve] = field(default_factory=default_curves)
+    on_track_percentile: float = 0.60
+    on_track_early_percentile: float = 0.75  # up to session `on_track_early_sessions`
+    on_track_early_sessions: int = 3
+    # measures without a curve: reliable improvement expected by this session
     not_on_track_session: int = 6
     outcomes: Mapping[str, OutcomeRule] = field(default_factory=_default_outcomes)
     # what the rules look at
@@ -427,43 +463,60 @@ def _trailing_mean(value: FloatArray, group: IntArray, n: int) -> FloatArray:
 
 @dataclass(frozen=True)
 class Baseline:
-    """Statistics of each row's previous values in its own series (up to `window` of them)."""
+    """Statistics of each row's previous values in its own series (up to `window` of them).
+
+    `median` is the robust centre the drop rule uses and `spread` the mean absolute deviation
+    from it (on 0-10 integer answers it is less coarse than the median absolute deviation, which
+    is 0 for most short series); `mean` and `sd` are kept for readers of the numbers.
+    """
 
     count: IntArray
     mean: FloatArray
     sd: FloatArray
     low: FloatArray
     high: FloatArray
+    median: FloatArray
+    spread: FloatArray
+
+
+def _lagged(value: FloatArray, group: IntArray, window: int) -> FloatArray:
+    """Rows x window matrix of each row's previous values in its group (NaN where none)."""
+    n = len(value)
+    pos = _position_in_group(group)
+    out = np.full((n, window), np.nan)
+    for lag in range(1, min(window, n - 1) + 1):
+        out[lag:, lag - 1] = np.where(pos[lag:] >= lag, value[:-lag], np.nan)
+    return out
+
+
+def _sorted_median(lags: FloatArray, count: IntArray) -> FloatArray:
+    """Median of the first `count` non-NaN values of each row (NaN sorts last)."""
+    ordered = np.sort(lags, axis=1)
+    rows = np.arange(len(count))
+    lo = np.clip((count - 1) // 2, 0, None)
+    hi = np.clip(count // 2, 0, lags.shape[1] - 1)
+    with np.errstate(invalid="ignore"):
+        median: FloatArray = (ordered[rows, lo] + ordered[rows, hi]) / 2.0
+    median[count == 0] = np.nan
+    return median
 
 
 def rolling_baseline(value: FloatArray, group: IntArray, window: int) -> Baseline:
-    """Mean, population SD, min and max of the previous `window` values in the same group."""
-    n = len(value)
-    pos = _position_in_group(group)
-    count = np.zeros(n, dtype=np.int64)
-    total = np.zeros(n)
-    squares = np.zeros(n)
-    low = np.full(n, np.inf)
-    high = np.full(n, -np.inf)
-    prev = np.empty(n)
-    for lag in range(1, window + 1):
-        if lag >= n:
-            break
-        prev[:lag] = 0.0
-        prev[lag:] = value[:-lag]
-        valid = pos >= lag
-        count += valid
-        shifted = np.where(valid, prev, 0.0)
-        total += shifted
-        squares += shifted * shifted
-        np.minimum(low, np.where(valid, prev, np.inf), out=low)
-        np.maximum(high, np.where(valid, prev, -np.inf), out=high)
+    """Mean, population SD, min, max, median and mean absolute deviation from the median of the
+    previous `window` values in the same group."""
+    lags = _lagged(value, group, max(window, 1)) if len(value) else np.zeros((0, 1))
+    valid = ~np.isnan(lags)
+    count = valid.sum(axis=1).astype(np.int64)
     safe = np.maximum(count, 1)
-    mean = total / safe
-    var = np.maximum(squares / safe - mean * mean, 0.0)
-    nan = count == 0
-    mean[nan] = np.nan
-    return Baseline(count, mean, np.sqrt(var), low, high)
+    filled = np.where(valid, lags, 0.0)
+    mean = filled.sum(axis=1) / safe
+    var = np.maximum((filled * filled).sum(axis=1) / safe - mean * mean, 0.0)
+    mean[count == 0] = np.nan
+    low = np.where(valid, lags, np.inf).min(axis=1, initial=np.inf)
+    high = np.where(valid, lags, -np.inf).max(axis=1, initial=-np.inf)
+    median = _sorted_median(lags, count)
+    deviation = np.where(valid, np.abs(lags - median[:, None]), 0.0).sum(axis=1) / safe
+    return Baseline(count, mean, np.sqrt(var), low, high, median, deviation)
 
 
 # -------------------------------------------------------------------- trajectories
@@ -546,49 +599,164 @@ def _emit(
 class _Drops:
     rows: _Series
     base: Baseline
-    threshold: FloatArray
+    threshold: FloatArray  # points below the baseline median that would have counted
     flagged: BoolArray  # the rule fired on this scale
-    total_dropped: BoolArray  # the alliance total of the same response fired too
+    total_dropped: BoolArray  # the whole-relationship test of the same response fired
+    z: FloatArray  # how far below its own baseline, in units of its noise
 
 
-def drop_threshold(sd: FloatArray, t: Thresholds) -> FloatArray:
-    """Points below the baseline mean that count as a drop: max(k * floored SD, minimum)."""
-    return np.maximum(t.drop_k_sd * np.maximum(sd, t.drop_sd_floor), t.drop_min_points)
+def item_noise(base: Baseline, t: Thresholds, items: FloatArray | float = 1.0) -> FloatArray:
+    """Noise in points of each row's scale: the robust spread of its own history (mean absolute
+    deviation from the median x 1.2533, which estimates the SD for normal noise), shrunk toward
+    the clinic's typical noise with the weight of `drop_noise_prior_sessions` sessions, never
+    below the floor. Few sessions of a client's own say little about their noise.
+
+    For the mean of `items` items the typical noise is divided by sqrt(items) (items that wobble
+    independently); the client's own spread of the mean shows when their items move together."""
+    own = 1.2533 * np.nan_to_num(base.spread)
+    n = base.count.astype(np.float64)
+    prior = t.drop_noise_prior_sessions
+    typical = t.drop_typical_noise / np.sqrt(items)
+    var = (n * own * own + prior * typical**2) / np.maximum(n + prior, 1e-9)
+    return np.maximum(np.sqrt(var), t.drop_sd_floor / np.sqrt(items))
+
+
+@dataclass(frozen=True)
+class _Responses:
+    """Per response (episode, participant, form, session) of the rows the drop rule reads."""
+
+    of_row: IntArray  # response id of each row
+    combined: FloatArray  # sum of the item z-scores / sqrt(number of items)
+    combined_before: FloatArray  # the same for the previous response of the same series
+    inverse_noise: FloatArray  # sum of 1 / noise over the items
+    items: FloatArray  # number of items judged
+    rest: FloatArray  # combined z of the items other than the one that fell most
+
+
+def _responses(
+    rows: _Series, z: FloatArray, noise: FloatArray, is_item: BoolArray, mean_z: FloatArray
+) -> _Responses:
+    """`mean_z` (per row, NaN where none) is the z of the response's mean of the items against
+    its own baseline; it is the combined score where present."""
+    inverse, first = _composite(rows.episode, rows.participant, rows.instrument, rows.session)
+    m = len(first)
+    judged = is_item & ~np.isnan(z)
+    k = np.bincount(inverse, weights=judged, minlength=m)
+    zsum = np.bincount(inverse, weights=np.where(judged, z, 0.0), minlength=m)
+    inv: FloatArray = np.asarray(
+        np.bincount(inverse, weights=np.where(judged, 1.0 / noise, 0.0), minlength=m), np.float64
+    )
+    has_mean = ~np.isnan(mean_z)
+    on_mean = np.full(m, np.nan)
+    on_mean[inverse[has_mean]] = mean_z[has_mean]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        combined = np.where(k > 0, zsum / np.sqrt(k), np.nan)
+    combined = np.where(np.isnan(on_mean), combined, on_mean)
+    # responses are numbered in (episode, participant, form, session) order
+    same = np.zeros(m, dtype=np.bool_)
+    key = (rows.episode[first], rows.participant[first], rows.instrument[first])
+    same[1:] = (key[0][1:] == key[0][:-1]) & (key[1][1:] == key[1][:-1])
+    same[1:] &= key[2][1:] == key[2][:-1]
+    before = np.full(m, np.nan)
+    before[1:] = np.where(same[1:], combined[:-1], np.nan)
+    top = np.full(m, -np.inf)
+    np.maximum.at(top, inverse[judged], z[judged])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rest = np.where(k > 1, (zsum - top) / np.sqrt(np.maximum(k - 1, 1)), np.nan)
+    return _Responses(inverse, combined, before, inv, np.asarray(k, dtype=np.float64), rest)
 
 
 def _drops(s: _Series, t: Thresholds) -> _Drops:
+    """Item-level drop rule: a response is a whole-relationship drop when its items together
+    sit far below their own baselines (today, or two sessions in a row), and an item is a
+    one-aspect drop when it alone sits far below (today, or two sessions in a row)."""
     rows = _alliance_rows(s, t, t.drop_roles)
     base = rolling_baseline(rows.value, rows.group, t.drop_window)
-    threshold = drop_threshold(base.sd, t)
+    noise = item_noise(base, t)
     enough = base.count >= t.drop_min_baseline
     with np.errstate(invalid="ignore"):
-        flagged = enough & (base.mean - rows.value >= threshold - 1e-9)
+        z = np.where(enough, (base.median - rows.value) / noise, np.nan)
     total_code = s.scales.index(t.alliance_scale) if t.alliance_scale in s.scales else -1
     is_total = rows.scale == total_code
-    # response key: (episode, participant, instrument, session); mark if its total fired
+    # a form stored without items (only its total) is judged on the total as its one item
     inverse, first = _composite(rows.episode, rows.participant, rows.instrument, rows.session)
-    fired = np.zeros(len(first), dtype=np.bool_)
-    fired[inverse[flagged & is_total]] = True
-    return _Drops(rows, base, threshold, flagged, fired[inverse])
+    has_items = np.bincount(inverse, weights=~is_total, minlength=len(first)) > 0
+    lone = is_total & ~has_items[inverse]
+    k = np.bincount(inverse, weights=~is_total, minlength=len(first))[inverse]
+    mean_noise = item_noise(base, t, np.maximum(k, 1.0))
+    with np.errstate(invalid="ignore"):
+        mean_z = np.where(is_total & ~lone, (base.median - rows.value) / mean_noise, np.nan)
+    z = np.where(is_total & ~lone & enough, mean_z, z)
+    noise = np.where(is_total & ~lone, mean_noise, noise)
+    r = _responses(rows, z, noise, ~is_total | lone, np.where(enough, mean_z, np.nan))
+    item = _item_drop(z, rows.group, t) & enough
+    whole = _whole_fired(rows, base, r, is_total, t)
+    # when one item carries the whole fall, the finding is about that aspect
+    item_fired = np.bincount(inverse, weights=item & ~is_total, minlength=len(first)) > 0
+    with np.errstate(invalid="ignore"):
+        whole &= ~(item_fired & (np.nan_to_num(r.rest, nan=np.inf) < 1.0))
+    flagged = np.where(is_total, whole[inverse] | (lone & item), item & ~lone) & enough
+    threshold = np.where(
+        is_total & ~lone, np.maximum(t.drop_k_sd * noise, t.drop_min_points), t.drop_item_z * noise
+    )
+    total_fired = np.zeros(len(first), dtype=np.bool_)
+    total_fired[inverse[is_total & flagged]] = True
+    return _Drops(rows, base, threshold, flagged, total_fired[inverse], z)
+
+
+def _whole_fired(
+    rows: _Series, base: Baseline, r: _Responses, is_total: BoolArray, t: Thresholds
+) -> BoolArray:
+    """Per response: the items together fell (or, at the ceiling, several steady items fell a
+    point at once), and the alliance mean fell by at least `drop_min_points`."""
+    fell = np.nan_to_num(base.median - rows.value)
+    steady = ~is_total & (base.spread == 0) & (base.count >= t.drop_min_baseline) & (fell >= 1.0)
+    steady_n = np.bincount(r.of_row, weights=steady, minlength=len(r.combined))
+    steady_drop = (steady_n >= max(t.drop_steady_items, 1)) & (t.drop_steady_items > 0)
+    fall_ok = np.zeros(len(r.combined), dtype=np.bool_)
+    fall_ok[r.of_row[is_total & (fell >= t.drop_min_points - 1e-9)]] = True
+    return (_whole_drop(r, t) | steady_drop) & fall_ok
+
+
+def _whole_drop(r: _Responses, t: Thresholds) -> BoolArray:
+    with np.errstate(invalid="ignore"):
+        today = r.combined >= t.drop_k_sd - 1e-9
+        # two smaller consecutive drops (a two-session cumulative sum); today must be low too
+        both = (r.combined + r.combined_before) / math.sqrt(2.0)
+        two = (both >= t.drop_two_session_z - 1e-9) & (r.combined >= 1.0)
+    return np.asarray(np.nan_to_num(today) | np.nan_to_num(two), dtype=np.bool_)
+
+
+def _item_drop(z: FloatArray, group: IntArray, t: Thresholds) -> BoolArray:
+    before = np.full(len(z), np.nan)
+    if len(z) > 1:
+        same = group[1:] == group[:-1]
+        before[1:] = np.where(same, z[:-1], np.nan)
+    with np.errstate(invalid="ignore"):
+        today = z >= t.drop_item_z - 1e-9
+        both = (z + before) / math.sqrt(2.0)
+        two = (both >= t.drop_item_two_session_z - 1e-9) & (z >= 1.0)
+    return np.asarray(np.nan_to_num(today) | np.nan_to_num(two), dtype=np.bool_)
 
 
 def _drop_numbers(d: _Drops) -> dict[str, FloatArray | IntArray]:
     return {
         "today": d.rows.value,
-        "baseline_mean": d.base.mean,
+        "baseline_mean": d.base.median,
         "baseline_sd": d.base.sd,
         "baseline_min": d.base.low,
         "baseline_max": d.base.high,
         "baseline_sessions": d.base.count,
-        "drop": d.base.mean - d.rows.value,
+        "drop": d.base.median - d.rows.value,
         "threshold": d.threshold,
+        "z": d.z,
     }
 
 
 def _drop_findings(d: _Drops, t: Thresholds) -> list[Finding]:
     total_code = d.rows.scales.index(t.alliance_scale) if t.alliance_scale in d.rows.scales else -1
     is_total = d.rows.scale == total_code
-    drop = d.base.mean - d.rows.value
+    drop = d.base.median - d.rows.value
     nums = _drop_numbers(d)
     total_rows = np.flatnonzero(d.flagged & is_total)
     sub_rows = np.flatnonzero(d.flagged & ~is_total & ~d.total_dropped)
@@ -627,7 +795,7 @@ def _ruptures(d: _Drops, t: Thresholds) -> list[Finding]:
     for i, end in zip(onsets.tolist(), end_of.tolist(), strict=True):
         if i <= covered_until:
             continue
-        target = float(d.base.mean[i]) - t.repair_margin
+        target = float(d.base.median[i]) - t.repair_margin
         later = np.flatnonzero(r.value[i + 1 : end] >= target)
         repaired_at = i + 1 + int(later[0]) if len(later) else -1
         covered_until = repaired_at if repaired_at >= 0 else end - 1
@@ -641,7 +809,7 @@ def _rupture_finding(d: _Drops, onset: int, repaired_at: int, last: int) -> Find
     numbers = {
         "onset_session": float(r.session[onset]),
         "onset_value": float(r.value[onset]),
-        "baseline_mean": float(d.base.mean[onset]),
+        "baseline_mean": float(d.base.median[onset]),
         "today": float(r.value[at]),
         "sessions_since_onset": float(r.session[at] - r.session[onset]),
     }
@@ -827,8 +995,6 @@ def _outcome_rows(s: _Series, t: Thresholds, instrument: str, rule: OutcomeRule)
     case_first = sign * (first - rule.caseness) >= 0
     case_now = sign * (rows.value - rule.caseness) >= 0
     later = ~starts
-    due = rows.session >= t.not_on_track_session
-    not_on_track = later & ((due & ~improved) | worse)
     numbers = {
         "today": rows.value,
         "first": first,
@@ -838,6 +1004,14 @@ def _outcome_rows(s: _Series, t: Thresholds, instrument: str, rule: OutcomeRule)
         "caseness": np.full(len(first), rule.caseness),
         "on_track_by_session": np.full(len(first), float(t.not_on_track_session)),
     }
+    curve = t.recovery_curves.get(instrument)
+    if curve is None:
+        off = rows.session >= t.not_on_track_session
+        off &= ~improved
+    else:
+        off, expected = _off_curve(rows, first, first_session, curve, t)
+        numbers.update(expected)
+    not_on_track = later & (off | worse)
     out = _emit(rows, np.flatnonzero(starts & case_now), "caseness", "low", numbers)
     out += _emit(rows, np.flatnonzero(later & improved), "reliable_improvement", "low", numbers)
     out += _emit(rows, np.flatnonzero(later & worse), "reliable_deterioration", "high", numbers)
@@ -845,6 +1019,61 @@ def _outcome_rows(s: _Series, t: Thresholds, instrument: str, rule: OutcomeRule)
     idx = np.flatnonzero(not_on_track)
     sev: list[Severity] = ["high" if w else "medium" for w in worse[idx].tolist()]
     return out + _emit(rows, idx, "not_on_track", sev, numbers)
+
+
+def _recent_change(
+    change: FloatArray, group: IntArray, session: npt.NDArray[np.int32], smoothing: int
+) -> FloatArray:
+    """Mean change over the measurements of the last `smoothing` sessions (never the intake),
+    as the curve was fitted (`curves.smooth_changes`)."""
+    pos = _position_in_group(group)
+    total = change.copy()
+    count = np.ones(len(change))
+    for lag in range(1, max(smoothing, 1)):
+        if lag >= len(change):
+            break
+        near = np.zeros(len(change), dtype=np.bool_)
+        near[lag:] = (pos[lag:] > lag) & (session[lag:] - session[:-lag] < smoothing)
+        total[lag:] += np.where(near[lag:], change[:-lag], 0.0)
+        count += near
+    return total / count
+
+
+def _off_curve(
+    rows: _Series,
+    first: FloatArray,
+    first_session: npt.NDArray[np.int32],
+    curve: RecoveryCurve,
+    t: Thresholds,
+) -> tuple[BoolArray, dict[str, FloatArray]]:
+    """Whether each score is worse than the chosen percentile of clients who started in the same
+    band (strictly: a client exactly at the percentile is on track), and the expected range.
+    The first sessions use a stricter percentile: little change has accrued yet, so one noisy
+    score weighs more."""
+    session = (rows.session - first_session + 1).astype(np.int64)
+    early = session <= t.on_track_early_sessions
+    percentile = np.where(early, t.on_track_early_percentile, t.on_track_percentile)
+    limits = {
+        p: curve.expected_changes(first, session, p if curve.lower_is_better else 1.0 - p)
+        for p in (t.on_track_early_percentile, t.on_track_percentile)
+    }
+    limit = np.where(early, limits[t.on_track_early_percentile], limits[t.on_track_percentile])
+    change = _recent_change(rows.value - first, rows.group, rows.session, curve.smoothing)
+    off = change > limit + 1e-9 if curve.lower_is_better else change < limit - 1e-9
+    band = np.clip(np.searchsorted(curve.band_edges, first, side="right") - 1, 0, None)
+    band = np.minimum(band, len(curve.band_edges) - 1)
+    edges = np.append(np.asarray(curve.band_edges, dtype=np.float64), np.inf)
+    return off, {
+        "measured_session": session.astype(np.float64),
+        "percentile": 100.0 * percentile,
+        "expected_limit": first + limit,
+        "expected_low": first + curve.expected_changes(first, session, 0.25),
+        "expected_median": first + curve.expected_changes(first, session, 0.5),
+        "expected_high": first + curve.expected_changes(first, session, 0.75),
+        "band_low": edges[band],
+        "band_high": edges[band + 1] - 1,
+        "curve_episodes": np.full(len(first), float(curve.episodes)),
+    }
 
 
 def _outcomes(s: _Series, t: Thresholds) -> list[Finding]:
@@ -936,17 +1165,43 @@ def _plural(count: float, word: str) -> str:
 _RISK_ITEMS = {"phq-9": "item 9 (thoughts of being better off dead or of hurting oneself)"}
 
 
-def _explain_drop(f: Finding) -> str:
+def _minus(a: float, b: float) -> str:
+    """a - b as shown: computed from the rounded figures the text displays, so the arithmetic
+    on the page adds up (9.5 - 7.2 = 2.3, not the 2.2 of the unrounded values)."""
+    return _n(round(a, 1) - round(b, 1))
+
+
+def _usual(x: Mapping[str, float]) -> str:
+    sessions = _plural(x["baseline_sessions"], "session")
+    low, high = _n(x["baseline_min"]), _n(x["baseline_max"])
+    if low == high:
+        return f"{low} in each of the previous {sessions}"
+    return f"usually {_n(x['baseline_mean'])}, between {low} and {high} over {sessions}"
+
+
+def _explain_drop(f: Finding, when: str) -> str:
     x = f.numbers
     return (
-        f"{_label(f.scale)} {_n(x['today'])} today; usually {_n(x['baseline_mean'])}, between "
-        f"{_n(x['baseline_min'])} and {_n(x['baseline_max'])} over "
-        f"{_plural(x['baseline_sessions'], 'session')}. That is {_n(x['drop'])} points lower; "
+        f"{_label(f.scale)} {_n(x['today'])} {when}; {_usual(x)}. "
+        f"That is {_minus(x['baseline_mean'], x['today'])} points lower; "
         f"this participant's usual variation makes {_n(x['threshold'])} points a real change."
     )
 
 
-def _explain_rupture(f: Finding) -> str:
+def _rupture_since(f: Finding, when: str) -> str:
+    """What happened after the drop: back at the usual level, or how it stands now."""
+    x = f.numbers
+    if f.kind == "rupture_repaired":
+        return f"Back at {_n(x['today'])} {when}: the usual level again."
+    if x["sessions_since_onset"] < 1:
+        return "Not yet back to the usual level."
+    return (
+        f"{_n(x['today'])} {when}, {_plural(x['sessions_since_onset'], 'session')} later: "
+        "not yet back to the usual level."
+    )
+
+
+def _explain_rupture(f: Finding, when: str) -> str:
     x = f.numbers
     start = (
         f"{_label(f.scale)} fell to {_n(x['onset_value'])} at session {_n(x['onset_session'])} "
@@ -954,19 +1209,24 @@ def _explain_rupture(f: Finding) -> str:
     )
     if f.kind == "rupture_repaired":
         return f"{start}, and was back at {_n(x['today'])} by session {_n(x['repair_session'])}."
+    if x["sessions_since_onset"] < 1:
+        return f"{start}; not yet back to the usual level."
     return (
-        f"{start}, and is {_n(x['today'])} at the latest session, "
+        f"{start}, and is {_n(x['today'])} {when}, "
         f"{_plural(x['sessions_since_onset'], 'session')} later: not yet back to the usual level."
     )
 
 
-def _explain_outcome(f: Finding) -> str:
+def _outcome_start(f: Finding, when: str) -> str:
     x = f.numbers
-    name = f.instrument.upper()
-    base = (
-        f"{name} {_n(x['today'])} today; {_n(x['first'])} at the first measurement "
-        f"(session {_n(x['first_session'])})"
+    return (
+        f"{f.instrument.upper()} {_n(x['today'])} {when}; {_n(x['first'])} at the first "
+        f"measurement (session {_n(x['first_session'])})"
     )
+
+
+def _explain_outcome(f: Finding, when: str) -> str:
+    x = f.numbers
     points = _n(x["reliable_change"])
     tail = {
         "caseness": f"at or above the caseness cutoff of {_n(x['caseness'])}.",
@@ -980,35 +1240,103 @@ def _explain_outcome(f: Finding) -> str:
             f"{_n(x['on_track_by_session'])}, so not on track."
         ),
     }[f.kind]
-    return f"{base}: {tail}"
+    if f.kind == "not_on_track" and "expected_low" in x:
+        return _explain_off_curve(f, when)
+    return f"{_outcome_start(f, when)}: {tail}"
 
 
-def explain(f: Finding) -> str:
-    """The reason for a finding in plain words, with its numbers."""
+def _explain_off_curve(f: Finding, when: str) -> str:
+    """'PHQ-9 17 at session 3; clients who started at 18-20 are usually at 9-14 by now.'"""
+    x = f.numbers
+    band = (
+        f"{_n(x['band_low'])} or more"
+        if math.isinf(x["band_high"])
+        else f"{_n(x['band_low'])}-{_n(x['band_high'])}"
+    )
+    low, high = sorted((round(x["expected_low"]), round(x["expected_high"])))
+    said = "" if when == "today" else f" ({when})"
+    text = (
+        f"{f.instrument.upper()} {_n(x['today'])} at session {_n(x['measured_session'])}{said}; "
+        f"clients who started at {band} are usually at {low}-{high} by now "
+        f"(this client started at {_n(x['first'])})."
+    )
+    if f.severity == "high":
+        text += f" Reliably worse than at the start (by {_n(x['reliable_change'])} points or more)."
+    else:
+        text += f" Worse off than {_n(x['percentile'])}% of them at this point: not on track."
+    return text
+
+
+def _explain_worse_and_off_track(f: Finding, when: str) -> str:
+    """A reliable deterioration and "not on track" for the same score: one sentence, both facts."""
+    x = f.numbers
+    return (
+        f"{_outcome_start(f, when)}: {_minus(x['today'], x['first'])} points worse; "
+        f"a change of {_n(x['reliable_change'])} points or more is beyond measurement noise "
+        "(a reliable deterioration), so not on track."
+    )
+
+
+def explain(f: Finding, when: str = "today") -> str:
+    """The reason for a finding in plain words, with its numbers. `when` says when the numbers
+    were given ("today, session 11", "on 22 Oct, session 16"); the default suits a finding at
+    the latest session read on its day."""
     x = f.numbers
     if f.kind in ("alliance_drop", "subscale_drop"):
-        return _explain_drop(f)
+        return _explain_drop(f, when)
     if f.kind in ("rupture_repaired", "rupture_unrepaired"):
-        return _explain_rupture(f)
+        return _explain_rupture(f, when)
     if f.kind == "low_alliance":
-        return f"{_label(f.scale)} {_n(x['today'])} today, below the cutoff of {_n(x['cutoff'])}."
+        return f"{_label(f.scale)} {_n(x['today'])} {when}, below the cutoff of {_n(x['cutoff'])}."
     if f.kind == "therapist_overestimation":
         return (
-            f"Therapist {_n(x['therapist_value'])}, client {_n(x['client_mean'])} today; "
+            f"Therapist {_n(x['therapist_value'])}, client {_n(x['client_mean'])} {when}; "
             f"the therapist has rated the alliance at least {_n(x['minimum_gap'])} points above "
             f"the client in each of the last {_n(x['paired_sessions'])} paired sessions "
             f"(on average {_n(x['mean_gap'])} above)."
         )
     if f.kind == "split_alliance":
         return (
-            f"Participants disagree: highest {_n(x['highest'])}, lowest {_n(x['lowest'])} today, "
-            f"{_n(x['difference'])} points apart, "
-            f"for {_plural(x['consecutive_sessions'], 'session')} in a row."
+            f"Participants disagree: highest {_n(x['highest'])}, lowest {_n(x['lowest'])} "
+            f"{when}, {_minus(x['highest'], x['lowest'])} points apart, "
+            + (
+                "for the first time."
+                if x["consecutive_sessions"] <= 1
+                else f"for {_n(x['consecutive_sessions'])} sessions in a row."
+            )
+        )
+    if f.kind == "risk_unanswered":
+        item = _RISK_ITEMS.get(f.instrument, "a risk item")
+        return (
+            f"{f.instrument.upper()} {item} was not answered, {when}: ask about it. "
+            "An unanswered item is not a 0."
         )
     if f.kind == "risk":
         item = _RISK_ITEMS.get(f.instrument, "a risk item")
         return (
-            f"Risk answer on {f.instrument.upper()} {item} at session {f.session_number}: "
-            "review with the client today."
+            f"Risk answer on {f.instrument.upper()} {item}, given {when}: "
+            "talk about it with the client before anything else."
         )
-    return _explain_outcome(f)
+    return _explain_outcome(f, when)
+
+
+def explain_together(found: Sequence[tuple[Finding, str]]) -> str:
+    """One reason for the findings of one alert, each with its own `when`, in a sentence or
+    two: a drop and how it stands since; a reliable deterioration that makes the score not on
+    track is said once."""
+    kinds = {f.kind for f, _ in found}
+    if {"reliable_deterioration", "not_on_track"} <= kinds:
+        f, when = next(p for p in found if p[0].kind == "reliable_deterioration")
+        return _explain_worse_and_off_track(f, when)
+    parts: list[str] = []
+    dropped = False
+    for f, when in found:
+        if f.kind in ("alliance_drop", "subscale_drop"):
+            parts.append(_explain_drop(f, when))
+            dropped = True
+        elif f.kind in ("rupture_repaired", "rupture_unrepaired") and dropped:
+            if f.kind == "rupture_repaired" or f.numbers["sessions_since_onset"] >= 1:
+                parts.append(_rupture_since(f, when))
+        else:
+            parts.append(explain(f, when))
+    return " ".join(parts)

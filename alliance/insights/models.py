@@ -6,19 +6,29 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import BY_KEY, RUPTURE_KINDS
+from .kinds import label as kind_name
+
+
+def kind_label(key: str):  # noqa: ANN201 - a lazy string
+    return BY_KEY[key].label
+
 
 class AlertKind(models.TextChoices):
-    RISK = "risk", _("Risk answer")
-    DROP = "drop", _("Alliance drop")
-    SUBSCALE_DROP = "subscale_drop", _("Drop in one part of the alliance")
-    UNREPAIRED = "unrepaired", _("Rupture not yet repaired")
-    LOW_ALLIANCE = "low_alliance", _("Low alliance")
-    OVERESTIMATION = "overestimation", _("Therapist rates above the client")
-    SPLIT = "split", _("Split alliance")
-    NOT_ON_TRACK = "not_on_track", _("Not on track")
-    DETERIORATION = "deterioration", _("Reliable deterioration")
-    GOAL_AGREEMENT = "goal_agreement", _("Goal agreement falling")
-    GOAL_PROGRESS = "goal_progress", _("Goal progress falling")
+    """The stored keys; names come from the one registry in kinds.py."""
+
+    RISK = "risk", kind_label("risk")
+    DROP = "drop", kind_label("drop")
+    SUBSCALE_DROP = "subscale_drop", kind_label("subscale_drop")
+    UNREPAIRED = "unrepaired", kind_label("unrepaired")
+    LOW_ALLIANCE = "low_alliance", kind_label("low_alliance")
+    OVERESTIMATION = "overestimation", kind_label("overestimation")
+    SPLIT = "split", kind_label("split")
+    NOT_ON_TRACK = "not_on_track", kind_label("not_on_track")
+    DETERIORATION = "deterioration", kind_label("deterioration")
+    GOAL_AGREEMENT = "goal_agreement", kind_label("goal_agreement")
+    GOAL_PROGRESS = "goal_progress", kind_label("goal_progress")
+    RISK_UNANSWERED = "risk_unanswered", kind_label("risk_unanswered")
 
 
 class Severity(models.TextChoices):
@@ -41,6 +51,14 @@ class AlertState(models.TextChoices):
 
 ACTIVE_STATES = [AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.DISCUSSED]
 
+# Where a drop in the client's rating stands; the caseload filter and the episode page both
+# read `Alert.repair_state`, so they always agree.
+REPAIR_LABELS = {
+    "not_repaired": _("not yet back to the usual level"),
+    "discussed": _("discussed, waiting for the next rating"),
+    "repaired": _("back at the usual level"),
+}
+
 
 class Alert(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT)
@@ -59,15 +77,35 @@ class Alert(models.Model):
     resolution_proposed = models.CharField(max_length=300, blank=True)
     # One alert per finding: the analysis may run many times over the same history.
     fingerprint = models.CharField(max_length=200)
+    # What the alert is about (a participant's score, a risk item, the episode's views): at
+    # most one active alert per concern; later findings update it and add to its history.
+    concern = models.CharField(max_length=200, blank=True, default="")
+    # The findings behind the alert, each with the session and moment its numbers come from;
+    # the reason is written from them as of the day it is read (texts.py).
+    facts = models.JSONField(default=list, blank=True)
+    # When the alert was raised in clinical time: the date of the session that raised it, or
+    # the moment a risk answer arrived. `opened_at` is only when the row was written (a
+    # history loaded at once writes every row today).
+    raised_at = models.DateTimeField(null=True, blank=True)
+    # The session (and its moment) the alert's current numbers come from.
+    latest_session_number = models.PositiveIntegerField(null=True, blank=True)
+    numbers_at = models.DateTimeField(null=True, blank=True)
+    discussed_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["episode", "fingerprint"], name="alert_once")
+            models.UniqueConstraint(fields=["episode", "fingerprint"], name="alert_once"),
+            models.UniqueConstraint(
+                fields=["episode", "concern"],
+                condition=models.Q(state__in=["open", "acknowledged", "discussed"])
+                & ~models.Q(concern=""),
+                name="one_active_alert_per_concern",
+            ),
         ]
         indexes = [models.Index(fields=["episode", "state"])]
-        ordering = ["severity_rank", "-opened_at"]
+        ordering = ["severity_rank", "-raised_at"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.reason}"
@@ -75,6 +113,45 @@ class Alert(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def raised(self):  # noqa: ANN201 - a datetime
+        """When the alert was raised (the session's date or the answer's moment)."""
+        return self.raised_at or self.opened_at
+
+    @property
+    def kind_label(self) -> str:
+        return kind_name(self.kind)
+
+    def reason_on(self, today=None) -> str:  # noqa: ANN001
+        """The reason as of `today` (default: the current local date)."""
+        from django.utils import timezone
+
+        from .texts import describe
+
+        if not self.facts:
+            return self.reason
+        return describe(self.facts, today or timezone.localdate())
+
+    @property
+    def reason_today(self) -> str:
+        return self.reason_on()
+
+    @property
+    def repair_state(self) -> str:
+        """For a drop in the client's rating: 'repaired' (back at the usual level), 'discussed'
+        (a conversation recorded, no rating since), 'not_repaired', or '' for other kinds."""
+        if self.kind not in RUPTURE_KINDS:
+            return ""
+        if self.resolution_proposed:
+            return "repaired"
+        if self.discussed_at and (self.numbers_at is None or self.numbers_at <= self.discussed_at):
+            return "discussed"
+        return "not_repaired"
+
+    @property
+    def repair_state_label(self) -> str:
+        return str(REPAIR_LABELS.get(self.repair_state, ""))
 
     def audit_client_code(self) -> str:
         return self.episode.audit_client_code()
@@ -117,7 +194,11 @@ class Alert(models.Model):
             note=note,
         )
         self.state = to_state
-        self.save(update_fields=["state", "updated_at"])
+        fields = ["state", "updated_at"]
+        if to_state == AlertState.DISCUSSED:
+            self.discussed_at = event.at
+            fields.append("discussed_at")
+        self.save(update_fields=fields)
         return event
 
 
@@ -212,3 +293,49 @@ class AllianceTrend(models.Model):
 
     def __str__(self) -> str:
         return f"Alliance trend of episode {self.episode_id}"
+
+
+class PendingRecompute(models.Model):
+    """An episode whose alerts must be recomputed: written in the same transaction as the
+    response that asks for it, removed only once a recompute succeeded. A recompute that fails
+    (e.g. "database is locked" under concurrent writes) leaves it here to be retried, so no
+    finding is ever lost (insights/pending.py)."""
+
+    episode = models.OneToOneField(
+        "care.CareEpisode", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    next_try_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Recompute pending for episode {self.episode_id}"
+
+
+class RecoveryCurveFit(models.Model):
+    """Expected recovery curves learned from an organization's finished episodes.
+
+    Each run of `alliance insights fit-curves` adds a row (a new version); the analysis uses the
+    latest row's curves for the measures it holds and the documented defaults for the rest
+    (docs/alert-rules.md, "Expected recovery curves"). Rows are never edited."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="recovery_curve_fits"
+    )
+    version = models.PositiveIntegerField()
+    fitted_at = models.DateTimeField(auto_now_add=True)
+    episodes = models.PositiveIntegerField()  # finished episodes used, over all measures
+    # {measure: RecoveryCurve.to_dict()}, each with its own episode count and diagnostics
+    curves = models.JSONField()
+
+    class Meta:
+        ordering = ["organization", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "version"], name="one_recovery_curve_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery curves v{self.version} of {self.organization} ({self.episodes} episodes)"

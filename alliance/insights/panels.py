@@ -9,6 +9,7 @@ from typing import Any
 from alliance.care.models import CLIENT_ROLES, CareEpisode, Participant
 from alliance.dashboard import charts
 
+from . import priority
 from .models import AlertKind
 from .views import prompts_for
 
@@ -23,21 +24,41 @@ ALLIANCE_DIMENSIONS = [
 OUTCOME_SCALE = "total"
 
 
+GROUP_VIEWS = ("each", "median")
+
+
 @dataclass
 class ChartPanel:
     name: str
     title: str
     spec: dict[str, Any]
     description: str
+    tab: str = "alliance"  # which tab of the chart area: alliance, outcomes or goals
 
 
 @dataclass
 class EpisodeInsights:
     active_alerts: list[Any] = field(default_factory=list)
+    why_first: str = ""  # why the first active alert is first (priority.py)
+    order_rule: str = str(priority.RULE)
     past_alerts: list[Any] = field(default_factory=list)
     charts: list[ChartPanel] = field(default_factory=list)
     table_columns: list[str] = field(default_factory=list)
     table_rows: list[list[Any]] = field(default_factory=list)
+    responses: list[Any] = field(default_factory=list)
+    markers: list[charts.Marker] = field(default_factory=list)
+    group_view: bool = False  # the chart area offers "each member" or "median and range"
+
+    def tab(self, name: str) -> list[ChartPanel]:
+        return [p for p in self.charts if p.tab == name]
+
+    @property
+    def alliance_charts(self) -> list[ChartPanel]:
+        return self.tab("alliance")
+
+    @property
+    def outcome_charts(self) -> list[ChartPanel]:
+        return self.tab("outcomes")
 
 
 def series_name(participant: Participant, clients: int) -> str:
@@ -58,21 +79,49 @@ def _responses(episode: CareEpisode) -> list[Any]:
     )
 
 
-def chart_panels(episode: CareEpisode, responses: list[Any] | None = None) -> list[ChartPanel]:
+def _markers(alerts: Any) -> list[charts.Marker]:
+    """Alerts drawn on the charts as dashed lines at their session (risk answers are not: they
+    belong to no scale of the charts), sorted for the legend."""
+    found = {
+        (a.session_number, a.get_kind_display())
+        for a in alerts
+        if a.session_number and a.kind != AlertKind.RISK
+    }
+    return [charts.Marker(n, label) for n, label in sorted(found)]
+
+
+def _members(episode: CareEpisode, clients: int) -> list[str]:
+    return [
+        series_name(p, clients)
+        for p in episode.participants.all()
+        if p.role in CLIENT_ROLES and p.client_id is not None
+    ]
+
+
+def chart_panels(
+    episode: CareEpisode, responses: list[Any] | None = None, view: str = "each"
+) -> list[ChartPanel]:
+    """The episode's charts. For a group, `view` "median" draws the members as one median line
+    with their range instead of one line per member."""
     responses = _responses(episode) if responses is None else responses
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
-    markers = [
-        charts.Marker(a.session_number, a.get_kind_display())
-        for a in episode.alerts.all()
-        if a.session_number and a.kind != AlertKind.RISK
-    ]
-    panels = _alliance_panels(responses, clients, markers)
-    panels += _outcome_panels(responses, markers)
+    markers = _markers(episode.alerts.all())
+    members = _members(episode, clients) if view == "median" and clients > 1 else []
+    panels = _alliance_panels(responses, clients, markers, members)
+    panels += _outcome_panels(responses, clients, markers, members)
     return panels
 
 
+def _summarised(
+    points: list[charts.Point], members: list[str]
+) -> tuple[list[charts.Point], list[charts.Spread]]:
+    if not members:
+        return points, []
+    return charts.median_with_range(points, members)
+
+
 def _alliance_panels(
-    responses: list[Any], clients: int, markers: list[charts.Marker]
+    responses: list[Any], clients: int, markers: list[charts.Marker], members: list[str]
 ) -> list[ChartPanel]:
     points: dict[str, list[charts.Point]] = defaultdict(list)
     for r in responses:
@@ -82,19 +131,25 @@ def _alliance_panels(
         for scale, value in (r.scores.get("scales") or {}).items():
             if value is not None:
                 points[scale].append(charts.Point(r.session.number, who, float(value)))
-    return [
-        ChartPanel(
-            name,
-            title,
-            charts.alliance_dimension(title, points[name], markers),
-            f"{title} rated 0 to 10 after each session, one line per person rating.",
+    panels = []
+    for name, title in ALLIANCE_DIMENSIONS:
+        if not points.get(name):
+            continue
+        shown, spreads = _summarised(points[name], members)
+        panels.append(
+            ChartPanel(
+                name,
+                title,
+                charts.alliance_dimension(title, shown, markers, spreads=spreads),
+                f"{title} rated 0 to 10 after each session, one line per person rating.",
+            )
         )
-        for name, title in ALLIANCE_DIMENSIONS
-        if points.get(name)
-    ]
+    return panels
 
 
-def _outcome_panels(responses: list[Any], markers: list[charts.Marker]) -> list[ChartPanel]:
+def _outcome_panels(
+    responses: list[Any], clients: int, markers: list[charts.Marker], members: list[str]
+) -> list[ChartPanel]:
     by_instrument: dict[str, list[Any]] = defaultdict(list)
     for r in responses:
         if r.instrument.kind == "outcome":
@@ -103,16 +158,22 @@ def _outcome_panels(responses: list[Any], markers: list[charts.Marker]) -> list[
     for key, rows in by_instrument.items():
         parsed = rows[-1].instrument.parsed()
         scale = next((s for s in parsed.scales if s.key == OUTCOME_SCALE), parsed.scales[0])
+        # One line per person: a couple's or a group's scores never join into one zig-zag.
         points = [
-            charts.Point(r.session.number, "Client", float(r.scores["scales"][scale.key]))
+            charts.Point(
+                r.session.number,
+                series_name(r.participant, clients),
+                float(r.scores["scales"][scale.key]),
+            )
             for r in rows
             if (r.scores.get("scales") or {}).get(scale.key) is not None
         ]
         if not points:
             continue
+        shown, spreads = _summarised(points, members)
         spec = charts.outcome_scores(
             parsed.title,
-            points,
+            shown,
             y_max=scale.max,
             bands=[
                 charts.Band(b.min, b.max + 1 if b.max < scale.max else b.max, b.label)
@@ -121,6 +182,7 @@ def _outcome_panels(responses: list[Any], markers: list[charts.Marker]) -> list[
             cutoff=scale.cutoff.value if scale.cutoff else None,
             reliable_change=scale.reliable_change.value if scale.reliable_change else None,
             markers=markers,
+            spreads=spreads,
         )
         panels.append(
             ChartPanel(
@@ -129,6 +191,7 @@ def _outcome_panels(responses: list[Any], markers: list[charts.Marker]) -> list[
                 spec,
                 f"{parsed.title} total with severity bands, the caseness line "
                 "and the band of change too small to be reliable.",
+                tab="outcomes",
             )
         )
     return panels
@@ -152,7 +215,10 @@ def data_table(responses: list[Any], clients: int) -> tuple[list[str], list[list
             )
             if column not in columns:
                 columns.append(column)
-            cells[r.session.number][column] = round(float(value), 1)
+            cell: Any = round(float(value), 1)
+            if scale == OUTCOME_SCALE and r.scores.get("risk_unanswered"):
+                cell = f"{cell} (risk item not answered)"
+            cells[r.session.number][column] = cell
     rows = [[number, *[cells[number].get(c, "—") for c in columns]] for number in sorted(cells)]
     return columns, rows
 
@@ -163,11 +229,10 @@ def episode_insights(
     *,
     alert_errors: dict | None = None,
     alert_form_data: dict | None = None,
+    view: str = "each",
 ) -> EpisodeInsights:
-    alerts = list(
-        episode.alerts.select_related("participant__client")
-        .prefetch_related("events__by")
-        .order_by("severity_rank", "-opened_at")
+    alerts = priority.ordered(
+        list(episode.alerts.select_related("participant__client").prefetch_related("events__by"))
     )
     for alert in alerts:
         alert.prompts = prompts_for(episode.organization, alert.kind)
@@ -176,10 +241,15 @@ def episode_insights(
     responses = _responses(episode)
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
     columns, rows = data_table(responses, clients)
+    active = [a for a in alerts if a.is_active]
     return EpisodeInsights(
-        active_alerts=[a for a in alerts if a.is_active],
+        active_alerts=active,
+        why_first=priority.why_first(active[0]) if active else "",
         past_alerts=[a for a in alerts if not a.is_active],
-        charts=chart_panels(episode, responses),
+        charts=chart_panels(episode, responses, view=view),
         table_columns=columns,
         table_rows=rows,
+        responses=responses,
+        markers=_markers(alerts),
+        group_view=clients > 2,
     )

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from alliance.care.models import CLIENT_ROLES, ParticipantRole
 
-from . import analysis, trends
-from .models import ACTIVE_STATES, SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
+from . import analysis, recovery, texts, trends
+from .models import SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
 
 ROLE_CODE = {role: analysis.CLIENT for role in CLIENT_ROLES} | {
     ParticipantRole.THERAPIST: analysis.THERAPIST,
@@ -30,7 +31,8 @@ STATE_KINDS = {
     "therapist_overestimation": AlertKind.OVERESTIMATION,
     "split_alliance": AlertKind.SPLIT,
     "not_on_track": AlertKind.NOT_ON_TRACK,
-    "reliable_deterioration": AlertKind.DETERIORATION,
+    # one fact of "not on track" for the same score (see `concern_of`)
+    "reliable_deterioration": AlertKind.NOT_ON_TRACK,
 }
 CHUNK = 20_000
 
@@ -39,12 +41,17 @@ CHUNK = 20_000
 
 
 def thresholds_for(organization: Any) -> analysis.Thresholds:
-    """The organization's overrides on top of the documented defaults."""
+    """The organization's overrides on top of the documented defaults, and its own expected
+    recovery curves (the latest fit) in place of the default ones where it has them."""
     overrides = getattr(getattr(organization, "insight_settings", None), "overrides", None) or {}
-    known = {f.name for f in dataclasses.fields(analysis.Thresholds)}
-    return dataclasses.replace(
+    known = {f.name for f in dataclasses.fields(analysis.Thresholds)} - {"recovery_curves"}
+    chosen = dataclasses.replace(
         analysis.DEFAULT_THRESHOLDS, **{k: v for k, v in overrides.items() if k in known}
     )
+    own = recovery.latest_curves(organization) if getattr(organization, "pk", None) else {}
+    if not own:
+        return chosen
+    return dataclasses.replace(chosen, recovery_curves={**chosen.recovery_curves, **own})
 
 
 # ------------------------------------------------------------------------- observations
@@ -166,8 +173,37 @@ class AlertDraft:
     numbers: dict[str, float]
     fingerprint: str
     resolution_proposed: str = ""
-    # State alerts match an active alert of the same condition, whatever session it began at.
-    condition: str = ""
+    # What the alert is about: one active alert per concern (default: the fingerprint without
+    # its session, i.e. the same rule for the same person and score).
+    concern: str = ""
+    # The findings behind it; the reason is written from them with the sessions' dates.
+    findings: tuple[analysis.Finding, ...] = ()
+
+    @property
+    def concern_key(self) -> str:
+        return self.concern or self.fingerprint.rsplit(":", 1)[0]
+
+    @property
+    def latest_session(self) -> int:
+        return max([f.session_number for f in self.findings] or [self.session_number])
+
+
+OUTCOME_KINDS = ("not_on_track", "reliable_deterioration")
+
+
+def concern_of(f: analysis.Finding) -> str:
+    """What a finding is about, so that findings about the same thing share one alert: a
+    reliable deterioration and "not on track" of one score are one concern, as are a drop in
+    a client's rating and whether it was repaired."""
+    if f.kind in ("alliance_drop", "subscale_drop", "rupture_repaired", "rupture_unrepaired"):
+        return f"alliance:{f.participant}:{f.instrument}:{f.scale}"
+    if f.kind in OUTCOME_KINDS:
+        return f"outcome:{f.participant}:{f.instrument}:{f.scale}"
+    if f.kind == "risk":
+        return f"risk:{f.participant}:{f.instrument}"
+    if f.participant < 0:
+        return f.kind
+    return f"{f.kind}:{f.participant}:{f.instrument}:{f.scale}"
 
 
 def drafts_from(findings: Iterable[analysis.Finding]) -> list[AlertDraft]:
@@ -181,6 +217,7 @@ def drafts_from(findings: Iterable[analysis.Finding]) -> list[AlertDraft]:
     for f in found:
         latest[f.episode] = max(latest.get(f.episode, 0), f.session_number)
     drafts = []
+    current: dict[tuple[int, str], list[analysis.Finding]] = {}
     for f in found:
         if f.kind == "risk":
             drafts.append(
@@ -189,13 +226,28 @@ def drafts_from(findings: Iterable[analysis.Finding]) -> list[AlertDraft]:
         elif f.kind in ("rupture_repaired", "rupture_unrepaired"):
             drafts.append(_rupture_draft(f, drops))
         elif f.kind in STATE_KINDS and f.session_number == latest[f.episode]:
-            condition = f"{f.kind}:{f.participant}:{f.instrument}:{f.scale}"
-            drafts.append(
-                _draft(
-                    f, STATE_KINDS[f.kind], f"{condition}:{f.session_number}", condition=condition
-                )
-            )
+            current.setdefault((f.episode, concern_of(f)), []).append(f)
+    drafts += [_state_draft(together) for together in current.values()]
     return drafts
+
+
+_SEVERITY_OF = {"risk": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def _state_draft(together: list[analysis.Finding]) -> AlertDraft:
+    """Findings of one concern at the latest session: one alert with every fact."""
+    f = min(together, key=lambda x: _SEVERITY_OF[x.severity])
+    kinds = {x.kind for x in together}
+    name = "not_on_track" if kinds & set(OUTCOME_KINDS) else f.kind
+    condition = f"{name}:{f.participant}:{f.instrument}:{f.scale}"
+    numbers: dict[str, float] = {}
+    for x in together:
+        numbers.update(x.numbers)
+    return dataclasses.replace(
+        _draft(f, STATE_KINDS[name], f"{condition}:{f.session_number}"),
+        numbers=numbers,
+        findings=tuple(sorted(together, key=lambda x: analysis.KINDS.index(x.kind))),
+    )
 
 
 def _draft(
@@ -203,10 +255,8 @@ def _draft(
     kind: str,
     fingerprint: str,
     *,
-    reason: str = "",
     severity: str = "",
     resolution: str = "",
-    condition: str = "",
 ) -> AlertDraft:
     return AlertDraft(
         episode_id=f.episode,
@@ -215,11 +265,12 @@ def _draft(
         severity=severity or f.severity,
         scale=f.scale,
         session_number=f.session_number,
-        reason=reason or analysis.explain(f),
+        reason=analysis.explain(f),
         numbers=dict(f.numbers),
         fingerprint=fingerprint,
         resolution_proposed=resolution,
-        condition=condition,
+        concern=concern_of(f),
+        findings=(f,),
     )
 
 
@@ -227,7 +278,6 @@ def _rupture_draft(f: analysis.Finding, drops: dict[tuple[int, int, str, int], A
     onset = int(f.numbers["onset_session"])
     at_onset = drops.get((f.episode, f.participant, f.scale, onset))
     kind = AlertKind.DROP if f.scale == "alliance" else AlertKind.SUBSCALE_DROP
-    reason = analysis.explain(at_onset) if at_onset else analysis.explain(f)
     severity = at_onset.severity if at_onset else "medium"
     resolution = ""
     if f.kind == "rupture_repaired":
@@ -239,49 +289,187 @@ def _rupture_draft(f: analysis.Finding, drops: dict[tuple[int, int, str, int], A
         f,
         kind,
         f"drop:{f.participant}:{f.instrument}:{f.scale}:{onset}",
-        reason=reason,
         severity=severity,
         resolution=resolution,
     )
     return dataclasses.replace(
-        draft, session_number=onset, numbers={**(at_onset.numbers if at_onset else {}), **f.numbers}
+        draft,
+        session_number=onset,
+        numbers={**(at_onset.numbers if at_onset else {}), **f.numbers},
+        findings=(at_onset, f) if at_onset else (f,),
     )
 
 
-def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[AlertDraft]) -> int:
-    """Create new alerts, refresh the numbers of active ones; never delete. Returns new count."""
-    ids = list(episode_ids)
-    existing = {(a.episode_id, a.fingerprint): a for a in Alert.objects.filter(episode_id__in=ids)}
-    active_conditions = {
-        (a.episode_id, a.fingerprint.rsplit(":", 1)[0]): a
-        for a in existing.values()
-        if a.state in ACTIVE_STATES and a.kind in STATE_KINDS.values()
+@dataclasses.dataclass
+class _Moments:
+    """When each session took place and when each risk answer arrived, for the drafts' texts
+    and for when each alert was raised."""
+
+    sessions: dict[tuple[int, int], Any]
+    answers: dict[tuple[int, int, int], Any]
+
+    def of(self, episode: int, f: analysis.Finding) -> Any:
+        if f.kind in ("risk", "risk_unanswered"):
+            found = self.answers.get((episode, f.participant, f.session_number))
+            if found is not None:
+                return found
+        return self.sessions.get((episode, f.session_number))
+
+
+def _moments(episode_ids: list[int]) -> _Moments:
+    from alliance.care.models import Session
+    from alliance.checkins.models import Response
+
+    sessions = {
+        (e, n): at
+        for e, n, at in Session.objects.filter(episode_id__in=episode_ids).values_list(
+            "episode_id", "number", "starts_at"
+        )
     }
-    new: list[Alert] = []
+    answers = {
+        (e, p, n): at
+        for e, p, n, at in Response.objects.filter(session__episode_id__in=episode_ids)
+        .filter(~Q(risk=[]) | Q(scores__has_key="risk_unanswered"))
+        .values_list("session__episode_id", "participant_id", "session__number", "submitted_at")
+    }
+    return _Moments(sessions, answers)
+
+
+def unanswered_risk_drafts(episode_ids: list[int]) -> list[AlertDraft]:
+    """A risk item left unanswered (PHQ-9 item 9 skipped on paper, in an import or through the
+    API) is never silent: the therapist is told to ask about it."""
+    from alliance.checkins.models import Response
+
+    rows = (
+        Response.objects.filter(
+            session__episode_id__in=episode_ids, scores__has_key="risk_unanswered"
+        )
+        .order_by()
+        .values_list("session__episode_id", "participant_id", "instrument_key", "session__number")
+    )
+    return [
+        _draft(
+            analysis.Finding("risk_unanswered", "high", e, p, key, RISK_SCALE, n, {}),
+            AlertKind.RISK_UNANSWERED,
+            f"risk_unanswered:{p}:{key}:{n}",
+        )
+        for e, p, key, n in rows
+    ]
+
+
+def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[AlertDraft]) -> int:
+    """One active alert per concern: a new finding about a concern that has an active alert
+    updates it (numbers, reason, history); otherwise a new alert. A finding already covered by
+    an alert that was resolved is not raised again. Never deletes. Returns the new count."""
+    ids = list(episode_ids)
+    alerts = list(Alert.objects.filter(episode_id__in=ids))
+    store = _AlertStore(alerts, _moments(ids) if drafts else _Moments({}, {}))
+    for draft in sorted(drafts, key=lambda d: (d.episode_id, d.latest_session, d.session_number)):
+        store.take(organization, draft)
     with transaction.atomic():
-        for draft in drafts:
-            alert = existing.get((draft.episode_id, draft.fingerprint))
-            if alert is None and draft.condition:
-                alert = active_conditions.get((draft.episode_id, draft.condition))
-            if alert is None:
-                new.append(_new_alert(organization, draft))
-            elif alert.is_active:
-                _refresh(alert, draft)
-        if not new:
-            return 0
-        created = Alert.objects.bulk_create(new, ignore_conflicts=True)
+        return store.save(ids)
+
+
+class _AlertStore:
+    def __init__(self, alerts: list[Alert], moments: _Moments) -> None:
+        self.moments = moments
+        self.by_fingerprint = {(a.episode_id, a.fingerprint): a for a in alerts}
+        self.active = {(a.episode_id, a.concern): a for a in alerts if a.is_active and a.concern}
+        self.covered: dict[tuple[int, str], int] = {}
+        for a in alerts:
+            key = (a.episode_id, a.concern)
+            seen = a.latest_session_number or a.session_number or 0
+            self.covered[key] = max(self.covered.get(key, 0), seen)
+        self.new: list[Alert] = []
+        self.changed: dict[int, Alert] = {}
+        self.notes: dict[tuple[int, str], list[tuple[str, str, str]]] = {}
+
+    def take(self, organization: Any, draft: AlertDraft) -> None:
+        key = (draft.episode_id, draft.concern_key)
+        facts = [texts.fact(f, self.moments.of(draft.episode_id, f)) for f in draft.findings]
+        reason = texts.describe(facts) if facts else draft.reason
+        alert = self.active.get(key)
+        if alert is not None:
+            self._update(alert, draft, facts, reason)
+        elif (draft.episode_id, draft.fingerprint) in self.by_fingerprint:
+            return  # this very finding was raised before and has been resolved since
+        elif self.covered.get(key, -1) >= draft.latest_session:
+            return  # a resolved alert about the same concern already took this into account
+        else:
+            alert = _new_alert(organization, draft, facts, reason)
+            alert.raised_at = self._moment(draft, draft.session_number)
+            alert.numbers_at = self._moment(draft, draft.latest_session)
+            self.new.append(alert)
+            self.active[key] = alert
+            self.by_fingerprint[(draft.episode_id, draft.fingerprint)] = alert
+
+    def _moment(self, draft: AlertDraft, session: int) -> Any:
+        found = next((f for f in draft.findings if f.session_number == session), None)
+        if found is not None:
+            return self.moments.of(draft.episode_id, found)
+        return self.moments.sessions.get((draft.episode_id, session))
+
+    def _update(self, alert: Alert, draft: AlertDraft, facts: list[Any], reason: str) -> None:
+        seen = alert.latest_session_number or alert.session_number or 0
+        if draft.latest_session < seen:
+            return  # an older finding about the concern: the alert already says more
+        later = draft.latest_session > seen
+        fields = {
+            "kind": draft.kind,
+            "severity": draft.severity,
+            "severity_rank": SEVERITY_RANK.get(draft.severity, 3),
+            "reason": reason,
+            "numbers": draft.numbers,
+            "facts": facts,
+            "resolution_proposed": draft.resolution_proposed,
+            "latest_session_number": draft.latest_session,
+            "numbers_at": self._moment(draft, draft.latest_session),
+        }
+        if not later and all(getattr(alert, k) == v for k, v in fields.items()):
+            return
+        for name, value in fields.items():
+            setattr(alert, name, value)
+        if later:
+            to_state = alert.state
+            if alert.kind == AlertKind.RISK and alert.state != AlertState.OPEN:
+                to_state = AlertState.OPEN  # a new risk answer needs attention again
+            note = f"New finding at session {draft.latest_session}: {reason}"
+            self.notes.setdefault((alert.episode_id, alert.fingerprint), []).append(
+                (alert.state, to_state, note)
+            )
+            alert.state = to_state
+        if alert.pk is not None:
+            self.changed[alert.pk] = alert
+
+    def save(self, ids: list[int]) -> int:
+        for alert in self.changed.values():
+            alert.save()
+        created = Alert.objects.bulk_create(self.new, ignore_conflicts=True) if self.new else []
         # Read back rather than trust `created`: with ignore_conflicts the new rows carry no
         # primary key, and a concurrent run may have raised the same alert first.
-        AlertEvent.objects.bulk_create(
-            [
-                AlertEvent(alert=a, to_state=AlertState.OPEN, note="raised by the analysis")
-                for a in Alert.objects.filter(episode_id__in=ids, events__isnull=True)
-            ]
-        )
-    return len(created)
+        events = [
+            AlertEvent(alert=a, to_state=AlertState.OPEN, note="raised by the analysis")
+            for a in Alert.objects.filter(episode_id__in=ids, events__isnull=True)
+        ]
+        AlertEvent.objects.bulk_create(events)
+        if self.notes:
+            by_key = {
+                (a.episode_id, a.fingerprint): a
+                for a in Alert.objects.filter(
+                    episode_id__in={e for e, _ in self.notes},
+                    fingerprint__in={f for _, f in self.notes},
+                )
+            }
+            AlertEvent.objects.bulk_create(
+                AlertEvent(alert=by_key[key], from_state=before, to_state=after, note=note)
+                for key, steps in self.notes.items()
+                if key in by_key
+                for before, after, note in steps
+            )
+        return len(created)
 
 
-def _new_alert(organization: Any, draft: AlertDraft) -> Alert:
+def _new_alert(organization: Any, draft: AlertDraft, facts: list[Any], reason: str) -> Alert:
     return Alert(
         organization=organization,
         episode_id=draft.episode_id,
@@ -291,23 +479,14 @@ def _new_alert(organization: Any, draft: AlertDraft) -> Alert:
         severity_rank=SEVERITY_RANK.get(draft.severity, 3),
         scale=draft.scale,
         session_number=draft.session_number,
-        reason=draft.reason,
+        latest_session_number=draft.latest_session,
+        reason=reason,
         numbers=draft.numbers,
+        facts=facts,
         fingerprint=draft.fingerprint,
+        concern=draft.concern_key,
         resolution_proposed=draft.resolution_proposed,
     )
-
-
-def _refresh(alert: Alert, draft: AlertDraft) -> None:
-    changed = (
-        alert.reason != draft.reason
-        or alert.numbers != draft.numbers
-        or alert.resolution_proposed != draft.resolution_proposed
-    )
-    if changed:
-        alert.reason, alert.numbers = draft.reason, draft.numbers
-        alert.resolution_proposed = draft.resolution_proposed
-        alert.save(update_fields=["reason", "numbers", "resolution_proposed", "updated_at"])
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -329,7 +508,8 @@ def recompute_episode(episode: Any) -> int:
         else:
             obs = observations(Response.objects.filter(session__episode=episode))
         findings = analysis.analyse(obs, thresholds_for(episode.organization))
-        new_alerts = apply_drafts(episode.organization, [episode.pk], drafts_from(findings))
+        drafts = drafts_from(findings) + unanswered_risk_drafts([episode.pk])
+        new_alerts = apply_drafts(episode.organization, [episode.pk], drafts)
         trends.store(trends.compute([episode.pk]))
     return new_alerts
 
@@ -356,7 +536,7 @@ def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) ->
         else:
             obs = observations(responses, stream=True)
         totals["responses"] += responses.count()
-        drafts = drafts_from(analysis.analyse(obs, thresholds))
+        drafts = drafts_from(analysis.analyse(obs, thresholds)) + unanswered_risk_drafts(batch)
         totals["new_alerts"] += apply_drafts(organization, batch, drafts)
         trends.refresh(batch)
     return totals

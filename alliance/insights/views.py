@@ -61,7 +61,8 @@ def alert_action(request: HttpRequest, pk: int) -> HttpResponse:
             alert_form_data={alert.pk: request.POST},
         )
     messages.success(request, _("Alert updated: %(state)s.") % {"state": alert.get_state_display()})
-    return redirect(f"/episodes/{alert.episode_id}/#alert-{alert.pk}")
+    # Back to the episode with this alert opened, so the recorded step is in view.
+    return redirect(f"/episodes/{alert.episode_id}/?open={alert.pk}#alert-{alert.pk}")
 
 
 def prompts_for(organization: object, kind: str) -> list[str]:
@@ -167,11 +168,13 @@ def chart_svg(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """A chart of the episode page as SVG: for print and for browsers without JavaScript."""
     from alliance.dashboard.charts import render_svg
 
-    from .panels import chart_panels
+    from .panels import GROUP_VIEWS, chart_panels
 
     viewer = _viewer(request)
     episode = access.get_episode_for_user(viewer, pk)
-    panel = next((p for p in chart_panels(episode) if p.name == name), None)
+    view = request.GET.get("view", "each")
+    view = view if view in GROUP_VIEWS else "each"
+    panel = next((p for p in chart_panels(episode, view=view) if p.name == name), None)
     if panel is None:
         raise Http404("Not found")
     trail.record(Action.VIEW, episode, object_label=f"{episode} — chart {name}")

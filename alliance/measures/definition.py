@@ -20,6 +20,8 @@ from alliance.measures.scoring import (
     AnswerOption,
     Band,
     Coding,
+    Condition,
+    EnableRule,
     Instrument,
     Item,
     RiskItem,
@@ -31,8 +33,23 @@ EXT_MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
 EXT_MAX = "http://hl7.org/fhir/StructureDefinition/maxValue"
 EXT_ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 EXT_ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
+SCORE_EXTENSIONS = (
+    EXT_ORDINAL,
+    "http://hl7.org/fhir/StructureDefinition/itemWeight",  # SDC / R5 extensions pack
+    "http://hl7.org/fhir/StructureDefinition/iso21090-CO-value",  # the STU3 name of ordinalValue
+)
+CALCULATED = "calculatedExpression"
 RESPONDENT_ROLES = ("client", "therapist", "partner", "family", "group", "interpreter")
-ANSWER_TYPES = {"integer": "integer", "choice": "choice", "text": "text", "string": "text"}
+ANSWER_TYPES = {
+    "integer": "integer",
+    "choice": "choice",
+    "text": "text",
+    "string": "text",
+    "boolean": "boolean",
+    "decimal": "decimal",
+    "quantity": "decimal",  # the number only; the unit is the questionnaire's
+    "date": "date",
+}
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TOP_KEYS = {"questionnaire", "scoring"}
 SCORING_KEYS = {
@@ -176,7 +193,13 @@ def _fhir_errors(q: dict[str, Any]) -> list[str]:
     try:
         Questionnaire.model_validate(q)
     except ValidationError as exc:
-        return [f"questionnaire{_loc(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        # Alliance never evaluates FHIRPath, so a flaw inside an expression (LHC-Forms names
+        # variables "q1_value", which R4's id type forbids) does not stop an import.
+        return [
+            f"questionnaire{_loc(e['loc'])}: {e['msg']}"
+            for e in exc.errors()
+            if "valueExpression" not in e["loc"]
+        ]
     return []
 
 
@@ -184,11 +207,15 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
 
 
-def _walk(items: list[Any], path: str) -> Iterator[tuple[dict[str, Any], str]]:
+def _walk(
+    items: list[Any], path: str, enable: tuple[EnableRule, ...] = ()
+) -> Iterator[tuple[dict[str, Any], str, tuple[EnableRule, ...]]]:
+    """Every item with its path and the enableWhen rules of the groups around it."""
     for i, item in enumerate(items):
         if isinstance(item, dict):
-            yield item, f"{path}[{i}]"
-            yield from _walk(item.get("item") or [], f"{path}[{i}].item")
+            own = enable + _enable_rules(item)
+            yield item, f"{path}[{i}]", own
+            yield from _walk(item.get("item") or [], f"{path}[{i}].item", own)
 
 
 def _check_questionnaire(ck: _Checker, q: dict[str, Any]) -> dict[str, Item]:
@@ -203,31 +230,52 @@ def _check_questionnaire(ck: _Checker, q: dict[str, Any]) -> dict[str, Item]:
     top = ck.get(q, "item", list, path)
     items: dict[str, Item] = {}
     seen: set[str] = set()
-    for raw, ipath in _walk(top or [], f"{path}.item"):
+    contained = contained_value_sets(q)
+    for raw, ipath, enable in _walk(top or [], f"{path}.item"):
         link_id = ck.get(raw, "linkId", str, ipath)
         if link_id is None:
             continue
         if link_id in seen:
             ck.error(f"{ipath}.linkId", f"'{link_id}' is used more than once")
         seen.add(link_id)
-        item = _parse_item(ck, raw, ipath, link_id)
+        _check_enable_when(ck, raw, ipath)
+        item = _parse_item(ck, raw, ipath, link_id, contained)
         if item is not None:
-            items[link_id] = item
+            items[link_id] = replace(item, enable=enable)
     return items
 
 
-def _parse_item(ck: _Checker, raw: dict[str, Any], path: str, link_id: str) -> Item | None:
+def is_calculated(raw: dict[str, Any]) -> bool:
+    """A total the form would compute (SDC calculatedExpression): not a question to ask."""
+    return any(
+        isinstance(ext, dict) and str(ext.get("url", "")).endswith(CALCULATED)
+        for ext in raw.get("extension") or []
+    )
+
+
+def _parse_item(
+    ck: _Checker, raw: dict[str, Any], path: str, link_id: str, contained: dict[str, Any]
+) -> Item | None:
     typ = raw.get("type")
-    if typ in ("display", "group"):
+    if typ in ("display", "group") or is_calculated(raw) or raw.get("readOnly") is True:
         return None
     if typ not in ANSWER_TYPES:
-        ck.error(f"{path}.type", f"'{typ}' is not supported; use {', '.join(ANSWER_TYPES)}")
+        ck.error(
+            f"{path}.type",
+            f"'{typ}' items are not supported; supported are {', '.join(ANSWER_TYPES)}, "
+            "display and group",
+        )
         return None
     answer_type = ANSWER_TYPES[typ]
-    options = _parse_options(ck, raw, path) if answer_type == "choice" else ()
+    options: tuple[AnswerOption, ...] = ()
+    scored = True
+    if answer_type == "choice":
+        options, scored = _parse_options(ck, raw, path, contained)
     lo, hi = _ext_int(raw, EXT_MIN), _ext_int(raw, EXT_MAX)
     if options:
         lo, hi = min(o.value for o in options), max(o.value for o in options)
+    elif answer_type == "boolean":
+        lo, hi = 0, 1
     elif answer_type == "integer" and (lo is None or hi is None):
         ck.error(path, f"integer item '{link_id}' needs minValue and maxValue extensions")
     low, high = _anchors(raw)
@@ -245,6 +293,7 @@ def _parse_item(ck: _Checker, raw: dict[str, Any], path: str, link_id: str) -> I
         hint=_hint(raw),
         max_length=raw.get("maxLength"),
         code=_coding(codes[0]) if codes and isinstance(codes[0], dict) else None,
+        scored=scored,
     )
 
 
@@ -261,23 +310,166 @@ def _ext_int(raw: dict[str, Any], url: str) -> int | None:
     return None
 
 
-def _parse_options(ck: _Checker, raw: dict[str, Any], path: str) -> tuple[AnswerOption, ...]:
+# --- answer options and their scores ------------------------------------------------------------
+
+
+def _score_of(*holders: Any) -> float | None:
+    """Where publishers put an option's score: the ordinalValue or itemWeight extension (on
+    the answerOption, its valueCoding or a ValueSet concept), or an R5 itemWeight property."""
+    for holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        if isinstance(holder.get("itemWeight"), int | float):  # R5 answerOption / concept
+            return float(holder["itemWeight"])
+        for ext in holder.get("extension") or []:
+            if isinstance(ext, dict) and ext.get("url") in SCORE_EXTENSIONS:
+                value = ext.get("valueDecimal", ext.get("valueInteger"))
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    return float(value)
+        for prop in holder.get("property") or []:
+            if isinstance(prop, dict) and prop.get("code") in ("itemWeight", "weight"):
+                value = prop.get("valueDecimal", prop.get("valueInteger"))
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    return float(value)
+    return None
+
+
+def contained_value_sets(q: dict[str, Any]) -> dict[str, Any]:
+    """Contained ValueSets by '#id' and by their url, the two ways items point at them."""
+    found: dict[str, Any] = {}
+    for res in q.get("contained") or []:
+        if isinstance(res, dict) and res.get("resourceType") == "ValueSet":
+            if res.get("id"):
+                found[f"#{res['id']}"] = res
+            if res.get("url"):
+                found[str(res["url"])] = res
+    return found
+
+
+def _value_set_answers(value_set: dict[str, Any]) -> list[tuple[dict[str, Any], Any]]:
+    """(coding, score holder) pairs from a ValueSet's expansion, or else its compose."""
+    out: list[tuple[dict[str, Any], Any]] = []
+    for entry in (value_set.get("expansion") or {}).get("contains") or []:
+        out.append((entry, entry))
+    if out:
+        return out
+    for include in (value_set.get("compose") or {}).get("include") or []:
+        for concept in include.get("concept") or []:
+            coding = {"system": include.get("system", ""), **concept}
+            out.append((coding, concept))
+    return out
+
+
+def _raw_answers(
+    ck: _Checker, raw: dict[str, Any], path: str, contained: dict[str, Any]
+) -> list[tuple[dict[str, Any], float | None]] | None:
+    ref = raw.get("answerValueSet")
+    if isinstance(ref, str):
+        value_set = contained.get(ref)
+        if value_set is None:
+            ck.error(
+                f"{path}.answerValueSet",
+                f"'{ref}' is not a ValueSet contained in this file; Alliance does not fetch "
+                "value sets from elsewhere, so put the ValueSet in 'contained' or list "
+                "answerOption entries",
+            )
+            return None
+        return [(c, _score_of(h, c)) for c, h in _value_set_answers(value_set)]
     opts = raw.get("answerOption")
     if not isinstance(opts, list) or not opts:
-        ck.error(f"{path}.answerOption", "a choice item needs a list of answer options")
-        return ()
-    result = []
-    for i, opt in enumerate(opts):
-        coding = opt.get("valueCoding") if isinstance(opt, dict) else None
-        value = _ext_int(coding, EXT_ORDINAL) if isinstance(coding, dict) else None
-        if coding is None or value is None:
-            ck.error(
-                f"{path}.answerOption[{i}]",
-                "needs a valueCoding with an ordinalValue extension giving the score",
-            )
+        ck.error(f"{path}.answerOption", "a choice item needs answerOption or answerValueSet")
+        return None
+    out = []
+    for opt in opts:
+        if not isinstance(opt, dict):
             continue
-        result.append(AnswerOption(value, _coding(coding)))
-    return tuple(result)
+        coding = opt.get("valueCoding")
+        if not isinstance(coding, dict):
+            plain = next((opt[k] for k in ("valueString", "valueInteger") if k in opt), None)
+            if plain is None:
+                continue
+            coding = {"code": str(plain), "display": str(plain)}
+        out.append((coding, _score_of(opt, coding)))
+    return out
+
+
+def _parse_options(
+    ck: _Checker, raw: dict[str, Any], path: str, contained: dict[str, Any]
+) -> tuple[tuple[AnswerOption, ...], bool]:
+    """The options and whether they carry scores. Unscored options are numbered 1, 2, ...
+    so a choice can still be answered, shown and used in enableWhen; it is not scored."""
+    answers = _raw_answers(ck, raw, path, contained)
+    if not answers:
+        if answers is not None:
+            ck.error(f"{path}.answerOption", "a choice item needs at least one answer")
+        return (), True
+    scores = [score for _coding_, score in answers]
+    if all(score is None for score in scores):
+        return tuple(AnswerOption(i, _coding(c)) for i, (c, _s) in enumerate(answers, 1)), False
+    if any(score is None for score in scores):
+        ck.error(path, "some answers have a score (ordinalValue or itemWeight) and some do not")
+        return (), True
+    if any(not float(x).is_integer() for x in scores if x is not None):
+        ck.error(path, "answer scores must be whole numbers")
+        return (), True
+    values = [int(x) for x in scores if x is not None]
+    if len(set(values)) != len(values):
+        ck.error(path, "two answers have the same score; each answer needs its own")
+        return (), True
+    return tuple(
+        AnswerOption(v, _coding(c)) for v, (c, _s) in zip(values, answers, strict=True)
+    ), True
+
+
+# --- enableWhen ---------------------------------------------------------------------------------
+
+ENABLE_OPERATORS = ("exists", "=", "!=", ">", "<", ">=", "<=")
+
+
+def _condition_value(raw: dict[str, Any]) -> Any:
+    for key, value in raw.items():
+        if not key.startswith("answer"):
+            continue
+        if key == "answerCoding" and isinstance(value, dict):
+            return _coding(value)
+        if key in ("answerDecimal", "answerInteger") and not isinstance(value, bool):
+            return float(value)
+        if key == "answerQuantity" and isinstance(value, dict):
+            return float(value.get("value", 0))
+        return value
+    return None
+
+
+def _enable_rules(raw: dict[str, Any]) -> tuple[EnableRule, ...]:
+    conditions = []
+    for cond in raw.get("enableWhen") or []:
+        if not isinstance(cond, dict):
+            continue
+        value = _condition_value(cond)
+        if cond.get("operator") in ENABLE_OPERATORS and value is not None:
+            conditions.append(Condition(str(cond.get("question", "")), cond["operator"], value))
+    if not conditions:
+        return ()
+    if raw.get("enableBehavior") == "any":
+        return (EnableRule(tuple(conditions), "any"),)
+    return (EnableRule(tuple(conditions), "all"),)
+
+
+def _check_enable_when(ck: _Checker, raw: dict[str, Any], path: str) -> None:
+    for i, cond in enumerate(raw.get("enableWhen") or []):
+        if not isinstance(cond, dict) or cond.get("operator") not in ENABLE_OPERATORS:
+            ck.error(f"{path}.enableWhen[{i}].operator", "must be exists, =, !=, >, <, >= or <=")
+        elif _condition_value(cond) is None:
+            ck.error(f"{path}.enableWhen[{i}]", "needs an answer value to compare with")
+    if any(str(e.get("url", "")).endswith("enableWhenExpression") for e in _exts(raw)):
+        ck.error(
+            f"{path}.extension",
+            "enableWhenExpression (FHIRPath) is not supported; use enableWhen instead",
+        )
+
+
+def _exts(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in raw.get("extension") or [] if isinstance(e, dict)]
 
 
 def _control(raw: dict[str, Any]) -> str:
@@ -461,8 +653,8 @@ def _scale_items(
         item = items.get(m) if isinstance(m, str) else None
         if item is None:
             ck.error(f"{path}.items", f"item '{m}' is not in the questionnaire")
-        elif item.answer_type == "text":
-            ck.error(f"{path}.items", f"item '{m}' is a text item and cannot be scored")
+        elif item.answer_type in ("text", "decimal", "date") or not item.scored:
+            ck.error(f"{path}.items", f"item '{m}' has no scores and cannot be scored")
         else:
             ok.append(m)
     if len(set(ok)) != len(ok):

@@ -23,6 +23,12 @@ def questionnaire(definition: Instrument) -> dict[str, Any]:
 def _answer(item: Item, value: int | str) -> dict[str, Any]:
     if item.answer_type == "text":
         return {"valueString": str(value)}
+    if item.answer_type == "boolean":
+        return {"valueBoolean": bool(value)}
+    if item.answer_type == "date":
+        return {"valueDate": str(value)}
+    if item.answer_type == "decimal":
+        return {"valueDecimal": float(value)}
     if item.answer_type == "choice":
         option = item.option_for(int(value))
         assert option is not None  # normalise_answers has checked the value

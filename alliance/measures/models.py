@@ -58,7 +58,8 @@ class Instrument(models.Model):
         if self.pk is None:
             return definitions.parse_definition(self.definition)
         found = _PARSED.get(self.pk)
-        if found is None:
+        # A pk can be reused after a rolled-back transaction (SQLite, tests): check the key too.
+        if found is None or (found.key, found.version) != (self.key, self.version):
             found = _PARSED[self.pk] = definitions.parse_definition(self.definition)
         return found
 

@@ -16,7 +16,9 @@ from typing import Any, Literal
 
 AnswerValue = int | str | None
 Answers = Mapping[str, AnswerValue]
-AnswerType = Literal["integer", "choice", "text"]
+AnswerType = Literal["integer", "choice", "text", "boolean", "decimal", "date"]
+# Answers kept as the text typed (numbers with decimals, dates); the others are stored as ints.
+STRING_TYPES = ("text", "decimal", "date")
 Method = Literal["sum", "mean"]
 Direction = Literal["higher_is_better", "higher_is_worse"]
 ChangeVerdict = Literal["improved", "deteriorated", "no_reliable_change"]
@@ -40,6 +42,23 @@ class AnswerOption:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One FHIR enableWhen entry: ``question`` compared with ``operator`` to ``value``."""
+
+    question: str
+    operator: str  # exists, =, !=, >, <, >=, <=
+    value: bool | float | str | Coding
+
+
+@dataclass(frozen=True)
+class EnableRule:
+    """The enableWhen of one item or of one of its enclosing groups; every rule must hold."""
+
+    conditions: tuple[Condition, ...]
+    behavior: Literal["all", "any"] = "all"
+
+
+@dataclass(frozen=True)
 class Item:
     link_id: str
     text: str
@@ -54,6 +73,8 @@ class Item:
     hint: str = ""
     max_length: int | None = None
     code: Coding | None = None
+    enable: tuple[EnableRule, ...] = ()
+    scored: bool = True  # False for a choice whose options carry no scores (values are positions)
 
     def option_for(self, value: int) -> AnswerOption | None:
         return next((o for o in self.options if o.value == value), None)
@@ -146,6 +167,8 @@ class ScoreResult:
     risk: list[RiskFlag]
     complete: bool
     missing: list[str]
+    # Risk items (e.g. PHQ-9 item 9) left unanswered: never silent, the therapist is told to ask.
+    risk_unanswered: list[str] = field(default_factory=list)
 
 
 class InvalidAnswers(ValueError):
@@ -178,6 +201,21 @@ def _as_int(value: int | str) -> int | None:
     return int(text) if _INTEGER.fullmatch(text) else None
 
 
+_DECIMAL = re.compile(r"[+-]?[0-9]{1,12}(?:\.[0-9]{1,6})?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_BOOLEAN = {"true": 1, "1": 1, "yes": 1, "false": 0, "0": 0, "no": 0}
+
+
+def _valid_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return bool(_DATE.fullmatch(text))
+
+
 def _item_error(item: Item, value: int | str) -> str | None:
     if item.answer_type == "text":
         if not isinstance(value, str):
@@ -187,6 +225,13 @@ def _item_error(item: Item, value: int | str) -> str | None:
         if item.max_length is not None and len(value) > item.max_length:
             return f"Please keep this under {item.max_length} characters."
         return None
+    if item.answer_type == "decimal":
+        ok = not isinstance(value, bool) and _DECIMAL.fullmatch(str(value).strip())
+        return None if ok else "Please enter a number, e.g. 72.5."
+    if item.answer_type == "date":
+        return None if _valid_date(str(value).strip()) else "Please enter a date (YYYY-MM-DD)."
+    if item.answer_type == "boolean":
+        return None if _as_bool(value) is not None else "Please answer yes or no."
     number = _as_int(value)
     if number is None:
         return "Please enter a whole number."
@@ -197,16 +242,122 @@ def _item_error(item: Item, value: int | str) -> str | None:
     return None
 
 
+def _as_bool(value: int | str) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    return _BOOLEAN.get(str(value).strip().lower())
+
+
+def _stored(item: Item, value: int | str) -> int | str:
+    """The value as stored: ints for integer/choice/boolean, trimmed text for the rest."""
+    if item.answer_type == "boolean":
+        found = _as_bool(value)
+        assert found is not None  # validated before
+        return found
+    if item.answer_type in STRING_TYPES:
+        return str(value) if item.answer_type == "text" else str(value).strip()
+    number = _as_int(value)
+    assert number is not None  # validated before
+    return number
+
+
+# --- enableWhen ----------------------------------------------------------------------------------
+
+
+def _compare(answer: Any, operator: str, wanted: Any) -> bool:
+    try:
+        if operator == "=":
+            return bool(answer == wanted)
+        if operator == "!=":
+            return bool(answer != wanted)
+        if operator == ">":
+            return bool(answer > wanted)
+        if operator == "<":
+            return bool(answer < wanted)
+        if operator == ">=":
+            return bool(answer >= wanted)
+        if operator == "<=":
+            return bool(answer <= wanted)
+    except TypeError:  # e.g. a date compared with a number: the condition cannot hold
+        return False
+    return False
+
+
+def _comparable(item: Item, stored: int | str, wanted: Any) -> Any:
+    """The stored answer in the terms the condition uses (a coding, a number, a flag)."""
+    if item.answer_type == "choice":
+        option = item.option_for(int(stored))
+        code = option.coding.code if option else ""
+        if isinstance(wanted, Coding):
+            return code
+        if isinstance(wanted, float):
+            try:
+                return float(code)
+            except ValueError:
+                return float(stored)
+        return code
+    if item.answer_type == "boolean":
+        return bool(stored)
+    if item.answer_type in ("integer", "decimal"):
+        return float(stored)
+    return str(stored)
+
+
+def _holds(definition: Instrument, cond: Condition, clean: Mapping[str, int | str]) -> bool:
+    answered = cond.question in clean
+    if cond.operator == "exists":
+        return answered == bool(cond.value)
+    if not answered:
+        return False
+    try:
+        item = definition.item(cond.question)
+    except KeyError:
+        return False
+    wanted = cond.value.code if isinstance(cond.value, Coding) else cond.value
+    return _compare(_comparable(item, clean[cond.question], cond.value), cond.operator, wanted)
+
+
+def is_enabled(definition: Instrument, item: Item, clean: Mapping[str, int | str]) -> bool:
+    """FHIR enableWhen: every rule (the item's own and its groups') must hold."""
+    for rule in item.enable:
+        results = [_holds(definition, c, clean) for c in rule.conditions]
+        if not (all(results) if rule.behavior == "all" else any(results)):
+            return False
+    return True
+
+
+def _lenient(definition: Instrument, answers: Answers) -> dict[str, int | str]:
+    """The valid answers in questionnaire order, disabled questions left out, for enableWhen."""
+    clean: dict[str, int | str] = {}
+    for item in definition.items:
+        value = answers.get(item.link_id)
+        if value is None or _is_blank(value) or _item_error(item, value):
+            continue
+        if is_enabled(definition, item, clean):
+            clean[item.link_id] = _stored(item, value)
+    return clean
+
+
+def enabled_items(definition: Instrument, answers: Answers) -> set[str]:
+    """linkIds of the questions shown for these answers (all of them without enableWhen)."""
+    clean = _lenient(definition, answers)
+    return {it.link_id for it in definition.items if is_enabled(definition, it, clean)}
+
+
 def validate_answers(
     definition: Instrument, answers: Answers, *, check_required: bool = True
 ) -> dict[str, str]:
-    """Per-question error messages, worded for showing beside the form field."""
+    """Per-question error messages, worded for showing beside the form field. A question
+    switched off by enableWhen is neither required nor checked: its answer is dropped."""
     errors: dict[str, str] = {}
     known = {it.link_id for it in definition.items}
     for link_id in answers:
         if link_id not in known:
             errors[link_id] = "This question is not part of this questionnaire."
+    shown = enabled_items(definition, answers)
     for item in definition.items:
+        if item.link_id not in shown:
+            continue
         value = answers.get(item.link_id)
         if value is None or _is_blank(value):
             if check_required and item.required:
@@ -219,22 +370,12 @@ def validate_answers(
 
 
 def normalise_answers(definition: Instrument, answers: Answers) -> dict[str, int | str]:
-    """Answers with blanks dropped and numbers as ints; raises InvalidAnswers if any is bad."""
+    """Answers with blanks and switched-off questions dropped, numbers as ints; raises
+    InvalidAnswers if any is bad."""
     errors = validate_answers(definition, answers, check_required=False)
     if errors:
         raise InvalidAnswers(errors)
-    clean: dict[str, int | str] = {}
-    for item in definition.items:
-        value = answers.get(item.link_id)
-        if value is None or _is_blank(value):
-            continue
-        if item.answer_type == "text":
-            clean[item.link_id] = str(value)
-        else:
-            number = _as_int(value)
-            assert number is not None  # validated above
-            clean[item.link_id] = number
-    return clean
+    return _lenient(definition, answers)
 
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -289,12 +430,15 @@ def risk_flags(definition: Instrument, clean: Mapping[str, int | str]) -> list[R
 
 
 def missing_items(definition: Instrument, clean: Mapping[str, int | str]) -> list[str]:
-    """Required or scored questions left unanswered, in questionnaire order."""
+    """Required or scored questions left unanswered, in questionnaire order; a question
+    switched off by enableWhen is not missing."""
     scored = {k for sc in definition.scales for k in sc.items}
     return [
         it.link_id
         for it in definition.items
-        if (it.required or it.link_id in scored) and it.link_id not in clean
+        if (it.required or it.link_id in scored)
+        and it.link_id not in clean
+        and is_enabled(definition, it, clean)
     ]
 
 
@@ -315,6 +459,7 @@ def score(definition: Instrument, answers: Answers) -> ScoreResult:
         risk=risk_flags(definition, clean),
         complete=not missing,
         missing=missing,
+        risk_unanswered=[r.link_id for r in definition.risk_items if r.link_id not in clean],
     )
 
 

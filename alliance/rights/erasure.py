@@ -59,6 +59,12 @@ def _attributes(client: Client) -> QuerySet[Any]:
     return ClientAttribute.objects.filter(client=client)
 
 
+def _transcripts(episode_ids: tuple[int, ...]) -> QuerySet[Any]:
+    from alliance.language.models import SessionTranscript
+
+    return SessionTranscript.objects.filter(session__episode_id__in=episode_ids)
+
+
 # Children before parents: every PROTECT reference is gone before the row it points at.
 STEPS: tuple[Step, ...] = (
     Step(
@@ -121,6 +127,12 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("tasks", lambda s: Task.objects.filter(goal__episode_id__in=s.own_episode_ids)),
     Step("goals", lambda s: Goal.objects.filter(episode_id__in=s.own_episode_ids)),
+    # A transcript analysis (counts, labels, perhaps encrypted text) is about everyone who spoke,
+    # and its counts cannot be split by person: it goes from shared episodes too.
+    Step(
+        "session transcript analyses",
+        lambda s: _transcripts(s.own_episode_ids + s.shared_episode_ids),
+    ),
     Step("sessions", lambda s: Session.objects.filter(episode_id__in=s.own_episode_ids)),
     Step(
         "measurement plan entries",

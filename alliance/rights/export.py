@@ -7,7 +7,6 @@ and the command do, so the assembly can be tested on its own.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -18,6 +17,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from alliance import csv_cells
 from alliance.api.fhir import bundle
 from alliance.care.models import Client, EpisodeStatusChange, Participant, Session
 from alliance.checkins.models import CheckinRequest, Response
@@ -72,7 +72,7 @@ class ClientExport:
 
 def csv_text(table: Table) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_cells.writer(out, lineterminator="\n")
     writer.writerow(table.columns)
     writer.writerows([_cell(v) for v in row] for row in table.rows)
     return out.getvalue()

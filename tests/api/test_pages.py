@@ -14,7 +14,13 @@ from tests.conftest import Clinic
 pytestmark = pytest.mark.django_db
 
 
+def allow_clinical_reads(clinic: Clinic) -> None:
+    clinic.org.admins_see_clinical_data = True
+    clinic.org.save()
+
+
 def test_admin_creates_a_token_shown_once_and_stored_hashed(clinic: Clinic) -> None:
+    allow_clinical_reads(clinic)
     http = clinic.login("admin")
     page = http.post("/org/integrations/", {"token-name": "Record system", "token-scope": "read"})
     assert page.status_code == 200
@@ -27,6 +33,7 @@ def test_admin_creates_a_token_shown_once_and_stored_hashed(clinic: Clinic) -> N
 
 
 def test_blank_name_shows_the_error_beside_the_field(clinic: Clinic) -> None:
+    allow_clinical_reads(clinic)
     page = clinic.login("admin").post(
         "/org/integrations/", {"token-name": " \x00", "token-scope": "write"}
     )

@@ -152,7 +152,8 @@ def test_close_and_reopen_keeps_history(clinic: Clinic) -> None:
     assert clinic.episode.status == "open" and clinic.episode.closed_on is None
     log = list(clinic.episode.status_log.values_list("status", flat=True))
     assert log == ["open", "closed", "open"]
-    page = http.get(reverse("care:episode", args=[clinic.episode.pk])).content.decode()
+    # The history lives on the episode's settings page, with the forms that change it.
+    page = http.get(reverse("care:episode_settings", args=[clinic.episode.pk])).content.decode()
     assert "planned ending" in page
     assert clinic.episode.sessions.count() == 1
 

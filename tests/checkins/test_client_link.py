@@ -139,8 +139,12 @@ def test_same_idempotency_key_twice_gives_one_response(clinic):
     data = good_answers(form_key(http.get(f"/c/{token}/").content.decode()))
     first = http.post(f"/c/{token}/", data)
     second = http.post(f"/c/{token}/", data)  # double click, refresh or retry
-    other_browser = HttpClient().post(f"/c/{token}/", data)  # retry after a lost response
-    assert first.status_code == second.status_code == other_browser.status_code == 302
+    http.cookies.pop("alliance_checkin_done")
+    retry = http.post(f"/c/{token}/", data)  # retry after a lost response
+    # Someone else who learned the link and the key gets nothing (issue 14, finding 6).
+    other_browser = HttpClient().post(f"/c/{token}/", data)
+    assert first.status_code == second.status_code == retry.status_code == 302
+    assert other_browser.status_code == 404
     assert Response.objects.count() == 1
 
 

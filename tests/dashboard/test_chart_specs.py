@@ -24,6 +24,14 @@ POINTS = [
 ]
 
 
+def _group_median() -> tuple[list[charts.Point], list[charts.Spread]]:
+    members = [
+        charts.Point(n, who, 10 + n * k) for n in range(1, 5) for k, who in ((1, "A"), (2, "B"))
+    ]
+    points, spreads = charts.median_with_range(members, ["A", "B"])
+    return points, spreads
+
+
 def _specs() -> dict[str, dict]:
     answers = {item.key: 2 for item in scoring.ITEMS}
     readings = scoring.trend([answers, {**answers, scoring.ITEMS[0].key: 4}])
@@ -39,12 +47,21 @@ def _specs() -> dict[str, dict]:
             reliable_change=6,
             markers=[charts.Marker(3, "Risk answer")],
         ),
+        "group": charts.outcome_scores(
+            "PHQ-9",
+            _group_median()[0],
+            spreads=_group_median()[1],
+            y_max=27,
+            bands=[charts.Band(0, 4, "minimal"), charts.Band(5, 9, "mild")],
+            cutoff=10,
+            reliable_change=6,
+        ),
         "goals": goal_lines([GoalPoint(n, "1. Sleep", n) for n in range(1, 6)], "Progress"),
         "wellbeing": trend_spec(list(zip(when, readings, strict=True))),
     }
 
 
-@pytest.mark.parametrize("kind", ["alliance", "outcome", "goals", "wellbeing"])
+@pytest.mark.parametrize("kind", ["alliance", "outcome", "group", "goals", "wellbeing"])
 def test_each_kind_of_chart_is_valid_vega_lite(kind: str) -> None:
     validate_jsonschema(_specs()[kind], load_schema())  # raises on an invalid spec
 

@@ -73,9 +73,10 @@ def test_ten_tens_then_an_eight_raises_a_drop_with_numbers(clinic: Clinic) -> No
     history(clinic, [10] * 10 + [8])
     alert = Alert.objects.get(episode=clinic.episode)
     assert alert.kind == "drop" and alert.session_number == 11 and alert.state == "open"
-    assert alert.reason.startswith(
-        "Alliance (mean of the items) 8 today; usually 10, between 10 and 10 over 8 sessions"
+    assert alert.reason_today.startswith(
+        "Alliance (mean of the items) 8 today, session 11; 10 in each of the previous 8 sessions"
     )
+    assert "between 10 and 10" not in alert.reason_today
 
 
 def test_a_client_moving_between_6_and_8_is_not_flagged_for_a_7(clinic: Clinic) -> None:
@@ -278,7 +279,7 @@ def test_a_submitted_link_recomputes_the_episode_alerts(
         response = http.post(f"/c/{token}/", answers)
     assert response.status_code in (200, 302)
     alert = Alert.objects.get(episode=clinic.episode, kind="drop")
-    assert alert.session_number == 7 and "5 today; usually 10" in alert.reason
+    assert alert.session_number == 7 and "5 today, session 7; 10 in each" in alert.reason_today
 
 
 def _prefix(form_html: str) -> str:

@@ -57,7 +57,10 @@ def test_ceiling_client_who_always_says_10_is_flagged_for_an_8() -> None:
     assert (x["baseline_min"], x["baseline_max"]) == (10.0, 10.0)
     assert x["baseline_sessions"] == 8  # the window keeps the last 8 sessions
     assert x["drop"] == 2.0
-    assert A.explain(found[0]).startswith("Alliance (mean of the items) 8 today; usually 10")
+    assert A.explain(found[0]).startswith(
+        "Alliance (mean of the items) 8 today; 10 in each of the previous 8 sessions. "
+        "That is 2 points lower"
+    )
 
 
 def test_client_moving_between_6_and_8_is_not_flagged_for_a_7_or_a_6() -> None:
@@ -112,7 +115,7 @@ def test_rupture_then_return_to_baseline_is_repaired() -> None:
     found = A.ruptures(table(series([9, 10, 9, 10, 9, 6, 7, 9.5, 10])))
     assert [(f.kind, f.session_number) for f in found] == [("rupture_repaired", 8)]
     x = found[0].numbers
-    assert (x["onset_session"], x["repair_session"], x["baseline_mean"]) == (6.0, 8.0, 9.4)
+    assert (x["onset_session"], x["repair_session"], x["baseline_mean"]) == (6.0, 8.0, 9.0)
     assert "back at 9.5 by session 8" in A.explain(found[0])
 
 
@@ -228,7 +231,8 @@ def test_reliable_improvement_and_recovery_on_phq9() -> None:
 
 
 def test_not_on_track_without_reliable_improvement_by_session_6() -> None:
-    found = A.outcomes(table(phq([16, 14, 13], [1, 4, 8])))
+    # the rule for a measure without an expected recovery curve
+    found = A.outcomes(table(phq([16, 14, 13], [1, 4, 8])), A.Thresholds(recovery_curves={}))
     assert kinds(found) == [("caseness", 1), ("not_on_track", 8)]
     assert found[-1].severity == "medium"
     assert "no reliable improvement (6 points) by session 6" in A.explain(found[-1])
@@ -301,6 +305,7 @@ def test_empty_table_gives_no_findings() -> None:
 ratings = st.lists(st.integers(0, 10), min_size=1, max_size=30)
 
 
+@settings(deadline=None)  # a shared machine; speed is measured in bench/, not here
 @given(value=st.integers(0, 10), n=st.integers(1, 40))
 def test_constant_history_never_alerts_about_alliance(value: int, n: int) -> None:
     client = series([value] * n)
@@ -309,6 +314,7 @@ def test_constant_history_never_alerts_about_alliance(value: int, n: int) -> Non
     assert found == []
 
 
+@settings(deadline=None)
 @given(history=ratings, raise_by=st.integers(1, 10))
 def test_raising_todays_score_never_creates_a_drop(history: list[int], raise_by: int) -> None:
     before = {f.session_number for f in A.alliance_drops(table(series(history)))}

@@ -25,13 +25,21 @@ from alliance.goals.models import GoalProposal, ProposalKind
 from alliance.insights import analysis
 from alliance.insights.forms import EDITABLE_THRESHOLDS
 from alliance.insights.models import Alert, Prompt
+from alliance.language.labeller import Label
+from alliance.language.models import SessionTranscript
+from alliance.language.summary import summarise as language_summary
 from alliance.measures.models import current_instrument
 from tests.conftest import Clinic, make_session
 
 CLINIC_CLIENT = ("Alex Quillfeather", "C-QF-0001")
 OTHER_CLIENT = ("Xavi Outlandsson", "X-OU-0001")
 JOURNAL_TEXT = "Journal: felt tired after the Quillfeather session"  # Tess's, shared with Sam
-GUESSED_TOKEN = "g" * 43  # well-formed, never issued
+GUESSED_TOKEN = "g" * 43
+PRIVATE_RECORD_TYPES = (
+    "wellbeing.SelfCheck",
+    "wellbeing.JournalEntry",
+    "wellbeing.page",
+)  # well-formed, never issued
 CLIENT_INSTRUMENT = "alliance-checkin-client"
 
 
@@ -44,6 +52,12 @@ class World:
 
     def browser(self, actor: str) -> HttpClient:
         """A test client acting as one of the matrix's actors."""
+        from . import matrix
+
+        # A token reads only while its organization lets admins read clinical data.
+        for org in (self.clinic.org, self.clinic.other_org):
+            org.admins_see_clinical_data = actor in matrix.CLINICAL_SETTING_ON
+            org.save(update_fields=["admins_see_clinical_data"])
         if actor in self.api_tokens:
             http = HttpClient(HTTP_AUTHORIZATION=f"Bearer {self.api_tokens[actor]}")
         elif actor in ("link", "no_token"):
@@ -60,10 +74,12 @@ class World:
             "therapist": other,
             "supervisor": other,
             "token": other,
+            "read_token": other,
             "outsider": clinic,
             "other_token": clinic,
-            # Admins see client codes in the audit trail, never names unless the clinic allows.
-            "admin": (clinic[0], *other),
+            # Admins see client codes in the audit trail, never names unless the clinic allows,
+            # and nothing of a therapist's private wellbeing records, not even that they exist.
+            "admin": (clinic[0], *other, *PRIVATE_RECORD_TYPES),
         }.get(actor, clinic + other) + (
             () if actor in ("therapist", "supervisor") else (JOURNAL_TEXT,)
         )
@@ -114,6 +130,18 @@ def build(clinic: Clinic) -> World:
     )
     spare_client = Client.objects.create(
         organization=org, code="C-QF-0002", display_name="Spare Person", created_by=therapist
+    )
+    SessionTranscript.objects.create(
+        session=clinic.session,
+        uploaded_by=therapist,
+        file_format="txt",
+        model_version="world",
+        labels=[["therapist", "question", "open"], ["client", "change", ""]],
+        summary=language_summary(
+            [("therapist", "How was the week?"), ("client", "I want to sleep better.")],
+            [Label("therapist", "question", "open"), Label("client", "change")],
+            [],
+        ),
     )
     api_tokens = _api_tokens(clinic)
     spare_token, _raw = ApiToken.issue(org, name="spare", scope=Scope.READ, by=clinic.admin)
@@ -198,6 +226,9 @@ def _rename(client: Client, name: str, code: str) -> None:
 
 def _api_tokens(clinic: Clinic) -> dict[str, str]:
     _token, raw = ApiToken.issue(clinic.org, name="records", scope=Scope.WRITE, by=clinic.admin)
+    _read, read_raw = ApiToken.issue(clinic.org, name="reports", scope=Scope.READ, by=clinic.admin)
+    # Ada's own: the matrix runs this actor with "admins see clinical data" off.
+    _own, own_raw = ApiToken.issue(clinic.org, name="Ada's", scope=Scope.READ, by=clinic.admin)
     _other, other_raw = ApiToken.issue(
         clinic.other_org, name="their records", scope=Scope.WRITE, by=clinic.outsider
     )
@@ -205,7 +236,13 @@ def _api_tokens(clinic: Clinic) -> dict[str, str]:
         clinic.org, name="old", scope=Scope.WRITE, by=clinic.admin
     )
     revoked.revoke()
-    return {"token": raw, "other_token": other_raw, "revoked_token": revoked_raw}
+    return {
+        "token": raw,
+        "read_token": read_raw,
+        "admin_token": own_raw,
+        "other_token": other_raw,
+        "revoked_token": revoked_raw,
+    }
 
 
 # --- what a POST sends ---------------------------------------------------------------------------
@@ -311,6 +348,8 @@ def post_bodies(world: World) -> dict[str, Any]:
         "attribute": {"name": "Age band", "options_text": "18-25\n26-40\n41-65"},
         "client_attributes": {f"attribute_{ids['attribute']}": "26-40", "consent": "on"},
         "erase": {"code": CLINIC_CLIENT[1]},
+        "share_transcript": {"share": "1"},
+        "transcript_settings": {"rules_language": "en"},
     }
 
 
