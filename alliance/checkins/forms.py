@@ -47,7 +47,7 @@ class Question:
     @property
     def anchor(self) -> str:
         """The id of the control an error summary links to (the first option of a group)."""
-        return self.name if self.kind == "text" else f"{self.name}-opt0"
+        return f"{self.name}-opt0" if self.kind in ("scale", "choice") else self.name
 
     @property
     def values(self) -> list[str]:
@@ -294,12 +294,13 @@ class QuestionnaireForm:
 
     @property
     def skipped(self) -> list[Question]:
-        """The rating and choice questions left blank (a blank comment box is not a gap)."""
+        """The rating and choice questions left blank (a blank comment box is not a gap, nor is
+        a question asked only when an earlier answer calls for it)."""
         return [
             q
             for section in self.sections
             for q in section.questions
-            if q.kind != "text" and not q.value.strip()
+            if q.kind in ("scale", "choice") and not q.conditional and not q.value.strip()
         ]
 
     @property
