@@ -190,3 +190,15 @@ def test_practice_period_compares_language_and_ratings_before_and_during(clinic:
     assert ">1<" in rows[0] and "0.50" in rows[0]
     assert ">1<" in rows[1] and "1.50" in rows[1]
     assert clinic.login("colleague").get(f"/practice/{period.pk}/language/").status_code == 404
+
+
+def test_the_clients_export_holds_the_counts_but_no_words(clinic: Clinic) -> None:
+    from alliance.rights import export
+
+    http = clinic.login("therapist")
+    _map(http, clinic, _payload(_upload(http, clinic)))
+    result = export.build(clinic.client)
+    table = next(t for t in result.tables if t.name == "session_language")
+    assert len(table.rows) == 1
+    assert table.rows[0][table.columns.index("reflection_question_ratio")] == 0.8
+    assert not [t.name for t in result.tables if "wedding" in export.csv_text(t)]
