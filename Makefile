@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint bench install install-test clean
+.PHONY: demo test lint bench install install-test clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ lint: install-test
 ## bench: the benchmarks behind docs/performance.md
 bench: install-test
 	ALLIANCE_ENV=test $(BIN)/python -m bench.run_all
+
+## messages: refresh the translation catalogues from the code, then compile them (docs/translating.md)
+LANGS := de es fr
+messages: install
+	cd alliance && ALLIANCE_ENV=test ../$(BIN)/python ../manage.py makemessages $(LANGS:%=-l %) --no-obsolete --ignore 'static/*'
+	cd alliance && ALLIANCE_ENV=test ../$(BIN)/python ../manage.py compilemessages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

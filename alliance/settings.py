@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "alliance.audit.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compression; why it is safe against BREACH is in docs/decisions.md.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,7 +209,8 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("ALLIANCE_REAUTH_SECONDS", 300)
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    # Per address here; per account in alliance.accounts.lockout (a pause, not a lockout).
+    "login_failed": "5/5m/ip",
     "login": "30/m/ip",
     "reset_password": "5/m/ip,5/m/key",
 }
@@ -275,7 +278,7 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
 # retry at a random moment would make other tests' expectations depend on timing.
 RETRY_PENDING_ON_REQUEST = env_bool("ALLIANCE_RETRY_PENDING_ON_REQUEST", ALLIANCE_ENV != "test")
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
-# Webhooks to private, loopback, link-local or reserved addresses (SSRF guard); off by default.
+# Webhooks to addresses that are not globally routable (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # --- Session language review (docs/language.md) ------------------------------------------------
@@ -290,7 +293,9 @@ TRANSCRIPT_MAX_BYTES = env_int("ALLIANCE_TRANSCRIPT_MAX_BYTES", 2_000_000)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("de", _("German"))]
+# Client pages are complete in every language here (tests/checkins/test_translations.py); staff
+# pages are complete in English and German and fall back to English elsewhere.
+LANGUAGES = [("en", _("English")), ("de", _("German")), ("es", _("Spanish")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("ALLIANCE_TIME_ZONE", "Europe/London")
 USE_I18N = True

@@ -83,7 +83,13 @@ class SupervisionForm(forms.Form):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "require_two_factor", "admins_see_clinical_data", "checkin_link_hours"]
+        fields = [
+            "name",
+            "require_two_factor",
+            "admins_see_clinical_data",
+            "checkin_link_hours",
+            "client_contact",
+        ]
 
     def clean_checkin_link_hours(self) -> int:
         hours = self.cleaned_data["checkin_link_hours"]

@@ -178,7 +178,10 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     episode = access.get_episode_for_user(viewer, pk)
     trail.record_view(episode)
-    return render_episode(request, viewer, episode)
+    from alliance.dashboard.models import PageVisit
+
+    since = PageVisit.previous_and_record(viewer.user, "episode", episode.pk)
+    return render_episode(request, viewer, episode, since=since)
 
 
 def render_episode(
@@ -188,6 +191,7 @@ def render_episode(
     status: int = 200,
     alert_errors: dict | None = None,
     alert_form_data: dict | None = None,
+    since: object = None,
     **forms: object,
 ) -> HttpResponse:
     """The episode page around today: a summary of the latest session and what is due, the
@@ -213,7 +217,24 @@ def render_episode(
     context["summary"] = episode_summary(
         episode, insights.responses, goal_reviews_due=len(plan.overdue) if plan else 0
     )
+    context["news"] = news_since(since, insights)
     return render(request, "care/episode_detail.html", context, status=status)
+
+
+def news_since(since: object, insights: object) -> dict[str, object] | None:
+    """Check-ins and alerts that arrived since the person last opened this episode; the alerts
+    are marked so the page can say which ones are new."""
+    if since is None:
+        return None
+    checkins = {
+        (r.session.number, r.participant_id)
+        for r in insights.responses  # type: ignore[attr-defined]
+        if r.submitted_at > since
+    }
+    alerts = [a for a in insights.active_alerts if a.opened_at > since]  # type: ignore[attr-defined]
+    for alert in alerts:
+        alert.is_new = True
+    return {"since": since, "checkins": len(checkins), "alerts": len(alerts)}
 
 
 @login_required
@@ -333,6 +354,8 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
         session.number = episode.next_session_number()
         session.save()
         trail.record_create(session)
+        episode.renumber_sessions()
+        session.refresh_from_db(fields=["number"])
     messages.success(request, _("Session %(n)d added.") % {"n": session.number})
     return redirect("care:session", pk=session.pk)
 
@@ -351,8 +374,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = SessionForm(request.POST, instance=session)
         if form.is_valid():
             with transaction.atomic():
+                type(session.episode).objects.select_for_update().get(pk=session.episode_id)
                 form.save()
                 trail.record_update(session, before)
+                session.episode.renumber_sessions()
             messages.success(request, _("Session saved."))
             return redirect("care:session", pk=session.pk)
     from alliance.checkins.panels import session_panel

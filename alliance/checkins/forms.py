@@ -23,6 +23,12 @@ from alliance.measures.scoring import Item, validate_answers
 from .models import ClinicPlanEntry, EpisodeCheckinSettings, Schedule
 
 IDEMPOTENCY_FIELD = "idempotency_key"
+# Set by the "send anyway" step: the client has been told which ratings they skipped.
+CONFIRM_PARTIAL_FIELD = "send_with_gaps"
+# Rough reading-and-answering times for the intro's length, checked by a person against a
+# stopwatch on a phone: a rating or choice is quick, writing a sentence is not.
+SECONDS_PER_CHOICE = 10
+SECONDS_PER_TEXT = 20
 
 
 @dataclass
@@ -35,7 +41,13 @@ class Question:
     hint: str = ""
     value: str = ""
     error: str = ""
+    lang: str = "en"  # the language the texts are in (a licensed instrument may stay English)
     choices: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        """The id of the control an error summary links to (the first option of a group)."""
+        return self.name if self.kind == "text" else f"{self.name}-opt0"
 
     @property
     def values(self) -> list[str]:
@@ -110,6 +122,7 @@ def build_section(instrument: Instrument, prefix: str, lang: str) -> Section:
                 high=texts.get(high_id, item.high_label),
                 hint=texts.get(hint_id, item.hint),
                 choices=_choices(item),
+                lang=use_lang,
             )
         )
     intro_ids = [r.get("linkId", "") for r in q.get("item") or [] if r.get("type") == "display"][:1]
@@ -171,6 +184,57 @@ class QuestionnaireForm:
     @property
     def has_errors(self) -> bool:
         return any(s.error or any(q.error for q in s.questions) for s in self.sections)
+
+    @property
+    def problems(self) -> list[dict[str, str]]:
+        """Each answer to look at again, for the summary at the top of the page: the id to link
+        to, the question (or part), its language and the message."""
+        found = []
+        for section in self.sections:
+            first = section.questions[0]
+            if section.error:
+                found.append(
+                    {
+                        "anchor": first.anchor,
+                        "label": section.title,
+                        "lang": section.lang,
+                        "message": section.error,
+                    }
+                )
+            found.extend(
+                {"anchor": q.anchor, "label": q.text, "lang": q.lang, "message": q.error}
+                for q in section.questions
+                if q.error
+            )
+        return found
+
+    @property
+    def skipped(self) -> list[Question]:
+        """The rating and choice questions left blank (a blank comment box is not a gap)."""
+        return [
+            q
+            for section in self.sections
+            for q in section.questions
+            if q.kind != "text" and not q.value.strip()
+        ]
+
+    @property
+    def gaps_confirmed(self) -> bool:
+        return bool(self.data) and self.data.get(CONFIRM_PARTIAL_FIELD) == "1"
+
+    @property
+    def length(self) -> dict[str, int]:
+        """What the intro promises: parts, rating questions, comment boxes and minutes."""
+        questions = [q for section in self.sections for q in section.questions]
+        texts = sum(1 for q in questions if q.kind == "text")
+        choices = len(questions) - texts
+        seconds = choices * SECONDS_PER_CHOICE + texts * SECONDS_PER_TEXT
+        return {
+            "parts": len(self.sections),
+            "questions": choices,
+            "comments": texts,
+            "minutes": max(1, round(seconds / 60)),
+        }
 
 
 def _message(q: Question) -> str:

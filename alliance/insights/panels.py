@@ -215,7 +215,10 @@ def data_table(responses: list[Any], clients: int) -> tuple[list[str], list[list
             )
             if column not in columns:
                 columns.append(column)
-            cells[r.session.number][column] = round(float(value), 1)
+            cell: Any = round(float(value), 1)
+            if scale == OUTCOME_SCALE and r.scores.get("risk_unanswered"):
+                cell = f"{cell} (risk item not answered)"
+            cells[r.session.number][column] = cell
     rows = [[number, *[cells[number].get(c, "—") for c in columns]] for number in sorted(cells)]
     return columns, rows
 

@@ -13,10 +13,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from alliance.care.models import CLIENT_ROLES, ParticipantRole
 
-from . import analysis, texts, trends
+from . import analysis, recovery, texts, trends
 from .models import SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
 
 ROLE_CODE = {role: analysis.CLIENT for role in CLIENT_ROLES} | {
@@ -40,12 +41,17 @@ CHUNK = 20_000
 
 
 def thresholds_for(organization: Any) -> analysis.Thresholds:
-    """The organization's overrides on top of the documented defaults."""
+    """The organization's overrides on top of the documented defaults, and its own expected
+    recovery curves (the latest fit) in place of the default ones where it has them."""
     overrides = getattr(getattr(organization, "insight_settings", None), "overrides", None) or {}
-    known = {f.name for f in dataclasses.fields(analysis.Thresholds)}
-    return dataclasses.replace(
+    known = {f.name for f in dataclasses.fields(analysis.Thresholds)} - {"recovery_curves"}
+    chosen = dataclasses.replace(
         analysis.DEFAULT_THRESHOLDS, **{k: v for k, v in overrides.items() if k in known}
     )
+    own = recovery.latest_curves(organization) if getattr(organization, "pk", None) else {}
+    if not own:
+        return chosen
+    return dataclasses.replace(chosen, recovery_curves={**chosen.recovery_curves, **own})
 
 
 # ------------------------------------------------------------------------- observations
@@ -303,7 +309,7 @@ class _Moments:
     answers: dict[tuple[int, int, int], Any]
 
     def of(self, episode: int, f: analysis.Finding) -> Any:
-        if f.kind == "risk":
+        if f.kind in ("risk", "risk_unanswered"):
             found = self.answers.get((episode, f.participant, f.session_number))
             if found is not None:
                 return found
@@ -323,10 +329,32 @@ def _moments(episode_ids: list[int]) -> _Moments:
     answers = {
         (e, p, n): at
         for e, p, n, at in Response.objects.filter(session__episode_id__in=episode_ids)
-        .exclude(risk=[])
+        .filter(~Q(risk=[]) | Q(scores__has_key="risk_unanswered"))
         .values_list("session__episode_id", "participant_id", "session__number", "submitted_at")
     }
     return _Moments(sessions, answers)
+
+
+def unanswered_risk_drafts(episode_ids: list[int]) -> list[AlertDraft]:
+    """A risk item left unanswered (PHQ-9 item 9 skipped on paper, in an import or through the
+    API) is never silent: the therapist is told to ask about it."""
+    from alliance.checkins.models import Response
+
+    rows = (
+        Response.objects.filter(
+            session__episode_id__in=episode_ids, scores__has_key="risk_unanswered"
+        )
+        .order_by()
+        .values_list("session__episode_id", "participant_id", "instrument_key", "session__number")
+    )
+    return [
+        _draft(
+            analysis.Finding("risk_unanswered", "high", e, p, key, RISK_SCALE, n, {}),
+            AlertKind.RISK_UNANSWERED,
+            f"risk_unanswered:{p}:{key}:{n}",
+        )
+        for e, p, key, n in rows
+    ]
 
 
 def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[AlertDraft]) -> int:
@@ -480,7 +508,8 @@ def recompute_episode(episode: Any) -> int:
         else:
             obs = observations(Response.objects.filter(session__episode=episode))
         findings = analysis.analyse(obs, thresholds_for(episode.organization))
-        new_alerts = apply_drafts(episode.organization, [episode.pk], drafts_from(findings))
+        drafts = drafts_from(findings) + unanswered_risk_drafts([episode.pk])
+        new_alerts = apply_drafts(episode.organization, [episode.pk], drafts)
         trends.store(trends.compute([episode.pk]))
     return new_alerts
 
@@ -507,7 +536,7 @@ def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) ->
         else:
             obs = observations(responses, stream=True)
         totals["responses"] += responses.count()
-        drafts = drafts_from(analysis.analyse(obs, thresholds))
+        drafts = drafts_from(analysis.analyse(obs, thresholds)) + unanswered_risk_drafts(batch)
         totals["new_alerts"] += apply_drafts(organization, batch, drafts)
         trends.refresh(batch)
     return totals

@@ -34,7 +34,12 @@ from tests.conftest import Clinic, make_session
 CLINIC_CLIENT = ("Alex Quillfeather", "C-QF-0001")
 OTHER_CLIENT = ("Xavi Outlandsson", "X-OU-0001")
 JOURNAL_TEXT = "Journal: felt tired after the Quillfeather session"  # Tess's, shared with Sam
-GUESSED_TOKEN = "g" * 43  # well-formed, never issued
+GUESSED_TOKEN = "g" * 43
+PRIVATE_RECORD_TYPES = (
+    "wellbeing.SelfCheck",
+    "wellbeing.JournalEntry",
+    "wellbeing.page",
+)  # well-formed, never issued
 CLIENT_INSTRUMENT = "alliance-checkin-client"
 
 
@@ -72,8 +77,9 @@ class World:
             "read_token": other,
             "outsider": clinic,
             "other_token": clinic,
-            # Admins see client codes in the audit trail, never names unless the clinic allows.
-            "admin": (clinic[0], *other),
+            # Admins see client codes in the audit trail, never names unless the clinic allows,
+            # and nothing of a therapist's private wellbeing records, not even that they exist.
+            "admin": (clinic[0], *other, *PRIVATE_RECORD_TYPES),
         }.get(actor, clinic + other) + (
             () if actor in ("therapist", "supervisor") else (JOURNAL_TEXT,)
         )

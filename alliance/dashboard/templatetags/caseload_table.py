@@ -18,10 +18,13 @@ from django.utils.translation import gettext
 
 register = template.Library()
 
+# Each cell carries its column's name (data-label) for the card layout on narrow screens.
 ROW = (
-    '<tr><td><a href="/episodes/{}/">{}</a><br><span class="muted">{}{}</span></td>'
-    "<td>{}{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>\n"
+    '<tr{}><td data-label="{}"><a href="/episodes/{}/">{}</a>{}<br><span class="muted">{}{}</span>'
+    '</td><td data-label="{}">{}{}</td><td data-label="{}">{}</td><td data-label="{}">{}{}</td>'
+    '<td data-label="{}">{}</td>{}</tr>\n'
 )
+REASON_SHORT = 110
 TREND = (
     '<svg class="spark" width="80" height="20" viewBox="0 0 80 20" role="img" aria-label="{}">'
     '<polyline points="{}"/></svg> {}'
@@ -41,28 +44,68 @@ def _trend(row: Any, text: dict[str, Any], no_checkins: str) -> SafeString:
     return format_html(TREND, text["trend_label"], row.spark, text["latest"])
 
 
-def row_html(row: Any, no_checkins: str, links_open: str) -> SafeString:
+def _reason(row: Any, why_label: str) -> SafeString:
+    """The first alert's reason, cut to a line; whole on hover, and on opening with why this
+    episode is where it is in the order."""
+    full = row.alerts[0].reason_today if row.alerts else ""
+    if not full:
+        return mark_safe("")
+    short = full if len(full) <= REASON_SHORT else full[:REASON_SHORT].rstrip() + "…"
+    return format_html(
+        '<details class="reason"><summary title="{}">{}</summary><p>{}</p>'
+        '<p class="why"><strong>{}</strong> {}</p></details>',
+        full,
+        short,
+        full,
+        why_label,
+        row.why_first,
+    )
+
+
+def row_html(row: Any, words: dict[str, str], show_staff: bool) -> SafeString:
     text = row.text
     title = row.episode.title
     return format_html(
         ROW,
+        mark_safe(' class="is-new"') if getattr(row, "is_new", False) else "",
+        words["clients"],
         row.episode.pk,
         text["clients"],
+        format_html(' <span class="new">{}</span>', words["new"])
+        if getattr(row, "is_new", False)
+        else "",
         text["format"],
         format_html(" · {}", title) if title else "",
+        words["needs"],
         _needs(text),
-        format_html('<br><span class="muted">{}</span>', text["reason"]) if text["reason"] else "",
-        _trend(row, text, no_checkins),
+        _reason(row, words["why"]),
+        words["trend"],
+        _trend(row, text, words["no_checkins"]),
+        words["last"],
         text["last_checkin"],
-        format_html('<br><span class="muted">{} {}</span>', row.open_links, links_open)
+        format_html('<br><span class="muted">{} {}</span>', row.open_links, words["links_open"])
         if row.open_links
         else "",
+        words["next"],
         text["next_session"],
-        text["staff"],
+        format_html('<td data-label="{}">{}</td>', words["staff"], text["staff"])
+        if show_staff
+        else "",
     )
 
 
 @register.simple_tag
-def caseload_rows(rows: Iterable[Any]) -> SafeString:
-    no_checkins, links_open = gettext("no check-ins yet"), gettext("open link(s)")
-    return mark_safe("".join(row_html(row, no_checkins, links_open) for row in rows))  # noqa: S308
+def caseload_rows(rows: Iterable[Any], show_staff: bool = True) -> SafeString:
+    words = {
+        "no_checkins": gettext("no check-ins yet"),
+        "links_open": gettext("open link(s)"),
+        "clients": gettext("Clients"),
+        "needs": gettext("Needs"),
+        "trend": gettext("Alliance trend"),
+        "last": gettext("Last check-in"),
+        "next": gettext("Next session"),
+        "staff": gettext("Staff"),
+        "new": gettext("New"),
+        "why": gettext("Why here in the order:"),
+    }
+    return mark_safe("".join(row_html(row, words, show_staff) for row in rows))  # noqa: S308
