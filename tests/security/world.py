@@ -283,7 +283,11 @@ def post_bodies(world: World) -> dict[str, Any]:
         },
         "role": {"role": Role.SUPERVISOR},
         "supervision": {"supervisor": ids["supervisor"], "therapist": ids["colleague"]},
-        "org_settings": {"name": "Northside Clinic", "checkin_link_hours": "72"},
+        "org_settings": {
+            "name": "Northside Clinic",
+            "checkin_link_hours": "72",
+            "date_style": "dmy",
+        },
         "client": {"code": "C-QF-0003", "display_name": "Nova Client"},
         "episode": {
             "format": "individual",
