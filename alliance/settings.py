@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "alliance.audit.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compression; why it is safe against BREACH is in docs/decisions.md.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,7 +209,8 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("ALLIANCE_REAUTH_SECONDS", 300)
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    # Per address here; per account in alliance.accounts.lockout (a pause, not a lockout).
+    "login_failed": "5/5m/ip",
     "login": "30/m/ip",
     "reset_password": "5/m/ip,5/m/key",
 }
@@ -275,7 +278,7 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
 # retry at a random moment would make other tests' expectations depend on timing.
 RETRY_PENDING_ON_REQUEST = env_bool("ALLIANCE_RETRY_PENDING_ON_REQUEST", ALLIANCE_ENV != "test")
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
-# Webhooks to private, loopback, link-local or reserved addresses (SSRF guard); off by default.
+# Webhooks to addresses that are not globally routable (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # --- Session language review (docs/language.md) ------------------------------------------------
@@ -286,11 +289,30 @@ LANGUAGE_TRAINING_DATA = env_str(
 # Fernet keys (comma-separated, newest first, so an old key can still decrypt during rotation)
 # for transcripts kept encrypted at rest. Without a key no organization can choose to keep text.
 TRANSCRIPT_KEYS = env_list("ALLIANCE_TRANSCRIPT_KEYS", [])
+
+
+def _is_fernet_key(key: str) -> bool:
+    import base64
+    import binascii
+
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+if not all(_is_fernet_key(key) for key in TRANSCRIPT_KEYS):
+    raise ImproperlyConfigured(
+        "ALLIANCE_TRANSCRIPT_KEYS must hold Fernet keys (44 URL-safe base64 characters, "
+        "comma-separated); `alliance language newkey` prints one."
+    )
 TRANSCRIPT_MAX_BYTES = env_int("ALLIANCE_TRANSCRIPT_MAX_BYTES", 2_000_000)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("de", _("German"))]
+# Client pages are complete in every language here (tests/checkins/test_translations.py); staff
+# pages are complete in English and German and fall back to English elsewhere.
+LANGUAGES = [("en", _("English")), ("de", _("German")), ("es", _("Spanish")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("ALLIANCE_TIME_ZONE", "Europe/London")
 USE_I18N = True

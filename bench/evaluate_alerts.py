@@ -24,7 +24,9 @@ from collections.abc import Callable
 import numpy as np
 
 from alliance.insights import analysis as A
+from alliance.insights.curves import RecoveryCurve, default_curves, fit_recovery_curves
 from alliance.synthetic import ruptures as R
+from alliance.synthetic import trajectories as T
 
 Alerts = set[tuple[int, int]]  # (episode, session)
 
@@ -154,6 +156,143 @@ def evaluate_ruptures(clients: int, seed: int) -> None:
     print(f"\n({time.perf_counter() - start:.1f} s)\n")
 
 
+# ---------------------------------------------------------------- recovery curves
+
+
+def course_observations(courses: list[T.SimulatedCourse]) -> A.Observations:
+    rows = [
+        (c.episode, c.episode, "client", c.measure, "total", session, score)
+        for c in courses
+        for session, score in c.series()
+    ]
+    return A.Observations.from_rows(rows)
+
+
+def first_flag(courses: list[T.SimulatedCourse], t: A.Thresholds) -> dict[int, int]:
+    """Episode -> first session with a not-on-track finding."""
+    out: dict[int, int] = {}
+    for f in A.outcomes(course_observations(courses), t):
+        if f.kind == "not_on_track" and f.episode not in out:
+            out[f.episode] = f.session_number
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class CurveScore:
+    deteriorators_by_3: float
+    failures_by: dict[int, float]
+    successes_by: dict[int, float]
+    counts: dict[str, int]
+
+
+def score_curves(courses: list[T.SimulatedCourse], flags: dict[int, int]) -> CurveScore:
+    rc = T.MEASURES[courses[0].measure].reliable_change
+    group = {c.episode: c.outcome(rc) for c in courses}
+    worse = [e for e, g in group.items() if g == "deteriorated"]
+    failed = [e for e, g in group.items() if g != "improved"]
+    fine = [e for e, g in group.items() if g == "improved"]
+
+    def share(eps: list[int], by: int) -> float:
+        return sum(1 for e in eps if flags.get(e, 99) <= by) / max(len(eps), 1)
+
+    return CurveScore(
+        deteriorators_by_3=share(worse, 3),
+        failures_by={s: share(failed, s) for s in (3, 4, 6)},
+        successes_by={s: share(fine, s) for s in (3, 4, 6)},
+        counts={"deteriorated": len(worse), "failed": len(failed), "improved": len(fine)},
+    )
+
+
+def _curve_row(name: str, sc: CurveScore) -> str:
+    f, s = sc.failures_by, sc.successes_by
+    return (
+        f"| {name} | {100 * sc.deteriorators_by_3:.0f} | {100 * s[3]:.0f} "
+        f"| {100 * f[3]:.0f} / {100 * f[4]:.0f} / {100 * f[6]:.0f} "
+        f"| {100 * s[4]:.0f} / {100 * s[6]:.0f} |"
+    )
+
+
+PERCENTILES = [(p, p) for p in (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)] + [
+    (0.75, 0.55),
+    (0.75, 0.65),
+    (0.75, 0.7),
+    (0.8, 0.6),
+]
+
+
+def fit_on(model: T.MeasureModel, clients: int, seed: int) -> RecoveryCurve:
+    courses = T.simulate(clients, seed, model)
+    return fit_recovery_curves(
+        {model.name: [c.series() for c in courses]},
+        smoothing=int(__import__("os").environ.get("SM", "2")),
+    )[model.name]
+
+
+def evaluate_curves(clients: int, fit_seed: int, test_seed: int) -> None:
+    start = time.perf_counter()
+    for model in (T.PHQ9, T.GAD7):
+        curve = fit_on(model, clients, fit_seed)
+        courses = T.simulate(clients, test_seed, model)
+        sc0 = score_curves(courses, {})
+        print(
+            f"## {model.name.upper()}: curves fitted on {clients} clients (seed {fit_seed}), "
+            f"judged on {clients} others (seed {test_seed}): "
+            f"{sc0.counts['deteriorated']} end reliably worse, {sc0.counts['failed']} end without "
+            f"reliable improvement, {sc0.counts['improved']} reliably improved\n"
+        )
+        print(
+            "| rule | deteriorators flagged by session 3 % | successes flagged by 3 % "
+            "| failures flagged by 3 / 4 / 6 % | successes flagged by 4 / 6 % |"
+        )
+        print("|---|---|---|---|---|")
+        base = A.Thresholds(recovery_curves={model.name: curve})
+        default = (base.on_track_early_percentile, base.on_track_percentile)
+        for early, late in sorted({*PERCENTILES, default}):
+            t = dataclasses.replace(base, on_track_early_percentile=early, on_track_percentile=late)
+            label = f"clinic curves, {100 * early:.0f}th to session 3, then {100 * late:.0f}th"
+            if (early, late) == default:
+                label = f"**{label} (default)**"
+            print(_curve_row(label, score_curves(courses, first_flag(courses, t))))
+        published = A.Thresholds(recovery_curves={model.name: default_curves()[model.name]})
+        print(
+            _curve_row(
+                "default curves (published figures), default percentiles",
+                score_curves(courses, first_flag(courses, published)),
+            )
+        )
+        old = A.Thresholds(recovery_curves={})
+        print(
+            _curve_row(
+                "previous rule (no reliable improvement by session 6)",
+                score_curves(courses, first_flag(courses, old)),
+            )
+        )
+        print()
+        _print_curve(curve)
+    print(f"({time.perf_counter() - start:.1f} s)")
+
+
+def _print_curve(curve: RecoveryCurve) -> None:
+    """The fitted curve: intake band x session, 25th-75th percentile of the score (not change)."""
+    print(
+        f"Fitted {curve.measure.upper()} curve: usual score range (25th-75th percentile) by session"
+    )
+    print(f"(diagnostics: {', '.join(f'{k} {v:.3g}' for k, v in curve.diagnostics.items())})\n")
+    shown = [s for s in curve.sessions if s <= 8 or s in (10, 12)]
+    print("| intake band | " + " | ".join(f"s{s}" for s in shown) + " |")
+    print("|---" * (len(shown) + 1) + "|")
+    for b, lo in enumerate(curve.band_edges):
+        centre = lo + 1 if b + 1 < len(curve.band_edges) else lo + 2
+        cells = []
+        for s in shown:
+            top = T.MEASURES[curve.measure].top
+            low = min(max(centre + curve.expected_change(centre, s, 0.25), 0), top)
+            high = min(max(centre + curve.expected_change(centre, s, 0.75), 0), top)
+            cells.append(f"{low:.0f}-{high:.0f}")
+        print(f"| {curve.band_label(centre)} | " + " | ".join(cells) + " |")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--clients", type=int, default=2000)
@@ -163,6 +302,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.part in ("ruptures", "all"):
         evaluate_ruptures(args.clients, args.test_seed)
+    if args.part in ("curves", "all"):
+        evaluate_curves(args.clients, args.fit_seed, args.test_seed)
 
 
 if __name__ == "__main__":

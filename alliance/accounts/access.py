@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from alliance.audit import context, trail
 from alliance.care.models import (
     WRITING_STAFF_ROLES,
     CareEpisode,
@@ -68,6 +69,7 @@ def supervisee_ids(viewer: Viewer) -> QuerySet[Any]:
 def visible_episodes(viewer: Viewer) -> QuerySet[CareEpisode]:
     if viewer.organization is None:
         return CareEpisode.objects.none()
+    context.note_read(listing="care.CareEpisode")
     in_org = CareEpisode.objects.filter(organization=viewer.organization)
     if viewer.sees_clinical_data_as_admin:
         return in_org
@@ -99,6 +101,7 @@ def writable_episodes(viewer: Viewer) -> QuerySet[CareEpisode]:
 def visible_clients(viewer: Viewer) -> QuerySet[Client]:
     if viewer.organization is None:
         return Client.objects.none()
+    context.note_read(listing="care.Client")
     in_org = Client.objects.filter(organization=viewer.organization)
     if viewer.sees_clinical_data_as_admin:
         return in_org
@@ -116,6 +119,7 @@ def changeable_clients(viewer: Viewer) -> QuerySet[Client]:
     those of episodes they work in. Seeing a client read-only never turns into changing them."""
     if viewer.organization is None or not viewer.is_therapist:
         return Client.objects.none()
+    context.note_read(listing="care.Client")
     in_writable = Participant.objects.filter(
         client=OuterRef("pk"), episode__in=writable_episodes(viewer)
     )
@@ -140,9 +144,12 @@ def can_change_episode(viewer: Viewer, episode: CareEpisode) -> bool:
 
 def _get_or_404(queryset: QuerySet[Any], pk: Any) -> Any:
     try:
-        return queryset.get(pk=int(pk))
+        found = queryset.get(pk=int(pk))
     except (ValueError, TypeError, queryset.model.DoesNotExist):
         raise Http404("Not found") from None
+    # Every page that reaches client data through here is audited (audit.middleware).
+    context.note_read(found, client_code=trail.client_code_of(found))
+    return found
 
 
 def get_client_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> Client:

@@ -88,6 +88,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             "require_two_factor",
             "admins_see_clinical_data",
             "checkin_link_hours",
+            "client_contact",
             "time_zone",
             "date_style",
         ]

@@ -72,6 +72,15 @@ class Organization(models.Model):
     checkin_link_hours = models.PositiveIntegerField(
         default=default_link_hours, help_text=_("How long a check-in link stays valid, in hours.")
     )
+    client_contact = models.CharField(
+        _("contact for clients"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Shown to clients on their check-in pages, e.g. a phone number or the reception's "
+            "email address."
+        ),
+    )
     # One time zone and one way of writing dates for everyone in the clinic (exports stay ISO).
     time_zone = models.CharField(
         _("time zone"),

@@ -13,9 +13,11 @@ from .auth import RateLimited
 
 
 class ErrorOut(Schema):
+    """Every error: what went wrong, a stable code, and per-field problems (empty if none)."""
+
     detail: str
     code: str
-    errors: list[dict[str, Any]] | None = None
+    errors: list[dict[str, Any]]
 
 
 ERROR_RESPONSES = {
@@ -41,7 +43,7 @@ CODES = {
 def error(
     api: NinjaAPI, request: HttpRequest, status: int, detail: str, **extra: Any
 ) -> HttpResponse:
-    body = {"detail": detail, "code": CODES.get(status, "error"), **extra}
+    body = {"detail": detail, "code": CODES.get(status, "error"), "errors": [], **extra}
     return api.create_response(request, body, status=status)
 
 

@@ -49,7 +49,8 @@ BASE_COLUMNS: list[tuple[str, Any, str]] = [
         "respondent_role",
         pl.Utf8,
         "Who answered: client, partner, family_member, group_member, "
-        "therapist, co_therapist or interpreter.",
+        "therapist, co_therapist or interpreter; 'client' for every client-side role where "
+        "episode_format is suppressed.",
     ),
     (
         "episode_format",
@@ -62,7 +63,9 @@ BASE_COLUMNS: list[tuple[str, Any, str]] = [
     (
         "instrument_key",
         pl.Utf8,
-        "Instrument answered, e.g. phq-9 or alliance-checkin-client (docs/instruments.md).",
+        "Instrument answered, e.g. phq-9 or alliance-checkin-client (docs/instruments.md); "
+        "'suppressed' (with its version and scores) where episode_format is suppressed and no "
+        "shown format uses the instrument.",
     ),
     ("instrument_version", pl.Utf8, "Version of the instrument definition used for scoring."),
     ("channel", pl.Utf8, "link (client's own device), self (staff rating), paper, external."),
@@ -141,23 +144,69 @@ def collect(org: Any, pseudonym: Pseudonyms, progress: Progress | None = None) -
     return out
 
 
+# Roles that say which format an episode has (a partner is in a couple episode …): in a row whose
+# format is suppressed they are all written as "client".
+CLIENT_SIDE_ROLES = {"client", "partner", "family_member", "group_member"}
+
+
 def apply_small_cells(rows: list[dict[str, Any]], minimum: int) -> dict[str, int]:
-    """Coarsen values shared by fewer than `minimum` distinct clients (docs/research-export.md)."""
+    """Coarsen values shared by fewer than `minimum` distinct clients (docs/research-export.md),
+    and every other value that would give a suppressed format away.
+
+    Clients are counted as people: a therapist's own rating of a session counts the episode's
+    clients, not one more. In a row whose format is suppressed, a client-side respondent role is
+    written "client", and an instrument that no row of a shown format uses (the conjoint form of
+    couple, family and group episodes, say) is suppressed with its version and scores."""
     if minimum <= 1:
         return {}
+    clients_of = _clients_per_row(rows)
     suppressed = {}
     for column in ("episode_format", "therapist_pseudonym"):
-        clients: dict[Any, set[Any]] = defaultdict(set)
-        for row in rows:
-            clients[row[column]].add(row["client_pseudonym"] or row["episode_pseudonym"])
-        small = {value for value, who in clients.items() if len(who) < minimum}
+        people: dict[Any, set[Any]] = defaultdict(set)
+        for row, clients in zip(rows, clients_of, strict=True):
+            people[row[column]] |= clients
+        small = {value for value, who in people.items() if len(who) < minimum}
         count = 0
         for row in rows:
             if row[column] in small and row[column] is not None:
                 row[column] = SUPPRESSED
                 count += 1
         suppressed[column] = count
+    suppressed.update(_coarsen_what_reveals_the_format(rows))
     return suppressed
+
+
+def _clients_per_row(rows: list[dict[str, Any]]) -> list[set[Any]]:
+    """The clients each row is about: its own client, or for a staff rating every client of the
+    episode (so a staff rating adds nobody new to a count)."""
+    of_episode: dict[Any, set[Any]] = defaultdict(set)
+    for row in rows:
+        if row["client_pseudonym"]:
+            of_episode[row["episode_pseudonym"]].add(row["client_pseudonym"])
+    return [
+        {row["client_pseudonym"]}
+        if row["client_pseudonym"]
+        else of_episode[row["episode_pseudonym"]]
+        for row in rows
+    ]
+
+
+def _coarsen_what_reveals_the_format(rows: list[dict[str, Any]]) -> dict[str, int]:
+    hidden = [row for row in rows if row["episode_format"] == SUPPRESSED]
+    shown_instruments = {
+        row["instrument_key"] for row in rows if row["episode_format"] != SUPPRESSED
+    }
+    roles = instruments = 0
+    for row in hidden:
+        if row["respondent_role"] in CLIENT_SIDE_ROLES and row["respondent_role"] != "client":
+            row["respondent_role"] = "client"
+            roles += 1
+        if row["instrument_key"] not in shown_instruments:
+            row["instrument_key"] = row["instrument_version"] = SUPPRESSED
+            for name in [k for k in row if k.startswith("score_")]:
+                del row[name]
+            instruments += 1
+    return {"respondent_role": roles, "instrument_key": instruments}
 
 
 def columns_of(rows: list[dict[str, Any]]) -> list[tuple[str, Any, str]]:

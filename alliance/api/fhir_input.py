@@ -25,6 +25,8 @@ class IncomingResponse:
     session_id: str
     identifier: str
     items: list[dict[str, Any]]
+    identifier_sent: dict[str, Any]
+    authored: Any  # datetime or None
 
     def answers_for(self, definition: Instrument) -> dict[str, str]:
         """linkId -> answer as the scoring engine takes it; codings become their ordinals."""
@@ -91,6 +93,11 @@ def parse_incoming(body: bytes) -> IncomingResponse:
     if not data.get("questionnaire"):
         raise HttpError(422, "questionnaire (the canonical URL) is required.")
     identifier = str((data.get("identifier") or {}).get("value", ""))[:80]
+    sent_identifier = {
+        k: str(v)[:200]
+        for k, v in (data.get("identifier") or {}).items()
+        if k in ("system", "value", "use")
+    }
     return IncomingResponse(
         raw=data,
         questionnaire=str(data["questionnaire"]),
@@ -98,4 +105,19 @@ def parse_incoming(body: bytes) -> IncomingResponse:
         session_id=session.group(1),
         identifier=identifier,
         items=_flatten(data.get("item") or []),
+        identifier_sent=sent_identifier,
+        authored=_authored(data.get("authored")),
     )
+
+
+def _authored(value: Any) -> Any:
+    """authored as sent, when it is a full date-time with a zone (else None: arrival time)."""
+    import datetime as dt
+
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        found = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo else None

@@ -5,14 +5,16 @@ pages use. Errors always have the body {"detail": ..., "code": ...} (alliance.ap
 """
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, NinjaAPI, Path, Query, Schema
+from ninja import Field, FilterLookup, FilterSchema, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
+from pydantic import BeforeValidator
 
 from alliance.audit import trail
 from alliance.audit.models import Action
@@ -31,7 +33,14 @@ Errors always have the body `{"detail": "...", "code": "..."}`. Lists are pagina
 `page` and `page_size` and return `{"items": [...], "count": n}`. See docs/api.md.
 """
 
-api = NinjaAPI(
+
+class _Api(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        """Operation ids are the handlers' names (list_clients), so generated clients read well."""
+        return str(operation.view_func.__name__)
+
+
+api = _Api(
     title="Alliance API",
     version="1",
     description=DESCRIPTION,
@@ -182,17 +191,19 @@ class AlertOut(Schema):
         return obj.raised  # type: ignore[no-any-return]
 
 
-class DateRange(Schema):
-    since: dt.date | None = Field(None, description="On or after this date")
-    until: dt.date | None = Field(None, description="On or before this date")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _dated(qs: QuerySet[Any], field: str, dates: DateRange) -> QuerySet[Any]:
-    if dates.since:
-        qs = qs.filter(**{f"{field}__date__gte": dates.since})
-    if dates.until:
-        qs = qs.filter(**{f"{field}__date__lte": dates.until})
-    return qs
+def _iso_only(value: Any) -> Any:
+    """Dates are ISO 8601 (YYYY-MM-DD) only: pydantic alone would read ?until=0 as 1970."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_only)]
 
 
 def _audit_list(request: HttpRequest, what: str, filters: dict[str, Any]) -> None:
@@ -213,12 +224,21 @@ def _viewed(obj: Any) -> Any:
 # --- clients ------------------------------------------------------------------------------------
 
 
-@api.get("/clients", response=list[ClientOut], tags=["clients"])
+class ClientFilter(FilterSchema):
+    since: Annotated[IsoDate | None, FilterLookup("updated_at__date__gte")] = Field(
+        None, description="Changed on or after this date (YYYY-MM-DD)"
+    )
+    until: Annotated[IsoDate | None, FilterLookup("updated_at__date__lte")] = Field(
+        None, description="Changed on or before this date (YYYY-MM-DD)"
+    )
+
+
+@api.get("/clients", response={200: list[ClientOut], **errors.ERROR_RESPONSES}, tags=["clients"])
 @paginate(Page)
-def list_clients(request: HttpRequest, dates: Query[DateRange]) -> Any:
+def list_clients(request: HttpRequest, filters: Query[ClientFilter]) -> Any:
     """Clients of the organization; `since`/`until` filter by last change."""
-    _audit_list(request, "clients", dates.dict())
-    return _dated(scope.clients(organization_of(request)), "updated_at", dates).order_by("pk")
+    _audit_list(request, "clients", filters.dict())
+    return filters.filter(scope.clients(organization_of(request))).order_by("pk")
 
 
 @api.get("/clients/{pk}", response={200: ClientOut, **errors.ERROR_RESPONSES}, tags=["clients"])
@@ -229,26 +249,26 @@ def get_client(request: HttpRequest, pk: int = Id) -> Any:
 # --- episodes -----------------------------------------------------------------------------------
 
 
-class EpisodeFilter(DateRange):
-    client: int | None = Field(None, ge=1, le=MAX_ID, description="Only this client's episodes")
-    status: str | None = Field(None, pattern="^(open|closed)$")
+class EpisodeFilter(FilterSchema):
+    since: Annotated[IsoDate | None, FilterLookup("started_on__gte")] = Field(
+        None, description="Started on or after this date (YYYY-MM-DD)"
+    )
+    until: Annotated[IsoDate | None, FilterLookup("started_on__lte")] = Field(
+        None, description="Started on or before this date (YYYY-MM-DD)"
+    )
+    client: Annotated[int | None, FilterLookup("participants__client_id")] = Field(
+        None, ge=1, le=MAX_ID, description="Only this client's episodes"
+    )
+    status: Annotated[str | None, FilterLookup("status")] = Field(None, pattern="^(open|closed)$")
 
 
-@api.get("/episodes", response=list[EpisodeOut], tags=["episodes"])
+@api.get("/episodes", response={200: list[EpisodeOut], **errors.ERROR_RESPONSES}, tags=["episodes"])
 @paginate(Page)
 def list_episodes(request: HttpRequest, filters: Query[EpisodeFilter]) -> Any:
     """Care episodes; `since`/`until` filter by start date."""
     _audit_list(request, "episodes", filters.dict())
     qs = scope.episodes(organization_of(request)).prefetch_related("participants")
-    if filters.since:
-        qs = qs.filter(started_on__gte=filters.since)
-    if filters.until:
-        qs = qs.filter(started_on__lte=filters.until)
-    if filters.client:
-        qs = qs.filter(participants__client_id=filters.client)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return qs.order_by("pk")
+    return filters.filter(qs).distinct().order_by("pk")
 
 
 @api.get("/episodes/{pk}", response={200: EpisodeOut, **errors.ERROR_RESPONSES}, tags=["episodes"])
@@ -260,19 +280,22 @@ def get_episode(request: HttpRequest, pk: int = Id) -> Any:
 # --- sessions -----------------------------------------------------------------------------------
 
 
-class SessionFilter(DateRange):
-    episode: int | None = Field(None, ge=1, le=MAX_ID)
+class SessionFilter(FilterSchema):
+    since: Annotated[IsoDate | None, FilterLookup("starts_at__date__gte")] = Field(
+        None, description="On or after this date (YYYY-MM-DD)"
+    )
+    until: Annotated[IsoDate | None, FilterLookup("starts_at__date__lte")] = Field(
+        None, description="On or before this date (YYYY-MM-DD)"
+    )
+    episode: Annotated[int | None, FilterLookup("episode_id")] = Field(None, ge=1, le=MAX_ID)
 
 
-@api.get("/sessions", response=list[SessionOut], tags=["sessions"])
+@api.get("/sessions", response={200: list[SessionOut], **errors.ERROR_RESPONSES}, tags=["sessions"])
 @paginate(Page)
 def list_sessions(request: HttpRequest, filters: Query[SessionFilter]) -> Any:
     """Sessions; `since`/`until` filter by the session's date."""
     _audit_list(request, "sessions", filters.dict())
-    qs = _dated(scope.sessions(organization_of(request)), "starts_at", filters)
-    if filters.episode:
-        qs = qs.filter(episode_id=filters.episode)
-    return qs.order_by("pk")
+    return filters.filter(scope.sessions(organization_of(request))).order_by("pk")
 
 
 @api.get("/sessions/{pk}", response={200: SessionOut, **errors.ERROR_RESPONSES}, tags=["sessions"])
@@ -333,10 +356,20 @@ def get_checkin_request(request: HttpRequest, pk: int = Id) -> Any:
 # --- responses ----------------------------------------------------------------------------------
 
 
-class ResponseFilter(DateRange):
-    episode: int | None = Field(None, ge=1, le=MAX_ID)
-    session: int | None = Field(None, ge=1, le=MAX_ID)
-    instrument: str | None = Field(None, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
+class ResponseFilter(FilterSchema):
+    since: Annotated[IsoDate | None, FilterLookup("submitted_at__date__gte")] = Field(
+        None, description="Submitted on or after this date (YYYY-MM-DD)"
+    )
+    until: Annotated[IsoDate | None, FilterLookup("submitted_at__date__lte")] = Field(
+        None, description="Submitted on or before this date (YYYY-MM-DD)"
+    )
+    episode: Annotated[int | None, FilterLookup("session__episode_id")] = Field(
+        None, ge=1, le=MAX_ID
+    )
+    session: Annotated[int | None, FilterLookup("session_id")] = Field(None, ge=1, le=MAX_ID)
+    instrument: Annotated[str | None, FilterLookup("instrument_key")] = Field(
+        None, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$"
+    )
 
 
 def _responses(request: HttpRequest) -> QuerySet[Any]:
@@ -345,19 +378,14 @@ def _responses(request: HttpRequest) -> QuerySet[Any]:
     )
 
 
-@api.get("/responses", response=list[ResponseOut], tags=["responses"])
+@api.get(
+    "/responses", response={200: list[ResponseOut], **errors.ERROR_RESPONSES}, tags=["responses"]
+)
 @paginate(Page)
 def list_responses(request: HttpRequest, filters: Query[ResponseFilter]) -> Any:
     """Scored responses; `since`/`until` filter by submission date."""
     _audit_list(request, "responses", filters.dict())
-    qs = _dated(_responses(request), "submitted_at", filters)
-    if filters.episode:
-        qs = qs.filter(session__episode_id=filters.episode)
-    if filters.session:
-        qs = qs.filter(session_id=filters.session)
-    if filters.instrument:
-        qs = qs.filter(instrument_key=filters.instrument)
-    return qs.order_by("pk")
+    return filters.filter(_responses(request)).order_by("pk")
 
 
 @api.get(
@@ -370,22 +398,25 @@ def get_response(request: HttpRequest, pk: int = Id) -> Any:
 # --- alerts -------------------------------------------------------------------------------------
 
 
-class AlertFilter(DateRange):
-    episode: int | None = Field(None, ge=1, le=MAX_ID)
-    state: str | None = Field(None, pattern="^(open|acknowledged|discussed|resolved)$")
+class AlertFilter(FilterSchema):
+    since: Annotated[IsoDate | None, FilterLookup("opened_at__date__gte")] = Field(
+        None, description="Raised on or after this date (YYYY-MM-DD)"
+    )
+    until: Annotated[IsoDate | None, FilterLookup("opened_at__date__lte")] = Field(
+        None, description="Raised on or before this date (YYYY-MM-DD)"
+    )
+    episode: Annotated[int | None, FilterLookup("episode_id")] = Field(None, ge=1, le=MAX_ID)
+    state: Annotated[str | None, FilterLookup("state")] = Field(
+        None, pattern="^(open|acknowledged|discussed|resolved)$"
+    )
 
 
-@api.get("/alerts", response=list[AlertOut], tags=["alerts"])
+@api.get("/alerts", response={200: list[AlertOut], **errors.ERROR_RESPONSES}, tags=["alerts"])
 @paginate(Page)
 def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
     """Alerts; `since`/`until` filter by the date the alert was raised."""
     _audit_list(request, "alerts", filters.dict())
-    qs = _dated(scope.alerts(organization_of(request)), "opened_at", filters)
-    if filters.episode:
-        qs = qs.filter(episode_id=filters.episode)
-    if filters.state:
-        qs = qs.filter(state=filters.state)
-    return qs.order_by("pk")
+    return filters.filter(scope.alerts(organization_of(request))).order_by("pk")
 
 
 @api.get("/alerts/{pk}", response={200: AlertOut, **errors.ERROR_RESPONSES}, tags=["alerts"])

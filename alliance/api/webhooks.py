@@ -35,9 +35,10 @@ CLAIM_BATCH = 20
 
 
 PRIVATE_TARGET = (
-    "The address is on a private, loopback, link-local or reserved network; alerts are only "
-    "sent to public addresses."
+    "The address is on a private, loopback, link-local, shared or reserved network; alerts are "
+    "only sent to public addresses."
 )
+TIMESTAMP_HEADER = "X-Alliance-Timestamp"
 
 
 def url_problem(url: str) -> str | None:
@@ -71,21 +72,36 @@ def _scheme_allowed(scheme: str, host: str | None) -> bool:
     return False
 
 
+# IPv6 forms that carry an IPv4 address inside, which a router or the operating system may turn
+# into a connection to that IPv4 address: 6to4, NAT64 (well-known and local-use prefixes),
+# Teredo, and the deprecated IPv4-compatible form. Refused whatever the address inside.
+EMBEDDED_IPV4 = tuple(
+    ipaddress.ip_network(net)
+    for net in ("2002::/16", "64:ff9b::/96", "64:ff9b:1::/48", "2001::/32", "::/96")
+)
+
+# Special-purpose ranges that Python 3.11's is_global still counts as global (fixed in 3.13):
+# the IETF protocol assignments block (IANA special-purpose registry, RFC 6890).
+NOT_GLOBAL = (ipaddress.ip_network("192.0.0.0/24"),)
+
+
 def is_public(address: str) -> bool:
+    """Whether alerts may be sent to this address: globally routable unicast only, as Python's
+    `ip.is_global` means it (so not the shared address space 100.64.0.0/10 that carriers and
+    one cloud provider's metadata service use, nor documentation or benchmarking ranges), and no
+    IPv6 form with an IPv4 address inside (an IPv4-mapped address is judged by the IPv4 one)."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.is_site_local or any(ip in net for net in EMBEDDED_IPV4):
+            return False
+    if any(ip in net for net in NOT_GLOBAL):
+        return False
+    return ip.is_global and not ip.is_multicast
 
 
 def resolve(host: str, port: int | None = None) -> list[str]:
@@ -137,8 +153,11 @@ class _PublicOnly(urllib.request.HTTPSHandler, urllib.request.HTTPHandler):
         return self.do_open(_PublicHTTPConnection, req)
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """HMAC-SHA256 of "<timestamp>." and the body: the time is signed with the content, so a
+    receiver that refuses old timestamps cannot be fed a recorded delivery again later."""
+    signed = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def payload(alert: Alert) -> dict[str, Any]:
@@ -196,6 +215,7 @@ def send(delivery: WebhookDelivery) -> WebhookAttempt:
     """One attempt: POST the signed body; record the status, error and duration."""
     body = json.dumps(delivery.payload, sort_keys=True).encode()
     endpoint = delivery.endpoint
+    timestamp = int(time.time())
     request = urllib.request.Request(  # noqa: S310 - scheme checked by url_problem
         endpoint.url,
         data=body,
@@ -203,7 +223,8 @@ def send(delivery: WebhookDelivery) -> WebhookAttempt:
         headers={
             "Content-Type": "application/json",
             "User-Agent": "Alliance-Webhooks/1",
-            SIGNATURE_HEADER: sign(endpoint.secret, body),
+            SIGNATURE_HEADER: sign(endpoint.secret, body, timestamp),
+            TIMESTAMP_HEADER: str(timestamp),
             "X-Alliance-Delivery": str(delivery.pk),
             "X-Alliance-Event": delivery.event,
         },

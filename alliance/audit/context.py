@@ -10,8 +10,19 @@ import contextvars
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+
+@dataclass
+class Reads:
+    """The client data a request reached through the access layer, so that a page which reads
+    client data is audited by construction (alliance.audit.middleware), not by a call each view
+    must remember."""
+
+    objects: dict[str, str] = field(default_factory=dict)  # "label:pk" -> client code
+    lists: set[str] = field(default_factory=set)
+    view_recorded: bool = False
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,7 @@ class ActingContext:
     actor: Any = None  # the User, or None for a client acting through a link
     organization: Any = None
     label: str | None = None  # how the trail names the actor, when not by their email
+    reads: Reads | None = None  # only for a web request
 
 
 _current: contextvars.ContextVar[ActingContext | None] = contextvars.ContextVar(
@@ -48,3 +60,14 @@ def acting(context: ActingContext) -> Iterator[ActingContext]:
         yield context
     finally:
         _current.reset(token)
+
+
+def note_read(instance: Any = None, *, listing: str = "", client_code: str = "") -> None:
+    """The access layer reached client data: one object, or a scoped list of a kind."""
+    reads = current().reads
+    if reads is None:
+        return
+    if listing:
+        reads.lists.add(listing)
+    if instance is not None:
+        reads.objects[f"{instance._meta.label}:{instance.pk}"] = client_code

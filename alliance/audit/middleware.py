@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from . import context
+from . import context, trail
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -32,8 +32,11 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = context.new_request_id()
         request.request_id = request_id  # type: ignore[attr-defined]
-        acting = context.ActingContext(request_id=request_id, source="web", ip=client_ip(request))
+        acting = context.ActingContext(
+            request_id=request_id, source="web", ip=client_ip(request), reads=context.Reads()
+        )
         with context.acting(acting):
             response = self.get_response(request)
+            trail.record_page_read(request, response.status_code)
         response["X-Request-ID"] = request_id
         return response

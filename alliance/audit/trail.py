@@ -77,8 +77,11 @@ def record(
     organization: Any = None,
     client_code: str = "",
     actor: Any = None,
+    object_id: str = "",
 ) -> AuditEvent:
     ctx = context.current()
+    if ctx.reads is not None and str(action) == Action.VIEW:
+        ctx.reads.view_recorded = True
     actor = actor or ctx.actor
     actor = actor if getattr(actor, "is_authenticated", False) else None
     if instance is not None:
@@ -93,7 +96,7 @@ def record(
         or _actor_label(actor, ctx.source),
         action=str(action),
         object_type=object_type or "",
-        object_id=_object_id(instance, before),
+        object_id=object_id or _object_id(instance, before),
         object_label=object_label[:200],
         client_code=client_code,
         request_id=ctx.request_id,
@@ -138,3 +141,29 @@ def record_update(instance: models.Model, before: dict[str, Any]) -> AuditEvent 
 
 def record_delete(instance: models.Model, before: dict[str, Any]) -> AuditEvent:
     return record(Action.DELETE, instance, before=before)
+
+
+def record_page_read(request: Any, status: int) -> AuditEvent | None:
+    """One "viewed" event for a page that read client data through the access layer and wrote no
+    view event of its own (see context.Reads)."""
+    reads = context.current().reads
+    if (
+        reads is None
+        or reads.view_recorded
+        or not (reads.objects or reads.lists)
+        or request.method not in ("GET", "HEAD")
+        or not 200 <= status < 300
+    ):
+        return None
+    codes = sorted({code for code in reads.objects.values() if code})
+    first = next(iter(reads.objects), "")
+    # Named after the page's app, so a private app's pages stay private (audit.privacy).
+    app = getattr(getattr(request, "resolver_match", None), "app_name", "") or "site"
+    return record(
+        Action.VIEW,
+        object_type=f"{app}.page",
+        object_label=request.path[:200],
+        client_code=",".join(codes)[:2000],
+        after={"objects": sorted(reads.objects), "lists": sorted(reads.lists)},
+        object_id=first.rsplit(":", 1)[-1] if first else "",
+    )

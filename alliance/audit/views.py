@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from alliance.accounts import access
 from alliance.accounts.models import Role
 
+from . import privacy
 from .models import Action, AuditEvent
 
 
@@ -50,7 +51,9 @@ class AuditFilterForm(forms.Form):
 def audit_list(request: HttpRequest) -> HttpResponse:
     viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
     access.require_role(viewer, Role.ADMIN)
-    events = AuditEvent.objects.filter(organization=viewer.organization).select_related("actor")
+    events = privacy.visible_to(
+        AuditEvent.objects.filter(organization=viewer.organization), viewer.user
+    ).select_related("actor")
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and form.is_valid():
         events = form.filter(events)

@@ -30,6 +30,13 @@ class Client(models.Model):
     phone = models.CharField(
         _("contact phone"), max_length=40, blank=True, help_text=_("Optional.")
     )
+    # The language the client chose on their own check-in page; empty means "as their browser
+    # asks". Set by the client, not by staff: it follows them to their next link.
+    language = models.CharField(
+        _("language of check-in pages"),
+        max_length=10,
+        blank=True,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -146,6 +153,33 @@ class CareEpisode(models.Model):
         last = self.sessions.aggregate(models.Max("number"))["number__max"]
         return (last or 0) + 1
 
+    def renumber_sessions(self) -> dict[int, int]:
+        """Number the sessions in date order (a session added for today, after one scheduled
+        for next week, comes before it). Returns {old number: new number} for those that moved.
+        Call inside a transaction with the episode row locked."""
+        from alliance.audit import trail
+
+        from .signals import sessions_renumbered
+
+        sessions = list(self.sessions.order_by("starts_at", "number", "pk"))
+        moved = [(s, i) for i, s in enumerate(sessions, start=1) if s.number != i]
+        if not moved:
+            return {}
+        # Out of the way first: (episode, number) is unique at every step.
+        offset = max(s.number for s in sessions) + len(sessions) + 1
+        Session.objects.filter(pk__in=[s.pk for s, _ in moved]).update(
+            number=models.F("number") + offset
+        )
+        mapping = {}
+        for session, number in moved:
+            before = trail.snapshot(session)
+            mapping[session.number] = number
+            session.number = number
+            session.save(update_fields=["number", "updated_at"])
+            trail.record_update(session, before)
+        sessions_renumbered.send(sender=CareEpisode, episode=self, mapping=mapping)
+        return mapping
+
 
 class EpisodeStatusChange(models.Model):
     """Closing and reopening an episode adds a row here; nothing is overwritten."""
@@ -251,7 +285,7 @@ class SessionStatus(models.TextChoices):
 
 
 class Session(models.Model):
-    """One therapy session of an episode, numbered in the order they were added."""
+    """One therapy session of an episode, numbered in date order (`renumber_sessions`)."""
 
     episode = models.ForeignKey(CareEpisode, on_delete=models.CASCADE, related_name="sessions")
     number = models.PositiveIntegerField()
@@ -271,6 +305,11 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"Session {self.number} on {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_future_day(self) -> bool:
+        """Scheduled for a later day: not to be rated or entered on paper before its day."""
+        return timezone.localtime(self.starts_at).date() > timezone.localdate()
 
     @property
     def organization(self):  # noqa: ANN201 - used by the audit trail

@@ -361,6 +361,8 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
         session.number = episode.next_session_number()
         session.save()
         trail.record_create(session)
+        episode.renumber_sessions()
+        session.refresh_from_db(fields=["number"])
     messages.success(request, _("Session %(n)d added.") % {"n": session.number})
     return redirect("care:session", pk=session.pk)
 
@@ -379,8 +381,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = SessionForm(request.POST, instance=session)
         if form.is_valid():
             with transaction.atomic():
+                type(session.episode).objects.select_for_update().get(pk=session.episode_id)
                 form.save()
                 trail.record_update(session, before)
+                session.episode.renumber_sessions()
             messages.success(request, _("Session saved."))
             return redirect("care:session", pk=session.pk)
     from alliance.checkins.panels import session_panel

@@ -31,9 +31,13 @@ def questionnaire_response(response: Response) -> dict[str, Any]:
         {k: v for k, v in response.answers.items()},
         response_id=f"response-{response.pk}",
         subject_reference=_patient(response),
-        authored_iso=response.submitted_at.isoformat(),
+        authored_iso=(response.authored_at or response.submitted_at).isoformat(),
         author_reference=author,
     )
+    # What another system sent comes back as sent; the session is the encounter either way.
+    resource["encounter"] = {"reference": f"Encounter/session-{response.session_id}"}
+    if response.external_identifier:
+        resource["identifier"] = dict(response.external_identifier)
     # `source` is who answered; for a paper form typed in by staff that is still the client.
     if participant.client_id:
         resource["source"] = {"reference": f"Patient/client-{participant.client_id}"}

@@ -23,6 +23,12 @@ from alliance.measures.scoring import Item, validate_answers
 from .models import ClinicPlanEntry, EpisodeCheckinSettings, Schedule
 
 IDEMPOTENCY_FIELD = "idempotency_key"
+# Set by the "send anyway" step: the client has been told which ratings they skipped.
+CONFIRM_PARTIAL_FIELD = "send_with_gaps"
+# Rough reading-and-answering times for the intro's length, checked by a person against a
+# stopwatch on a phone: a rating or choice is quick, writing a sentence is not.
+SECONDS_PER_CHOICE = 10
+SECONDS_PER_TEXT = 20
 
 
 @dataclass
@@ -35,7 +41,13 @@ class Question:
     hint: str = ""
     value: str = ""
     error: str = ""
+    lang: str = "en"  # the language the texts are in (a licensed instrument may stay English)
     choices: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        """The id of the control an error summary links to (the first option of a group)."""
+        return f"{self.name}-opt0" if self.kind in ("scale", "choice") else self.name
 
     @property
     def values(self) -> list[str]:
@@ -53,6 +65,11 @@ class Question:
     def conditional(self) -> bool:
         """Asked only when an earlier answer switches it on (FHIR enableWhen)."""
         return bool(self.item.enable)
+
+    enable_rules: str = ""  # the enableWhen rules in form terms, as JSON for enable-when.js
+    heading: str = (
+        ""  # the text of the group(s) this question opens (e.g. "Over the last 2 weeks…")
+    )
 
 
 @dataclass
@@ -86,6 +103,73 @@ def _raw_items(questionnaire: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _group_headings(items: list[Any]) -> dict[str, Any]:
+    """For the first question inside each group with a text: '#linkId' -> the group linkIds,
+    so the stem a publisher put on the group is shown where its questions start."""
+    found: dict[str, Any] = {}
+
+    def walk(nodes: list[Any], pending: list[str]) -> list[str]:
+        for node in nodes:
+            if not isinstance(node, dict):
+                continue
+            if node.get("type") == "group":
+                inner = pending + ([node.get("linkId", "")] if node.get("text") else [])
+                pending = walk(node.get("item") or [], inner)
+                continue
+            if node.get("type") != "display" and pending:
+                found["#" + str(node.get("linkId", ""))] = pending
+                pending = []
+        return pending
+
+    walk(items, [])
+    return found
+
+
+def _group_text(raw: dict[str, dict[str, Any]], link_id: str) -> str:
+    return str(raw.get(link_id, {}).get("text", ""))
+
+
+def _form_value(parsed: Any, cond: Any) -> tuple[str, str] | None:
+    """A condition's value as the form posts it ("2" for a choice coded "several-days")."""
+    try:
+        target = parsed.item(cond.question)
+    except KeyError:
+        return None
+    value = cond.value
+    if target.answer_type == "choice" and not isinstance(value, float):
+        code = value.code if hasattr(value, "code") else str(value)
+        option = next((o for o in target.options if o.coding.code == code), None)
+        return ("text", str(option.value)) if option else ("text", "\u0000")
+    if target.answer_type == "boolean":
+        return "text", "1" if value is True else "0"
+    if isinstance(value, float):
+        return "number", str(value)
+    return "text", str(value)
+
+
+def _rules_for_form(parsed: Any, prefix: str, item: Item) -> str:
+    """enableWhen for the browser: which field, which operator, which posted value."""
+    import json
+
+    rules = []
+    for rule in item.enable:
+        conditions = []
+        for cond in rule.conditions:
+            found = _form_value(parsed, cond)
+            if found is not None:
+                kind, value = found
+                conditions.append(
+                    {
+                        "name": f"{prefix}-{cond.question}",
+                        "op": cond.operator,
+                        "kind": kind,
+                        "value": bool(cond.value) if cond.operator == "exists" else value,
+                    }
+                )
+        rules.append({"behavior": rule.behavior, "conditions": conditions})
+    return json.dumps(rules) if rules else ""
+
+
 def _choices(item: Item) -> list[tuple[str, str]]:
     if item.answer_type == "boolean":
         return [("1", _("Yes")), ("0", _("No"))]
@@ -110,7 +194,15 @@ def build_section(instrument: Instrument, prefix: str, lang: str) -> Section:
                 high=texts.get(high_id, item.high_label),
                 hint=texts.get(hint_id, item.hint),
                 choices=_choices(item),
+                lang=use_lang,
             )
+        )
+    headings = _group_headings(list(q.get("item") or []))
+    for question in questions:
+        question.enable_rules = _rules_for_form(parsed, prefix, question.item)
+        question.heading = " ".join(
+            texts.get(gid) or _group_text(raw, gid)
+            for gid in headings.get("#" + question.item.link_id, [])
         )
     intro_ids = [r.get("linkId", "") for r in q.get("item") or [] if r.get("type") == "display"][:1]
     intro = texts.get(intro_ids[0], parsed.intro) if intro_ids else parsed.intro
@@ -169,8 +261,65 @@ class QuestionnaireForm:
         return ok
 
     @property
+    def has_conditions(self) -> bool:
+        """Some question depends on another's answer: the page loads enable-when.js."""
+        return any(q.enable_rules for s in self.sections for q in s.questions)
+
+    @property
     def has_errors(self) -> bool:
         return any(s.error or any(q.error for q in s.questions) for s in self.sections)
+
+    @property
+    def problems(self) -> list[dict[str, str]]:
+        """Each answer to look at again, for the summary at the top of the page: the id to link
+        to, the question (or part), its language and the message."""
+        found = []
+        for section in self.sections:
+            first = section.questions[0]
+            if section.error:
+                found.append(
+                    {
+                        "anchor": first.anchor,
+                        "label": section.title,
+                        "lang": section.lang,
+                        "message": section.error,
+                    }
+                )
+            found.extend(
+                {"anchor": q.anchor, "label": q.text, "lang": q.lang, "message": q.error}
+                for q in section.questions
+                if q.error
+            )
+        return found
+
+    @property
+    def skipped(self) -> list[Question]:
+        """The rating and choice questions left blank (a blank comment box is not a gap, nor is
+        a question asked only when an earlier answer calls for it)."""
+        return [
+            q
+            for section in self.sections
+            for q in section.questions
+            if q.kind in ("scale", "choice") and not q.conditional and not q.value.strip()
+        ]
+
+    @property
+    def gaps_confirmed(self) -> bool:
+        return bool(self.data) and self.data.get(CONFIRM_PARTIAL_FIELD) == "1"
+
+    @property
+    def length(self) -> dict[str, int]:
+        """What the intro promises: parts, rating questions, comment boxes and minutes."""
+        questions = [q for section in self.sections for q in section.questions]
+        texts = sum(1 for q in questions if q.kind == "text")
+        choices = len(questions) - texts
+        seconds = choices * SECONDS_PER_CHOICE + texts * SECONDS_PER_TEXT
+        return {
+            "parts": len(self.sections),
+            "questions": choices,
+            "comments": texts,
+            "minutes": max(1, round(seconds / 60)),
+        }
 
 
 def _message(q: Question) -> str:

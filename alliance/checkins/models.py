@@ -266,6 +266,10 @@ class Response(models.Model):
     )
     submitted_at = models.DateTimeField(default=timezone.now)
     idempotency_key = models.CharField(max_length=120, unique=True)
+    # As another system sent them (FHIR authored and identifier); submitted_at stays the
+    # arrival time here.
+    authored_at = models.DateTimeField(null=True, blank=True)
+    external_identifier = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["session", "participant", "pk"]

@@ -79,15 +79,17 @@ DEFAULT_PLAN: tuple[dict[str, Any], ...] = (
     {
         "instrument_key": "phq-9",
         "respondent": Respondent.CLIENT,
-        "schedule": Schedule.EVERY_N,
-        "every_n": 4,
+        # every session: expected recovery curves judge each session against clients who
+        # started alike, and need the points (docs/alert-rules.md); a clinic may change it
+        "schedule": Schedule.EVERY_SESSION,
         "timing": Timing.BEFORE,
     },
     {
         "instrument_key": "gad-7",
         "respondent": Respondent.CLIENT,
-        "schedule": Schedule.EVERY_N,
-        "every_n": 4,
+        # every session: expected recovery curves judge each session against clients who
+        # started alike, and need the points (docs/alert-rules.md); a clinic may change it
+        "schedule": Schedule.EVERY_SESSION,
         "timing": Timing.BEFORE,
     },
 )
@@ -376,6 +378,9 @@ def scored(instrument: Instrument, answers: Mapping[str, str]) -> tuple[dict, di
         "complete": result.complete,
         "missing": result.missing,
     }
+    if result.risk_unanswered:
+        # Only when there is one, so the recompute finds them with a key lookup.
+        scores["risk_unanswered"] = result.risk_unanswered
     risk = [{"linkId": f.link_id, "value": f.value, "message": f.message} for f in result.risk]
     return clean, scores, risk
 
@@ -395,6 +400,7 @@ def save_response(
     channel: str,
     request: CheckinRequest | None = None,
     entered_by: Any = None,
+    sent: Mapping[str, Any] | None = None,
 ) -> tuple[Response, bool]:
     """Store one scored response, once. Returns (response, created). A repeated idempotency key,
     or a second answer by the same person to the same instrument in the same session, returns
@@ -425,6 +431,7 @@ def save_response(
                 channel=channel,
                 entered_by_staff=entered_by,
                 idempotency_key=key,
+                **dict(sent or {}),
             )
             trail.record(Action.SUBMIT, response, after=trail.snapshot(response))
     except IntegrityError:

@@ -7,6 +7,7 @@ urlpatterns = [
     # Clients: no sign-in; /c/ is exempt from the two-factor middleware.
     path("c/<str:token>/", views.client_checkin, name="client"),
     path("c/<str:token>/done/", views.client_done, name="client_done"),
+    path("c/<str:token>/language/", views.client_language_choice, name="client_language"),
     # Staff, around a session.
     path("sessions/<id:pk>/checkins/new/", views.create_link, name="create_link"),
     path("sessions/<id:pk>/checkins/<id:request_pk>/email/", views.send_email, name="email"),

@@ -1,7 +1,8 @@
 """Check-in pages: the client's link (no sign-in) and the staff pages around a session.
 
-Client pages never say why a link does not work (unknown, used, expired, cancelled and tampered
-links get the same page), never log the path (it holds the token) and store nothing on failure.
+Client pages never say why a link does not work (unknown, expired, cancelled and tampered links
+get the same page), never log the path (it holds the token) and store nothing on failure. A used
+link is not a failure: whoever holds it is told, calmly, that the answers were received.
 Staff pages are thin: an alliance.accounts.access lookup, then a service call, then render.
 """
 
@@ -20,7 +21,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -33,8 +35,14 @@ from alliance.audit.models import Action
 from alliance.care.models import Session
 from alliance.converters import parse_id
 
-from . import fhir_export, ratelimit, services
-from .forms import IDEMPOTENCY_FIELD, PlanEntryForm, QuestionnaireForm, ShareProgressForm
+from . import client_language, fhir_export, ratelimit, services
+from .forms import (
+    CONFIRM_PARTIAL_FIELD,
+    IDEMPOTENCY_FIELD,
+    PlanEntryForm,
+    QuestionnaireForm,
+    ShareProgressForm,
+)
 from .models import (
     ACTIVE_STATES,
     CheckinRequest,
@@ -48,6 +56,10 @@ DONE_COOKIE = "alliance_checkin_done"
 # Long enough to read the thank-you page (and one's own progress), short enough that the next
 # person on a shared tablet does not find it.
 DONE_COOKIE_SECONDS = 10 * 60
+# The idempotency key of the form this browser loaded last: proof that a repeated submission
+# comes from the browser that loaded the form, not from someone who only learned the key.
+FORM_COOKIE = "alliance_checkin_form"
+FORM_COOKIE_SECONDS = 24 * 60 * 60
 
 
 def _viewer(request: HttpRequest) -> access.Viewer:
@@ -73,14 +85,37 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return _quiet(render(request, "checkins/client_too_many.html", status=429))
 
 
-def _client_context(checkin: CheckinRequest, form: QuestionnaireForm) -> dict:
+def _client_context(checkin: CheckinRequest, form: QuestionnaireForm, token: str) -> dict:
     episode = checkin.session.episode
     return {
         "form": form,
         "clinic_name": episode.organization.name,
         "therapist": services.therapist_first_name(episode),
         "idempotency_field": IDEMPOTENCY_FIELD,
+        "confirm_field": CONFIRM_PARTIAL_FIELD,
+        "token": token,
+        # The agenda question is asked before the session; afterwards it would only lengthen
+        # the form the client came to answer.
+        "before_session": checkin.session.starts_at > timezone.now(),
     }
+
+
+def received_page(request: HttpRequest, checkin: CheckinRequest) -> HttpResponse:
+    """A completed link, opened again (another tab, the back button, a second device): the
+    answers arrived, so say so calmly; no answers, no progress, nothing to guess from."""
+    organization = checkin.session.episode.organization
+    client_language.activate_for(request, checkin)
+    return _quiet(
+        render(
+            request,
+            "checkins/client_received.html",
+            {
+                "clinic_name": organization.name,
+                "clinic_contact": organization.client_contact,
+                "therapist": services.therapist_first_name(checkin.session.episode),
+            },
+        )
+    )
 
 
 def _done_ids(request: HttpRequest) -> list[int]:
@@ -120,13 +155,41 @@ def _done_redirect(request: HttpRequest, checkin: CheckinRequest, token: str) ->
     return response
 
 
+def _loaded_form_key(request: HttpRequest) -> str:
+    try:
+        return str(
+            request.get_signed_cookie(FORM_COOKIE, salt=FORM_COOKIE, max_age=FORM_COOKIE_SECONDS)
+        )
+    except (KeyError, signing.BadSignature):
+        return ""
+
+
+def _remember_form(page: HttpResponse, key: str) -> None:
+    page.set_signed_cookie(
+        FORM_COOKIE,
+        key,
+        salt=FORM_COOKIE,
+        max_age=FORM_COOKIE_SECONDS,
+        path="/c/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 def _already_submitted(request: HttpRequest, token: str) -> CheckinRequest | None:
-    """A repeat POST of a completed link from the same browser or with the same form key."""
+    """A repeat POST of a completed link from the browser that sent it: it holds the done cookie,
+    or it loaded the very form whose key was stored (a resend after the first answer was lost).
+    The key alone, which is in the page's HTML, proves nothing about the browser."""
     found = services.find_request(token)
     if found is None or found.state != CheckinState.COMPLETED:
         return None
     key = str(request.POST.get(IDEMPOTENCY_FIELD, "")).replace("-", "")
-    same_key = bool(key) and found.responses.filter(idempotency_key__endswith=f":{key}").exists()
+    same_key = (
+        bool(key)
+        and key == _loaded_form_key(request)
+        and found.responses.filter(idempotency_key__endswith=f":{key}").exists()
+    )
     if same_key or found.pk in _done_ids(request):
         return found
     return None
@@ -142,51 +205,85 @@ def client_checkin(request: HttpRequest, token: str) -> HttpResponse:
         return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
     checkin = services.usable_request(token)
     if checkin is None:
-        # Checked only after a failed lookup: a valid link always works, even when someone
-        # behind the same address has been guessing.
-        if ratelimit.is_blocked(request):
-            return _too_many(request)
-        repeat = _already_submitted(request, token) if request.method == "POST" else None
-        if repeat is not None:
-            return _done_redirect(request, repeat, token)
-        return _unavailable(request)
+        return _not_answerable(request, token)
     context.update(source="link", organization=checkin.organization)
-    lang = translation.get_language() or "en"
+    lang = client_language.activate_for(request, checkin)
     data = request.POST if request.method == "POST" else None
     instruments = checkin.instruments()
     form = QuestionnaireForm(instruments, lang, data)
     if request.method == "GET":
         services.mark_opened(checkin)
-        page = render(request, "checkins/client_form.html", _client_context(checkin, form))
+        page = render(request, "checkins/client_form.html", _client_context(checkin, form, token))
         # Someone new starts here: on a shared office tablet the previous client's thank-you
         # page (their progress) and goal pages must not be one "back" away from them.
         page.delete_cookie(DONE_COOKIE, path="/c/", samesite="Lax")
+        _remember_form(page, form.idempotency_key)
         return _quiet(page)
-    if form.is_valid():
+    if form.is_valid() and (form.gaps_confirmed or not form.skipped):
         outcome = services.submit_link(
             checkin.pk, form.answers, form.idempotency_key, instruments=instruments
         )
         if outcome == "invalid":
             return _unavailable(request)
         return _done_redirect(request, checkin, token)
-    return _quiet(
-        render(request, "checkins/client_form.html", _client_context(checkin, form), status=400)
+    page_context = _client_context(checkin, form, token)
+    # Valid but with ratings left out: ask once, gently, keeping every answer; the next send
+    # goes through whatever is still blank.
+    page_context["ask_gaps"] = not form.has_errors
+    status = 400 if form.has_errors else 200
+    return _quiet(render(request, "checkins/client_form.html", page_context, status=status))
+
+
+def _not_answerable(request: HttpRequest, token: str) -> HttpResponse:
+    """A link that cannot be answered (any more). A completed one says the answers arrived;
+    every other kind gets the same page. The rate limit is checked only here, after a failed
+    lookup, so someone whose link works is never told to wait."""
+    found = services.find_request(token)
+    if found is not None and found.state == CheckinState.COMPLETED:
+        if request.method == "POST" and _already_submitted(request, token) is not None:
+            return _done_redirect(request, found, token)
+        return received_page(request, found)
+    if ratelimit.is_blocked(request):
+        return _too_many(request)
+    return _unavailable(request)
+
+
+@require_POST
+@csrf_exempt
+@never_cache
+def client_language_choice(request: HttpRequest, token: str) -> HttpResponse:
+    """The language switch on a client's pages: stored for the client, then back to the page."""
+    checkin = services.find_request(token)
+    usable = checkin is not None and (
+        checkin.state in ACTIVE_STATES
+        or (checkin.state == CheckinState.COMPLETED and finished_here(request, checkin))
     )
+    if checkin is None or not usable or checkin.expires_at <= timezone.now():
+        if ratelimit.is_blocked(request):
+            return _too_many(request)
+        return _unavailable(request)
+    context.update(source="link", organization=checkin.organization)
+    client_language.remember(checkin, str(request.POST.get("language", "")))
+    back = str(request.POST.get("next", ""))
+    if not back.startswith(f"/c/{token}/") or "//" in back[3:]:
+        back = f"/c/{token}/"
+    return _quiet(redirect(back))
 
 
 @never_cache
 def client_done(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "GET":
         return _quiet(HttpResponseNotAllowed(["GET"]))
-    if ratelimit.is_blocked(request):
-        return _too_many(request)
     checkin = services.find_request(token)
-    if (
-        checkin is None
-        or checkin.state != CheckinState.COMPLETED
-        or checkin.pk not in _done_ids(request)
-    ):
+    if checkin is not None and checkin.state == CheckinState.COMPLETED:
+        if checkin.pk not in _done_ids(request):
+            # Another browser, or the thank-you page's few minutes are over.
+            return received_page(request, checkin)
+    else:
+        if ratelimit.is_blocked(request):
+            return _too_many(request)
         return _unavailable(request)
+    client_language.activate_for(request, checkin)
     episode = checkin.session.episode
     share = services.episode_settings(episode).share_progress_with_client
     rows = services.progress_rows(checkin.participant) if share else []
@@ -199,6 +296,7 @@ def client_done(request: HttpRequest, token: str) -> HttpResponse:
                 "therapist": services.therapist_first_name(episode),
                 "share": share,
                 "rows": rows,
+                "token": token,
             },
         )
     )
@@ -302,6 +400,13 @@ def rate_session(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     session = access.get_session_for_user(viewer, pk, write=request.method == "POST")
     participant = _own_staff_participant(viewer, session)
+    if session.is_future_day:
+        messages.error(
+            request,
+            _("Session %(n)d is on %(day)s: it can be rated from that day.")
+            % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
+        )
+        return redirect("care:session", pk=session.pk)
     instruments = services.open_measures(session, participant)
     if not instruments:
         messages.info(request, _("You have already rated this session."))
@@ -333,9 +438,15 @@ def paper_entry(request: HttpRequest, pk: int, participant_pk: int) -> HttpRespo
     participant = _participant(session, participant_pk)
     if participant.user_id == viewer.user.pk:
         return redirect("checkins:rate", pk=session.pk)
-    if participant.client_id is None:
-        # Paper forms are what clients fill in; a colleague's own view is theirs to give.
-        raise Http404("Not found")
+    if session.is_future_day:
+        messages.error(
+            request,
+            _("Session %(n)d is on %(day)s: it can be rated from that day.")
+            % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
+        )
+        return redirect("care:session", pk=session.pk)
+    # Anyone taking part may have filled in a paper form: a client, a partner, an interpreter
+    # without an account here, a co-therapist; staff enter it and are recorded as entering it.
     instruments = services.open_measures(session, participant)
     if not instruments:
         messages.info(request, _("Nothing is due for this person in this session."))

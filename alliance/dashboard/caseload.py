@@ -87,10 +87,11 @@ class CaseloadRow:
         repair stands; then what is due."""
         badges: list[tuple[str, Any]] = []
         for alert in self.alerts:
-            label = NEED_LABEL.get(alert.kind) or alert.kind_label
+            label = str(NEED_LABEL.get(alert.kind) or alert.kind_label)
             if alert.repair_state:
                 label = f"{label} · {alert.repair_state_label}"
-            badges.append((alert.kind, label))
+            if (alert.kind, label) not in badges:  # two partners' drops: one badge
+                badges.append((alert.kind, label))
         due = sorted({n for n in self.needs if n in ("due", "goal_review")}, key=NEED_RANK.get)
         return badges + [(n, NEED_LABEL[n]) for n in due]
 
@@ -114,6 +115,8 @@ class CaseloadRow:
             "format": _translated(self.episode.format),
             "needs": [(key, str(label)) for key, label in self.need_labels],
             "reason": first_reason[:110] + ("…" if len(first_reason) > 110 else ""),
+            "full_reason": first_reason,
+            "why_first": self.why_first,
             "latest": f"{latest:.1f}" if latest is not None else "",
             "trend_label": _trend_label(latest, len(self.trend)),
             "last_checkin": _day(self.last_checkin),

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from alliance.accounts import access
 from alliance.accounts.models import Invitation, Supervision
+from alliance.insights import priority
 
 from .caseload import caseload_rows, need_choices
 from .caseload_view import SORTS, arrange, mark_new
@@ -37,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "need": need,
         "need_choices": list(need_choices()),
+        "order_rule": priority.RULE,
         "sort_choices": SORTS,
     }
     context["invitations"] = Invitation.objects.filter(

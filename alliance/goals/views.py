@@ -23,7 +23,7 @@ from alliance.accounts import access
 from alliance.audit import context, trail
 from alliance.audit.models import Action
 from alliance.care.models import CLIENT_ROLES, CareEpisode
-from alliance.checkins import ratelimit
+from alliance.checkins import client_language, ratelimit
 from alliance.checkins import services as checkin_services
 from alliance.checkins.models import ACTIVE_STATES, CheckinRequest, CheckinState
 
@@ -238,23 +238,29 @@ def link_checkin(token: str) -> CheckinRequest | None:
 
 
 def _open_link(request: HttpRequest, token: str) -> CheckinRequest | HttpResponse:
-    """The preamble every client page shares: the method, the link, the acting context. The
-    rate limit is checked only after a failed lookup, so a valid link always works (as on the
-    check-in pages)."""
+    """The preamble every client page shares: the method, the link, the acting context and the
+    client's language. The rate limit is checked only after a failed lookup, so a valid link
+    always works (as on the check-in pages)."""
+    from alliance.checkins.views import finished_here, received_page
+
     if request.method not in ("GET", "POST"):
         return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
     checkin = link_checkin(token)
-    if checkin is not None and checkin.state == CheckinState.COMPLETED:
-        # After the check-in, only the browser that sent it, briefly (as the thank-you page):
-        # on a shared tablet the next client must not reopen these from the history.
-        from alliance.checkins.views import finished_here
-
-        checkin = checkin if finished_here(request, checkin) else None
+    # After the check-in, only the browser that sent it, briefly (as the thank-you page): on a
+    # shared tablet the next client must not reopen these from the history. Anyone else
+    # holding the link is told the answers arrived.
+    if (
+        checkin is not None
+        and checkin.state == CheckinState.COMPLETED
+        and not finished_here(request, checkin)
+    ):
+        return received_page(request, checkin)
     if checkin is None:
         if ratelimit.is_blocked(request):
             return _quiet(render(request, "checkins/client_too_many.html", status=429))
         return _unavailable(request)
     context.update(source="link", organization=checkin.organization)
+    client_language.activate_for(request, checkin)
     return checkin
 
 
@@ -266,6 +272,20 @@ def _client_base(checkin: CheckinRequest) -> dict[str, Any]:
     }
 
 
+def _problems(form: Any, labels: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """The error summary at the top of a client page: a link to each field to look at again."""
+    found = []
+    for field in form:
+        if not field.errors:
+            continue
+        anchor = field.auto_id
+        if getattr(field.field.widget, "input_type", "") == "radio":
+            anchor = f"{anchor}_0"
+        label = (labels or {}).get(field.name) or str(field.label or "")
+        found.append({"anchor": anchor, "label": label, "message": str(field.errors[0])})
+    return found
+
+
 @csrf_exempt  # the link's own token proves the form came from its holder (see checkins.views)
 @never_cache
 def client_review(request: HttpRequest, token: str) -> HttpResponse:
@@ -275,6 +295,7 @@ def client_review(request: HttpRequest, token: str) -> HttpResponse:
     if not services.review_due(checkin.session):
         return _unavailable(request)
     ctx = _client_base(checkin)
+    ctx["token"] = token
     if services.already_reviewed(checkin.session, checkin.participant):
         return _quiet(render(request, "goals/client_review_done.html", ctx))
     goals = services.active_goals(checkin.session.episode)
@@ -289,7 +310,15 @@ def client_review(request: HttpRequest, token: str) -> HttpResponse:
             new_goals=[form.cleaned_data["new_goal"]],
         )
         return _quiet(render(request, "goals/client_review_done.html", ctx))
-    ctx.update(form=form, token=token)
+    labels = {}
+    for goal in goals:
+        labels[f"right-{goal.pk}"] = f"{goal.wording}: " + _(
+            "How much is this still the right goal for you?"
+        )
+        labels[f"progress-{goal.pk}"] = f"{goal.wording}: " + _(
+            "How much progress do you feel you have made?"
+        )
+    ctx.update(form=form, token=token, problems=_problems(form, labels))
     return _quiet(
         render(request, "goals/client_review.html", ctx, status=400 if form.errors else 200)
     )
@@ -309,7 +338,7 @@ def client_preferences(request: HttpRequest, token: str) -> HttpResponse:
             checkin.participant, {k: v or "" for k, v in form.cleaned_data.items()}
         )
         ctx["saved"] = True
-    ctx.update(form=form, token=token)
+    ctx.update(form=form, token=token, problems=_problems(form))
     return _quiet(
         render(request, "goals/client_preferences.html", ctx, status=400 if form.errors else 200)
     )
@@ -329,7 +358,13 @@ def client_agenda(request: HttpRequest, token: str) -> HttpResponse:
         data = form.cleaned_data
         services.save_agenda(checkin.session, checkin.participant, data["focus"], data["worked_on"])
         ctx["saved"] = True
-    ctx.update(form=form, token=token)
+    ctx.update(
+        form=form,
+        token=token,
+        problems=_problems(form),
+        # "Did we work on it?" only makes sense once the session has begun.
+        after_start=checkin.session.starts_at <= timezone.now(),
+    )
     return _quiet(
         render(request, "goals/client_agenda.html", ctx, status=400 if form.errors else 200)
     )

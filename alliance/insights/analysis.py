@@ -21,6 +21,26 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from alliance.insights.curves import (
+    NotEnoughEpisodes,
+    RecoveryCurve,
+    default_curves,
+    fit_recovery_curves,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "Finding",
+    "NotEnoughEpisodes",
+    "Observations",
+    "OutcomeRule",
+    "RecoveryCurve",
+    "Thresholds",
+    "analyse",
+    "explain",
+    "fit_recovery_curves",
+]
+
 Severity = Literal["risk", "high", "medium", "low"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -49,6 +69,7 @@ SCALES: tuple[str, ...] = (
 )
 KINDS: tuple[str, ...] = (
     "risk",
+    "risk_unanswered",
     "alliance_drop",
     "subscale_drop",
     "rupture_unrepaired",
@@ -233,7 +254,13 @@ class Thresholds:
     # split alliance between participants of one episode
     split_gap: float = 2.0
     split_persistent_sessions: int = 2
-    # outcomes
+    # outcomes: not on track when the change from intake is worse than this percentile of
+    # clients who started in the same band (expected recovery curves), or reliably worse
+    recovery_curves: Mapping[str, RecoveryCurve] = field(default_factory=default_curves)
+    on_track_percentile: float = 0.60
+    on_track_early_percentile: float = 0.75  # up to session `on_track_early_sessions`
+    on_track_early_sessions: int = 3
+    # measures without a curve: reliable improvement expected by this session
     not_on_track_session: int = 6
     outcomes: Mapping[str, OutcomeRule] = field(default_factory=_default_outcomes)
     # what the rules look at
@@ -968,8 +995,6 @@ def _outcome_rows(s: _Series, t: Thresholds, instrument: str, rule: OutcomeRule)
     case_first = sign * (first - rule.caseness) >= 0
     case_now = sign * (rows.value - rule.caseness) >= 0
     later = ~starts
-    due = rows.session >= t.not_on_track_session
-    not_on_track = later & ((due & ~improved) | worse)
     numbers = {
         "today": rows.value,
         "first": first,
@@ -979,6 +1004,14 @@ def _outcome_rows(s: _Series, t: Thresholds, instrument: str, rule: OutcomeRule)
         "caseness": np.full(len(first), rule.caseness),
         "on_track_by_session": np.full(len(first), float(t.not_on_track_session)),
     }
+    curve = t.recovery_curves.get(instrument)
+    if curve is None:
+        off = rows.session >= t.not_on_track_session
+        off &= ~improved
+    else:
+        off, expected = _off_curve(rows, first, first_session, curve, t)
+        numbers.update(expected)
+    not_on_track = later & (off | worse)
     out = _emit(rows, np.flatnonzero(starts & case_now), "caseness", "low", numbers)
     out += _emit(rows, np.flatnonzero(later & improved), "reliable_improvement", "low", numbers)
     out += _emit(rows, np.flatnonzero(later & worse), "reliable_deterioration", "high", numbers)
@@ -986,6 +1019,64 @@ def _outcome_rows(s: _Series, t: Thresholds, instrument: str, rule: OutcomeRule)
     idx = np.flatnonzero(not_on_track)
     sev: list[Severity] = ["high" if w else "medium" for w in worse[idx].tolist()]
     return out + _emit(rows, idx, "not_on_track", sev, numbers)
+
+
+def _recent_change(
+    change: FloatArray, group: IntArray, session: npt.NDArray[np.int32], smoothing: int
+) -> FloatArray:
+    """Mean change over the measurements of the last `smoothing` sessions (never the intake),
+    as the curve was fitted (`curves.smooth_changes`)."""
+    pos = _position_in_group(group)
+    total = change.copy()
+    count = np.ones(len(change))
+    for lag in range(1, max(smoothing, 1)):
+        if lag >= len(change):
+            break
+        near = np.zeros(len(change), dtype=np.bool_)
+        near[lag:] = (pos[lag:] > lag) & (session[lag:] - session[:-lag] < smoothing)
+        total[lag:] += np.where(near[lag:], change[:-lag], 0.0)
+        count += near
+    return total / count
+
+
+def _off_curve(
+    rows: _Series,
+    first: FloatArray,
+    first_session: npt.NDArray[np.int32],
+    curve: RecoveryCurve,
+    t: Thresholds,
+) -> tuple[BoolArray, dict[str, FloatArray]]:
+    """Whether each score is worse than the chosen percentile of clients who started in the same
+    band (strictly: a client exactly at the percentile is on track), and the expected range.
+    The first sessions use a stricter percentile: little change has accrued yet, so one noisy
+    score weighs more."""
+    session = (rows.session - first_session + 1).astype(np.int64)
+    early = session <= t.on_track_early_sessions
+    percentile = np.where(early, t.on_track_early_percentile, t.on_track_percentile)
+    early_q, late_q = (
+        p if curve.lower_is_better else 1.0 - p
+        for p in (t.on_track_early_percentile, t.on_track_percentile)
+    )
+    at_early, at_late, low, median, high = curve.expected_changes_at(
+        first, session, (early_q, late_q, 0.25, 0.5, 0.75)
+    )
+    limit = np.where(early, at_early, at_late)
+    change = _recent_change(rows.value - first, rows.group, rows.session, curve.smoothing)
+    off = change > limit + 1e-9 if curve.lower_is_better else change < limit - 1e-9
+    band = np.clip(np.searchsorted(curve.band_edges, first, side="right") - 1, 0, None)
+    band = np.minimum(band, len(curve.band_edges) - 1)
+    edges = np.append(np.asarray(curve.band_edges, dtype=np.float64), np.inf)
+    return off, {
+        "measured_session": session.astype(np.float64),
+        "percentile": 100.0 * percentile,
+        "expected_limit": first + limit,
+        "expected_low": first + low,
+        "expected_median": first + median,
+        "expected_high": first + high,
+        "band_low": edges[band],
+        "band_high": edges[band + 1] - 1,
+        "curve_episodes": np.full(len(first), float(curve.episodes)),
+    }
 
 
 def _outcomes(s: _Series, t: Thresholds) -> list[Finding]:
@@ -1152,15 +1243,41 @@ def _explain_outcome(f: Finding, when: str) -> str:
             f"{_n(x['on_track_by_session'])}, so not on track."
         ),
     }[f.kind]
+    if f.kind == "not_on_track" and "expected_low" in x:
+        return _explain_off_curve(f, when)
     return f"{_outcome_start(f, when)}: {tail}"
+
+
+def _explain_off_curve(f: Finding, when: str) -> str:
+    """'PHQ-9 17 at session 3; clients who started at 18-20 are usually at 9-14 by now.'"""
+    x = f.numbers
+    band = (
+        f"{_n(x['band_low'])} or more"
+        if math.isinf(x["band_high"])
+        else f"{_n(x['band_low'])}-{_n(x['band_high'])}"
+    )
+    # a score cannot leave its scale, whatever the curve's arithmetic says
+    low, high = sorted(max(0, round(x[k])) for k in ("expected_low", "expected_high"))
+    # "today" alone says nothing about how far into treatment: name the session then
+    said = f"at session {_n(x['measured_session'])}" if when == "today" else when
+    text = (
+        f"{f.instrument.upper()} {_n(x['today'])} {said}; "
+        f"clients who started at {band} are usually at {low}-{high} by now "
+        f"(this client started at {_n(x['first'])})."
+    )
+    if f.severity == "high":
+        text += f" Reliably worse than at the start (by {_n(x['reliable_change'])} points or more)."
+    else:
+        text += f" Worse off than {_n(x['percentile'])}% of them at this point: not on track."
+    return text
 
 
 def _explain_worse_and_off_track(f: Finding, when: str) -> str:
     """A reliable deterioration and "not on track" for the same score: one sentence, both facts."""
     x = f.numbers
     return (
-        f"{_outcome_start(f, when)}: {_minus(x['today'], x['first'])} points worse, "
-        f"beyond the {_n(x['reliable_change'])} points of measurement noise "
+        f"{_outcome_start(f, when)}: {_minus(x['today'], x['first'])} points worse; "
+        f"a change of {_n(x['reliable_change'])} points or more is beyond measurement noise "
         "(a reliable deterioration), so not on track."
     )
 
@@ -1192,6 +1309,12 @@ def explain(f: Finding, when: str = "today") -> str:
                 if x["consecutive_sessions"] <= 1
                 else f"for {_n(x['consecutive_sessions'])} sessions in a row."
             )
+        )
+    if f.kind == "risk_unanswered":
+        item = _RISK_ITEMS.get(f.instrument, "a risk item")
+        return (
+            f"{f.instrument.upper()} {item} was not answered, {when}: ask about it. "
+            "An unanswered item is not a 0."
         )
     if f.kind == "risk":
         item = _RISK_ITEMS.get(f.instrument, "a risk item")

@@ -39,15 +39,31 @@ class PromptForm(forms.ModelForm):
 
 # The thresholds an admin may change, with the bounds that keep the rules meaningful.
 EDITABLE_THRESHOLDS: dict[str, tuple[float, float, str]] = {
-    "drop_k_sd": (0.5, 4.0, _("Drop: how many of the client's own standard deviations")),
-    "drop_min_points": (0.5, 6.0, _("Drop: smallest drop in points that can count")),
+    "drop_k_sd": (0.5, 4.0, _("Drop of the whole relationship: noise units (z) below usual")),
+    "drop_item_z": (1.0, 5.0, _("Drop of one aspect: noise units (z) below usual")),
+    "drop_typical_noise": (0.2, 3.0, _("Drop: the clinic's typical item noise, points")),
+    "drop_min_points": (0.0, 6.0, _("Drop: smallest fall of the alliance mean that can count")),
     "drop_min_baseline": (2, 10, _("Drop: sessions needed before a baseline is trusted")),
     "repair_margin": (0.0, 3.0, _("Repair: points below the usual level that still count")),
     "low_alliance_cutoff": (0.0, 10.0, _("Low alliance: cutoff on the 0–10 mean")),
     "overestimation_gap": (0.5, 5.0, _("Therapist above client: gap in points")),
     "overestimation_sessions": (2, 10, _("Therapist above client: sessions in a row")),
     "split_gap": (0.5, 6.0, _("Split alliance: points between participants")),
-    "not_on_track_session": (2, 30, _("Not on track: reliable improvement expected by session")),
+    "on_track_percentile": (
+        0.5,
+        0.95,
+        _("Not on track: worse off than this share of clients who started alike"),
+    ),
+    "on_track_early_percentile": (
+        0.5,
+        0.95,
+        _("Not on track, up to session 3: worse off than this share"),
+    ),
+    "not_on_track_session": (
+        2,
+        30,
+        _("Not on track (measures without a curve): reliable improvement expected by session"),
+    ),
 }
 
 

@@ -311,3 +311,31 @@ class PendingRecompute(models.Model):
 
     def __str__(self) -> str:
         return f"Recompute pending for episode {self.episode_id}"
+
+
+class RecoveryCurveFit(models.Model):
+    """Expected recovery curves learned from an organization's finished episodes.
+
+    Each run of `alliance insights fit-curves` adds a row (a new version); the analysis uses the
+    latest row's curves for the measures it holds and the documented defaults for the rest
+    (docs/alert-rules.md, "Expected recovery curves"). Rows are never edited."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="recovery_curve_fits"
+    )
+    version = models.PositiveIntegerField()
+    fitted_at = models.DateTimeField(auto_now_add=True)
+    episodes = models.PositiveIntegerField()  # finished episodes used, over all measures
+    # {measure: RecoveryCurve.to_dict()}, each with its own episode count and diagnostics
+    curves = models.JSONField()
+
+    class Meta:
+        ordering = ["organization", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "version"], name="one_recovery_curve_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery curves v{self.version} of {self.organization} ({self.episodes} episodes)"

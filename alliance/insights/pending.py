@@ -121,3 +121,19 @@ class RetryPendingMiddleware:
             except Exception:
                 logger.exception("retrying pending recomputes failed")
         return response
+
+
+def on_sessions_renumbered(sender: Any, episode: Any, mapping: dict[int, int], **kw: Any) -> None:
+    """Sessions follow their dates: alerts name the sessions by their new numbers, and the
+    analysis runs again over the renumbered history (after the commit, never lost)."""
+    from .models import Alert
+
+    for alert in Alert.objects.filter(episode=episode):
+        alert.session_number = mapping.get(alert.session_number, alert.session_number)
+        alert.latest_session_number = mapping.get(
+            alert.latest_session_number, alert.latest_session_number
+        )
+        for stored in alert.facts:
+            stored["session"] = mapping.get(stored["session"], stored["session"])
+        alert.save(update_fields=["session_number", "latest_session_number", "facts"])
+    after_commit(episode)

@@ -6,6 +6,12 @@ Admins copy these into their organization and edit them; the seeds themselves st
 from __future__ import annotations
 
 SEED_PROMPTS: dict[str, list[str]] = {
+    "risk_unanswered": [
+        "One question was left blank: thoughts that you would be better off dead or of hurting "
+        "yourself. Could we go through it together now?",
+        "Sometimes that question is hard to answer on a form. How have things been for you?",
+        "Follow your clinic's risk procedure and write down what you agreed together.",
+    ],
     "risk": [
         "Your answer about thoughts of being better off dead or of hurting yourself matters to "
         "me. Can we talk about it now, before anything else?",

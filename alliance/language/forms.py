@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from . import transcripts
+from . import rules, transcripts
 from .models import LanguageSettings
 
 SIGNING_SALT = "alliance.language.pending-transcript"
@@ -25,6 +25,7 @@ ROLE_CHOICES = [
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("Transcript file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED)}),
         help_text=_(
             "WebVTT (.vtt) or SRT (.srt) captions with speaker names, plain text (.txt) with "
             "'Therapist:' and 'Client:' lines, or a Word document (.docx)."
@@ -109,6 +110,15 @@ class LanguageSettingsForm(forms.ModelForm):
     class Meta:
         model = LanguageSettings
         fields = ["keep_text", "rules_language"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only languages that have a rules file (alliance/language/rules/<code>.json).
+        self.fields["rules_language"] = forms.ChoiceField(
+            label=_("Language of the phrase rules"),
+            choices=[(code, code) for code in rules.available_languages()],
+            help_text=_("Which phrases count as alliance moves and rupture cues."),
+        )
 
     def clean_keep_text(self) -> bool:
         keep = bool(self.cleaned_data["keep_text"])

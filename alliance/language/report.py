@@ -126,3 +126,27 @@ def episode_rows(transcripts: Sequence[SessionTranscript]) -> list[dict[str, Any
             }
         )
     return rows
+
+
+METRICS = (
+    "reflection_question_ratio",
+    "complex_reflection_share",
+    "open_question_share",
+    "therapist_talk_share",
+)
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def period_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Means over analysed sessions of a period (sessions without a value left out)."""
+    out: dict[str, Any] = {"sessions": len(rows)}
+    for metric in METRICS:
+        out[metric] = _mean([r["summary"].get(metric) for r in rows])
+    out["moves"] = _mean([float(r["moves"]) for r in rows])
+    out["client_rating"] = _mean([r["client_rating"] for r in rows])
+    out["therapist_rating"] = _mean([r["therapist_rating"] for r in rows])
+    return out

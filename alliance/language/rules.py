@@ -64,6 +64,11 @@ def rules_from_dict(data: dict[str, object]) -> Rules:
     )
 
 
+def available_languages(folder: Path = RULES_DIR) -> list[str]:
+    """Languages with a rules file, e.g. ["en"]."""
+    return sorted(path.stem for path in folder.glob("*.json"))
+
+
 @functools.cache
 def load_rules(language: str = "en", folder: Path = RULES_DIR) -> Rules:
     """The rules for a language; English when there is no file for it."""

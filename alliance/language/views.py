@@ -4,6 +4,7 @@ access check, form, service, render."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
+from alliance.audit.models import Action
 
 from . import report, rules, services, transcripts
 from .forms import LanguageSettingsForm, SpeakerMapForm, UploadForm, pending_payload
@@ -37,7 +39,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"session": session, "episode": session.episode, "keep": keep}
     if request.method == "POST" and "payload" in request.POST:
         return _analyse(request, viewer, session, context)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         turns = form.cleaned_data["file"]
         speakers = transcripts.speakers_in(turns)
@@ -81,6 +83,14 @@ def _analyse(
         if transcript.keeps_text
         else _("Transcript analysed. The text was discarded; the counts and labels are kept."),
     )
+    if context["keep"] and not transcript.keeps_text:
+        messages.warning(
+            request,
+            _(
+                "Your organization keeps text, but this server has no transcript key, "
+                "so it was not kept."
+            ),
+        )
     texts = [text for _role, text in analysis.turns]
     return _render_analysis(request, viewer, transcript, texts, analysis.speakers, fresh=True)
 
@@ -173,6 +183,52 @@ def episode(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "language/episode.html",
         {"episode": care_episode, "rows": report.episode_rows(found)},
+    )
+
+
+@login_required
+def practice(request: HttpRequest, pk: int) -> HttpResponse:
+    """A practice period of the therapist's own: their language and their clients' ratings in
+    the sessions of the period and of as many days before it."""
+    from django.http import Http404
+
+    from alliance.growth.models import PracticePeriod
+
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.THERAPIST)
+    period = PracticePeriod.objects.filter(
+        organization=viewer.organization, therapist=viewer.user, pk=pk
+    ).first()
+    if period is None:
+        raise Http404("Not found")
+    before_from = period.starts_on - dt.timedelta(days=period.days)
+    own = (
+        SessionTranscript.objects.filter(session__episode__in=access.writable_episodes(viewer))
+        .filter(session__starts_at__date__gte=before_from)
+        .filter(session__starts_at__date__lte=period.ends_on)
+        .select_related("session__episode")
+    )
+    rows = report.episode_rows(list(own))
+    during = [r for r in rows if r["session"].starts_at.date() >= period.starts_on]
+    before = [r for r in rows if r["session"].starts_at.date() < period.starts_on]
+    trail.record(
+        Action.VIEW,
+        period,
+        object_type="language.practice",
+        object_label=f"Practice period language: {period.skill}"[:200],
+        organization=viewer.organization,
+    )
+    return render(
+        request,
+        "language/practice.html",
+        {
+            "period": period,
+            "before_from": before_from,
+            "periods": [
+                (_("Before"), report.period_summary(before)),
+                (_("During practice"), report.period_summary(during)),
+            ],
+        },
     )
 
 

@@ -167,6 +167,8 @@ class ScoreResult:
     risk: list[RiskFlag]
     complete: bool
     missing: list[str]
+    # Risk items (e.g. PHQ-9 item 9) left unanswered: never silent, the therapist is told to ask.
+    risk_unanswered: list[str] = field(default_factory=list)
 
 
 class InvalidAnswers(ValueError):
@@ -457,6 +459,7 @@ def score(definition: Instrument, answers: Answers) -> ScoreResult:
         risk=risk_flags(definition, clean),
         complete=not missing,
         missing=missing,
+        risk_unanswered=[r.link_id for r in definition.risk_items if r.link_id not in clean],
     )
 
 

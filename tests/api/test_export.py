@@ -73,7 +73,14 @@ def test_small_cells_are_suppressed(clinic: Clinic, tmp_path: Path, settings) ->
     df = pl.read_csv(result.directory / "responses.csv")
     assert set(df["episode_format"].to_list()) == {"suppressed"}
     assert set(df["therapist_pseudonym"].to_list()) == {"suppressed"}
-    assert result.suppressed == {"episode_format": 2, "therapist_pseudonym": 2}
+    # With every format hidden, the instrument would tell individual from conjoint episodes.
+    assert set(df["instrument_key"].to_list()) == {"suppressed"}
+    assert result.suppressed == {
+        "episode_format": 2,
+        "therapist_pseudonym": 2,
+        "respondent_role": 0,
+        "instrument_key": 2,
+    }
 
 
 def test_command_writes_files_and_shows_progress(clinic: Clinic, tmp_path: Path) -> None:

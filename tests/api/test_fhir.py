@@ -191,3 +191,183 @@ def test_patient_bundle_export_validates(clinic: Clinic) -> None:
     bundle = Bundle.model_validate(data)
     kinds = [e.resource.get_resource_type() for e in bundle.entry]
     assert kinds == ["Patient", "Questionnaire", "QuestionnaireResponse"]
+
+
+# --- issue 15: canonical references, conflicts, search, negotiation, versions ---------------
+
+
+def test_response_accepted_by_imported_canonical_and_by_relative_reference(clinic: Clinic) -> None:
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    path = (
+        Path(__file__).parent.parent / "measures" / "questionnaires" / "researchkitonfhir-gad7.json"
+    )
+    call_command("instruments", "import", str(path))
+    http = api_client(token_for(clinic.org))
+    code = {
+        "system": "http://cardinalkit.org/fhir/uv/sdc/CodeSystem/CSGAD7",
+        "code": "Several-days",
+    }
+    links = [it["linkId"] for it in json.loads(path.read_text())["item"][0]["item"]]
+    items = [{"linkId": link, "answer": [{"valueCoding": code}]} for link in links]
+    resource = phq9_resource(
+        clinic, questionnaire="http://cardinalkit.org/fhir/questionnaire/GAD-7"
+    )
+    resource["item"] = items
+    created = post(http, resource)
+    assert created.status_code == 201, created.content
+    assert Response.objects.get().scores["scales"]["total"] == 7
+    assert created.json()["questionnaire"].startswith(
+        "http://cardinalkit.org/fhir/questionnaire/GAD-7"
+    )
+    Response.objects.all().delete()
+    relative = phq9_resource(clinic, questionnaire="Questionnaire/phq-9")
+    relative["identifier"] = {"value": "rs-relative"}
+    assert post(http, relative).status_code == 201
+
+
+def test_a_different_second_response_is_409_never_silently_dropped(clinic: Clinic) -> None:
+    http = api_client(token_for(clinic.org))
+    assert post(http, phq9_resource(clinic)).status_code == 201
+    second = phq9_resource(clinic, item9="LA6571-9")  # item 9 "Nearly every day"
+    second["identifier"] = {"value": "rs-456"}
+    refused = post(http, second)
+    assert refused.status_code == 409
+    outcome = OperationOutcome.model_validate(refused.json())
+    assert outcome.issue[0].code == "conflict"
+    assert "nothing was stored" in outcome.issue[0].diagnostics
+    same_again = post(http, phq9_resource(clinic))
+    assert same_again.status_code == 200 and Response.objects.count() == 1
+
+
+def _many(clinic: Clinic, n: int) -> None:
+    from django.utils import timezone
+
+    from alliance.care.models import Session
+
+    http = api_client(token_for(clinic.org))
+    for i in range(n):
+        session = Session.objects.create(
+            episode=clinic.episode, number=100 + i, starts_at=timezone.now()
+        )
+        resource = phq9_resource(clinic, encounter={"reference": f"Encounter/session-{session.pk}"})
+        resource["identifier"] = {"value": f"rs-{i}"}
+        assert post(http, resource).status_code == 201
+
+
+def test_search_pages_with_count_and_next_links_in_a_stable_order(clinic: Clinic) -> None:
+    _many(clinic, 5)
+    http = api_client(token_for(clinic.org, Scope.READ))
+    seen, url = [], f"/fhir/QuestionnaireResponse?patient=client-{clinic.client.pk}&_count=2"
+    pages = 0
+    while url:
+        data = http.get(url).json()
+        Bundle.model_validate(data)
+        assert data["total"] == 5
+        seen += [e["resource"]["id"] for e in data.get("entry", [])]
+        nxt = [link["url"] for link in data["link"] if link["relation"] == "next"]
+        url = nxt[0].split("testserver", 1)[-1].replace("http://localhost:8000", "") if nxt else ""
+        pages += 1
+    assert pages == 3 and len(seen) == len(set(seen)) == 5
+    assert seen == sorted(seen, key=lambda rid: int(rid.split("-")[1]))
+    counted = http.get("/fhir/QuestionnaireResponse?_summary=count").json()
+    assert counted["total"] == 5 and "entry" not in counted
+    newest = http.get("/fhir/QuestionnaireResponse?_sort=-authored&_count=1").json()
+    assert newest["entry"][0]["resource"]["id"] == seen[-1]
+    slim = http.get("/fhir/QuestionnaireResponse?_elements=status&_count=1").json()
+    assert set(slim["entry"][0]["resource"]) == {"resourceType", "id", "meta", "status"}
+
+
+def test_search_parameters_filter_and_unknown_ones_are_reported(clinic: Clinic) -> None:
+    _many(clinic, 2)
+    http = api_client(token_for(clinic.org, Scope.READ))
+    base = "/fhir/QuestionnaireResponse?"
+    assert http.get(base + "questionnaire=" + PHQ9).json()["total"] == 2
+    assert http.get(base + "questionnaire=https://example.org/Q/other").json()["total"] == 0
+    assert http.get(base + "status=completed").json()["total"] == 2
+    assert http.get(base + "status=in-progress").json()["total"] == 0
+    assert http.get(base + "authored=ge2000-01-01T00:00:00Z").json()["total"] == 2
+    assert http.get(base + "_lastUpdated=lt2000-01-01").json()["total"] == 0
+    lenient = http.get(base + "foo=1").json()
+    outcomes = [e for e in lenient["entry"] if e["search"]["mode"] == "outcome"]
+    assert "foo" in outcomes[0]["resource"]["issue"][0]["diagnostics"]
+    strict = http.get(base + "foo=1", HTTP_PREFER="handling=strict")
+    assert strict.status_code == 400 and "foo" in strict.json()["issue"][0]["diagnostics"]
+    found = http.get("/fhir/Questionnaire?code=44249-1").json()
+    assert [e["resource"]["id"] for e in found["entry"]] == ["phq-9"]
+    assert http.get("/fhir/Questionnaire?_id=gad-7").json()["total"] == 1
+    assert http.get("/fhir/Questionnaire?name=phq&status=active").json()["total"] == 1
+
+
+def test_json_only_xml_is_406_and_non_fhir_posts_are_415(clinic: Clinic) -> None:
+    http = api_client(token_for(clinic.org))
+    assert http.get("/fhir/Questionnaire?_format=xml").status_code == 406
+    xml = http.get("/fhir/Questionnaire", HTTP_ACCEPT="application/fhir+xml")
+    assert xml.status_code == 406
+    OperationOutcome.model_validate(xml.json())
+    assert http.get("/fhir/Questionnaire?_format=json").status_code == 200
+    assert http.get("/fhir/metadata", HTTP_ACCEPT="application/fhir+json").status_code == 200
+    form = http.post("/fhir/QuestionnaireResponse", data="a=1", content_type="text/plain")
+    assert form.status_code == 415
+
+
+def test_reads_carry_version_and_etag_and_if_none_exist_finds_the_match(clinic: Clinic) -> None:
+    http = api_client(token_for(clinic.org))
+    created = post(http, phq9_resource(clinic))
+    assert created["ETag"] == 'W/"1"'
+    rid = created.json()["id"]
+    read = http.get(f"/fhir/QuestionnaireResponse/{rid}")
+    assert read.json()["meta"]["versionId"] == "1" and read["ETag"] == 'W/"1"'
+    assert read.json()["meta"]["lastUpdated"]
+    again = http.post(
+        "/fhir/QuestionnaireResponse",
+        data=json.dumps(phq9_resource(clinic)),
+        content_type="application/fhir+json",
+        HTTP_IF_NONE_EXIST="identifier=urn:record-system|rs-123",
+    )
+    assert again.status_code == 200 and again.json()["id"] == rid
+    assert Response.objects.count() == 1
+
+
+def test_capability_statement_lists_exactly_the_supported_parameters(clinic: Clinic) -> None:
+    from alliance.api import fhir as server
+
+    statement = clinic.login("anonymous").get("/fhir/metadata").json()
+    CapabilityStatement.model_validate(statement)
+    listed = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    routes = {str(p.pattern) for p in server.fhir.urls[0]}
+    for kind, entry in listed.items():
+        codes = {i["code"] for i in entry["interaction"]}
+        if "read" in codes:
+            assert any(r.startswith(f"{kind}/<") for r in routes), kind
+        if "search-type" in codes or "create" in codes:
+            assert kind in routes, kind
+    allowed = {
+        "Questionnaire": server.QUESTIONNAIRE_PARAMS,
+        "QuestionnaireResponse": server.RESPONSE_PARAMS,
+    }
+    for kind, params in allowed.items():
+        names = {p["name"] for p in listed[kind]["searchParam"]}
+        assert names == {
+            p
+            for p in params
+            if p not in ("_count", "_offset", "_summary", "_elements", "_format", "_sort")
+        }
+
+
+def test_identifier_encounter_and_authored_come_back_as_sent(clinic: Clinic) -> None:
+    http = api_client(token_for(clinic.org))
+    created = post(http, phq9_resource(clinic)).json()
+    assert created["identifier"] == {"system": "urn:record-system", "value": "rs-123"}
+    assert created["encounter"] == {"reference": f"Encounter/session-{clinic.session.pk}"}
+    assert created["authored"].startswith("2026-11-20T10:00:00")
+    stored = Response.objects.get()
+    assert (
+        stored.submitted_at.date() != stored.authored_at.date()
+        or stored.submitted_at > stored.authored_at
+    )
+    base = f"/fhir/QuestionnaireResponse?patient=client-{clinic.client.pk}"
+    assert http.get(base + "&authored=2026-11-20").json()["total"] == 1
+    assert http.get(base + "&authored=gt2026-11-20T10:00:00Z").json()["total"] == 0

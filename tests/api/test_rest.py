@@ -98,7 +98,11 @@ def test_write_token_creates_a_checkin_link_that_opens_the_client_form(clinic: C
     )
     assert again.status_code == 200 and again.json()["link"] is None
     event = AuditEvent.objects.filter(object_type="checkins.CheckinRequest", action="create").get()
-    assert event.source == "api" and event.actor_label == "integration (API token)"
+    # Under the admin who created the token, named with the token (issue 14, finding 1).
+    assert event.source == "api" and event.actor == clinic.admin
+    assert (
+        event.actor_label.startswith("API token alk_") and clinic.admin.email in event.actor_label
+    )
 
 
 def test_outsider_cannot_create_a_link_for_our_session(clinic: Clinic) -> None:
@@ -196,3 +200,18 @@ def test_nothing_due_is_409(clinic: Clinic, monkeypatch: pytest.MonkeyPatch) -> 
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
     assert not CheckinRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_error_has_the_same_shape_and_dates_are_iso_only(clinic) -> None:  # noqa: ANN001
+    from django.test import Client as Anonymous
+
+    anonymous = Anonymous().get("/api/v1/clients")
+    http = api_client(token_for(clinic.org, Scope.READ))
+    missing = http.get("/api/v1/clients/999999")
+    not_a_date = http.get("/api/v1/clients?until=0")
+    for response, status in ((anonymous, 401), (missing, 404), (not_a_date, 422)):
+        assert response.status_code == status
+        assert set(response.json()) == {"detail", "code", "errors"}
+    assert not_a_date.json()["errors"][0]["loc"][-1] == "until"
+    assert http.get("/api/v1/clients?until=2026-01-31").status_code == 200

@@ -8,6 +8,7 @@ import hmac
 import io
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -81,8 +82,14 @@ def test_a_new_alert_is_posted_signed(clinic: Clinic, receiver, loopback_allowed
     call_command("webhooks", "deliver", "--once", stdout=out)
     assert "queued 1, attempted 1" in out.getvalue()
     headers, body = state.received[0]
-    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    # The timestamp is signed with the body (issue 14, finding 3): "<timestamp>." + body.
+    stamp = headers["X-Alliance-Timestamp"]
+    assert abs(int(stamp) - time.time()) < 60
+    signed = stamp.encode() + b"." + body
+    expected = "sha256=" + hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
     assert headers["X-Alliance-Signature"] == expected
+    unsigned_time = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Alliance-Signature"] != unsigned_time
     data = json.loads(body)
     assert data["alert"]["id"] == alert.pk and data["alert"]["client_codes"] == ["C-0001"]
     assert "Alex" not in body.decode()

@@ -34,7 +34,7 @@ def test_client_answers_and_sees_thank_you(clinic):
     assert "Northside Clinic" in html and "Tess" in html
     assert "Alex" not in html and "C-0001" not in html and "tess@" not in html
     assert "htmx" not in html and "alliance.css" not in html
-    assert 'type="radio" name="q1-bond" value="10"' in html
+    assert 'name="q1-bond" value="10"' in html
     checkin.refresh_from_db()
     assert checkin.state == CheckinState.OPENED and checkin.opened_at
 
@@ -98,14 +98,28 @@ def test_link_expiry_follows_the_organization_setting(clinic):
     assert round(hours) == 24
 
 
-def test_used_link_cannot_be_used_again(clinic):
+def _received_body(response):
+    """A used link never looks like an error: the answers arrived, with whom to contact."""
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Your answers were received" in body and "Northside Clinic" in body
+    assert UNAVAILABLE not in body
+    assert "More time for the homework" not in body and "Your ratings so far" not in body
+    return body
+
+
+def test_used_link_says_the_answers_were_received(clinic):
     checkin, token = issue(clinic)
+    clinic.org.client_contact = "020 7946 0000 (reception)"
+    clinic.org.save()
     first = HttpClient()
     first.post(f"/c/{token}/", good_answers(form_key(first.get(f"/c/{token}/").content.decode())))
     stranger = HttpClient()
-    _unavailable_body(stranger.get(f"/c/{token}/"))
-    _unavailable_body(stranger.post(f"/c/{token}/", good_answers("1" * 32, **{"q1-bond": "0"})))
-    _unavailable_body(stranger.get(f"/c/{token}/done/"))
+    assert "020 7946 0000 (reception)" in _received_body(stranger.get(f"/c/{token}/"))
+    _received_body(stranger.post(f"/c/{token}/", good_answers("1" * 32, **{"q1-bond": "0"})))
+    _received_body(stranger.get(f"/c/{token}/done/"))
+    # The same browser going back to the form is told the same, not shown an error.
+    _received_body(first.get(f"/c/{token}/"))
     assert Response.objects.count() == 1 and Response.objects.get().answers["bond"] == 8
 
 
@@ -125,8 +139,12 @@ def test_same_idempotency_key_twice_gives_one_response(clinic):
     data = good_answers(form_key(http.get(f"/c/{token}/").content.decode()))
     first = http.post(f"/c/{token}/", data)
     second = http.post(f"/c/{token}/", data)  # double click, refresh or retry
-    other_browser = HttpClient().post(f"/c/{token}/", data)  # retry after a lost response
-    assert first.status_code == second.status_code == other_browser.status_code == 302
+    http.cookies.pop("alliance_checkin_done")
+    retry = http.post(f"/c/{token}/", data)  # retry after a lost response
+    # Someone else who learned the link and the key gets nothing (issue 14, finding 6).
+    other_browser = HttpClient().post(f"/c/{token}/", data)
+    assert first.status_code == second.status_code == retry.status_code == 302
+    assert other_browser.status_code == 404
     assert Response.objects.count() == 1
 
 
@@ -156,6 +174,11 @@ def test_several_measures_due_are_one_link_and_one_form(clinic):
     data = good_answers(form_key(html), prefix="q3")
     data.update({f"q1-phq9-{i}": "1" for i in range(1, 10)})
     data.update({f"q2-gad7-{i}": "2" for i in range(1, 8)})
+    asked = http.post(f"/c/{token}/", data)
+    # The PHQ-9's "how difficult" question was left out: asked once, gently, nothing stored yet.
+    assert asked.status_code == 200 and not Response.objects.exists()
+    assert "You skipped 1 question — send anyway?" in asked.content.decode()
+    data["send_with_gaps"] = "1"
     assert http.post(f"/c/{token}/", data).status_code == 302
     scores = {r.instrument_key: r for r in Response.objects.all()}
     assert scores["phq-9"].scores["scales"]["total"] == 9.0

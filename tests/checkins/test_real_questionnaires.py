@@ -27,6 +27,8 @@ GAD7 = [
     "2f0858ee-23d0-4cd0-86f7-a63609b62f6a",
     "8c6a877a-3867-4b36-c097-2b342649cadb",
 ]
+LHC_CODES = "44250-9 44255-8 44259-0 44254-1 44251-7 44258-2 44252-5 44253-3 44260-8"
+LHC_PHQ9 = [f"/{code}" for code in LHC_CODES.split()]
 APGAR = ["32406-1", "32407-9", "32409-5", "32408-7", "32410-3"]
 ICE = "f0f95365-96d2-4892-9ccf-2e2c0c74a87c"  # boolean that switches the group on
 FLAVOUR, LAST_HAD = "59e7a3f7-4108-47a7-8fae-0fb892574a63", "7d7695e1-741b-4a4b-b479-a9908f86cf55"
@@ -38,15 +40,31 @@ CASES = [
         [],
         "questionnaire-sdc-profile-example-phq9",
         {**dict.fromkeys(PHQ9[:8], "1"), PHQ9[8]: "2"},
-        ["Little interest or pleasure in doing things?", "Nearly every day"],
+        [
+            "Over the last two weeks, how often have you been bothered",  # the group's stem
+            "Little interest or pleasure in doing things?",
+            "Nearly every day",
+        ],
         10.0,
+    ),
+    (
+        "lhcforms-phq9.json",
+        [],
+        "phq-9-quick-depression-assessment-panel",
+        {**dict.fromkeys(LHC_PHQ9, "2"), "/69722-7": "2"},
+        ["Little interest or pleasure in doing things?", "Somewhat difficult"],
+        18.0,
     ),
     (
         "researchkitonfhir-gad7.json",
         [],
         "generalized-anxiety-disorder-7",
         dict(zip(GAD7, ["3", "2", "2", "1", "0", "3", "1"], strict=True)),
-        ["Feeling nervous, anxious, or on edge", "More than half the days"],
+        [
+            "How often have you been bothered by the following over the past 2 weeks?",
+            "Feeling nervous, anxious, or on edge",
+            "More than half the days",
+        ],
         12.0,
     ),
     (
@@ -100,6 +118,16 @@ def test_phq9_item_9_from_a_published_file_raises_the_risk_flag(clinic):
     _post(HttpClient(), token, {**dict.fromkeys(PHQ9[:8], "0"), PHQ9[8]: "1"})
     stored = Response.objects.get(instrument__key="questionnaire-sdc-profile-example-phq9")
     assert [r["linkId"] for r in stored.risk] == ["H1/T1/Q9"]
+
+
+def test_lhc_phq9_item_9_is_the_risk_item(clinic):
+    call_command("instruments", "import", str(FILES / "lhcforms-phq9.json"))
+    key = "phq-9-quick-depression-assessment-panel"
+    _checkin, token = issue(clinic, only=(key,))
+    _post(HttpClient(), token, {**dict.fromkeys(LHC_PHQ9[:8], "0"), LHC_PHQ9[8]: "3"})
+    stored = Response.objects.get(instrument__key=key)
+    assert [r["linkId"] for r in stored.risk] == ["/44260-8"]
+    assert stored.scores["scales"]["total"] == 3.0
 
 
 def test_enable_when_false_means_not_required_and_not_kept(clinic):

@@ -207,3 +207,28 @@ def test_supervisor_gets_403_on_every_write(clinic):
 def test_anonymous_is_sent_to_sign_in(clinic, who):
     response = clinic.login(who).get(f"/sessions/{clinic.session.pk}/checkins/rate/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_every_participants_paper_form_opens_the_interpreters_too(clinic):
+    import re
+
+    from alliance.care.models import Participant, ParticipantRole
+
+    interpreter = Participant.objects.create(
+        episode=clinic.episode, user=clinic.colleague, role=ParticipantRole.INTERPRETER
+    )
+    http = clinic.login("therapist")
+    url = f"/sessions/{clinic.session.pk}/checkins/paper/{interpreter.pk}/"
+    page = http.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    data = {"idempotency_key": form_key(html)}
+    for name in set(re.findall(r'name="(q\d+-[a-z0-9_-]+)" value="(\d+)"', html)):
+        data.setdefault(name[0], "8")
+    assert http.post(url, data).status_code == 302
+    stored = Response.objects.get(participant=interpreter)
+    assert stored.instrument_key == "alliance-checkin-interpreter"
+    assert stored.channel == "paper" and stored.entered_by_staff == clinic.therapist
+    # the therapist's own view is rated on their own page, never entered as paper
+    own = f"/sessions/{clinic.session.pk}/checkins/paper/{therapist_participant(clinic).pk}/"
+    assert http.get(own).status_code == 302

@@ -68,8 +68,8 @@ def _second_client(clinic: Clinic, name: str):
 
 
 def test_a_fresh_very_low_rating_outranks_an_old_moderate_outcome_change(clinic: Clinic) -> None:
-    for number in range(1, 7):  # Alex: PHQ-9 never improves, sessions 5-6 weeks ago
-        phq(clinic, number, 1, **days_ago(80 - number))
+    for number in range(1, 7):  # Alex: PHQ-9 16 never improves, sessions 5-6 weeks ago
+        phq(clinic, number, 2, **days_ago(80 - number))
     service.recompute_episode(clinic.episode)
     assert Alert.objects.get(episode=clinic.episode).severity == "medium"
     fresh = _second_client(clinic, "Blake")

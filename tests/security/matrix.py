@@ -136,11 +136,15 @@ class Route:
     query: str = ""  # added to GET requests
     data: str = ""  # name of the POST body in the test module's POST_BODIES
     why: str = ""
+    # The page shows client data: every GET that succeeds must write an audit event (checked by
+    # test_every_clinical_page_writes_an_audit_event), and a page that shows a client's name
+    # must be marked so.
+    clinical: bool = False
 
 
 ROUTES: dict[str, Route] = {
     # --- start page, health -------------------------------------------------------------------
-    "": Route(get=staff(T, T, T, T, T, T)),
+    "": Route(clinical=True, get=staff(T, T, T, T, T, T)),
     "healthz": Route(get=everyone(OK)),
     "i18n/setlang/": Route(
         get=everyone(NO_EFFECT),
@@ -180,20 +184,29 @@ ROUTES: dict[str, Route] = {
     ),
     "audit/": Route(get=ADMIN_PAGE),
     # --- clients, episodes, sessions ----------------------------------------------------------
-    "clients/": Route(get=staff(T, T, T, T, T, T), why="each sees their own, scoped list"),
+    "clients/": Route(
+        clinical=True, get=staff(T, T, T, T, T, T), why="each sees their own, scoped list"
+    ),
     "clients/new/": Route(get=staff(T, T, F, F, F, T), post=staff(R, R, F, F, F, R), data="client"),
-    "clients/<id:pk>/": Route(get=EPISODE_READ, params={"pk": "client"}),
+    "clients/<id:pk>/": Route(clinical=True, get=EPISODE_READ, params={"pk": "client"}),
     "clients/<id:pk>/edit/": Route(
-        get=staff(T, N, F, N, N, N), post=EPISODE_WRITE, params={"pk": "client"}, data="client"
+        clinical=True,
+        get=staff(T, N, F, N, N, N),
+        post=EPISODE_WRITE,
+        params={"pk": "client"},
+        data="client",
     ),
     "episodes/new/": Route(
+        clinical=True,
         get=staff(T, T, F, F, F, T),
         post=staff(R, NO_EFFECT, F, F, F, NO_EFFECT),
         data="episode",
         why="only a client one may change can be put in an episode: the form is shown again",
     ),
-    "episodes/<id:pk>/": Route(get=EPISODE_READ, params={"pk": "episode"}),
-    "episodes/<id:pk>/settings/": Route(get=EPISODE_SETTINGS, params={"pk": "episode"}),
+    "episodes/<id:pk>/": Route(clinical=True, get=EPISODE_READ, params={"pk": "episode"}),
+    "episodes/<id:pk>/settings/": Route(
+        clinical=True, get=EPISODE_SETTINGS, params={"pk": "episode"}
+    ),
     "episodes/<id:pk>/edit/": Route(
         get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "episode"}, data="episode_details"
     ),
@@ -215,7 +228,11 @@ ROUTES: dict[str, Route] = {
         get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "episode"}, data="session"
     ),
     "sessions/<id:pk>/": Route(
-        get=EPISODE_READ, post=EPISODE_WRITE, params={"pk": "session"}, data="session"
+        clinical=True,
+        get=EPISODE_READ,
+        post=EPISODE_WRITE,
+        params={"pk": "session"},
+        data="session",
     ),
     # --- check-ins: the client's link pages and the staff pages around a session --------------
     "c/<str:token>/": Route(
@@ -234,12 +251,15 @@ ROUTES: dict[str, Route] = {
     # --- session language (transcripts): only the session's own therapists; a supervisor only
     # once shared (the world's analysis is not), never colleagues, admins or researchers ----------
     "sessions/<id:pk>/transcript/upload/": Route(
+        clinical=True,
         get=staff(T, N, F, N, N, N),
         post=staff(BAD_REQUEST, N, F, N, N, N),
         params={"pk": "session"},
         why="a POST without a file shows the form again",
     ),
-    "sessions/<id:pk>/transcript/": Route(get=staff(T, N, N, N, N, N), params={"pk": "session"}),
+    "sessions/<id:pk>/transcript/": Route(
+        clinical=True, get=staff(T, N, N, N, N, N), params={"pk": "session"}
+    ),
     "sessions/<id:pk>/transcript/share/": Route(
         get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "session"}, data="share_transcript"
     ),
@@ -247,9 +267,15 @@ ROUTES: dict[str, Route] = {
         get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "session"}
     ),
     "episodes/<id:pk>/language/": Route(
+        clinical=True,
         get=EPISODE_READ,
         params={"pk": "episode"},
         why="the supervisor's table lists only analyses shared with them",
+    ),
+    "practice/<id:pk>/language/": Route(
+        get=staff(T, N, F, F, F, N),
+        params={"pk": "practice_period"},
+        why="Tess's own practice period, like growth/practice/<pk>/",
     ),
     "org/transcripts/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="transcript_settings"),
     "sessions/<id:pk>/checkins/new/": Route(
@@ -268,6 +294,7 @@ ROUTES: dict[str, Route] = {
         get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "session", "request_pk": "checkin"}
     ),
     "sessions/<id:pk>/checkins/rate/": Route(
+        clinical=True,
         get=staff(T, N, F, N, N, N),
         post=EPISODE_WRITE,
         params={"pk": "session"},
@@ -275,14 +302,21 @@ ROUTES: dict[str, Route] = {
         why="one rates only a session one takes part in",
     ),
     "sessions/<id:pk>/checkins/paper/<id:participant_pk>/": Route(
+        clinical=True,
         get=staff(T, N, F, N, N, N),
         post=EPISODE_WRITE,
         params={"pk": "session", "participant_pk": "client_participant"},
         data="paper",
     ),
-    "responses/<id:pk>/fhir.json": Route(get=EPISODE_READ, params={"pk": "response"}),
+    "responses/<id:pk>/fhir.json": Route(
+        clinical=True, get=EPISODE_READ, params={"pk": "response"}
+    ),
     "episodes/<id:pk>/plan/": Route(
-        get=EPISODE_READ, post=EPISODE_WRITE, params={"pk": "episode"}, data="share_progress"
+        clinical=True,
+        get=EPISODE_READ,
+        post=EPISODE_WRITE,
+        params={"pk": "episode"},
+        data="share_progress",
     ),
     "org/checkin-plan/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="plan_entry"),
     # --- insights: alerts, prompts, thresholds, charts ----------------------------------------
@@ -298,14 +332,18 @@ ROUTES: dict[str, Route] = {
     ),
     "org/thresholds/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="thresholds"),
     "episodes/<id:pk>/charts/<slug:name>.svg": Route(
-        get=EPISODE_READ, params={"pk": "episode", "name": "alliance"}
+        clinical=True, get=EPISODE_READ, params={"pk": "episode", "name": "alliance"}
     ),
     # --- goals: the plan (staff) and the client's review, preferences and agenda (link) --------
     "episodes/<id:pk>/plan/goals/": Route(
-        get=EPISODE_READ, post=EPISODE_WRITE, params={"pk": "episode"}, data="goal"
+        clinical=True, get=EPISODE_READ, post=EPISODE_WRITE, params={"pk": "episode"}, data="goal"
     ),
-    "episodes/<id:pk>/plan/goals/print/": Route(get=EPISODE_READ, params={"pk": "episode"}),
-    "episodes/<id:pk>/plan/goals/plan.pdf": Route(get=EPISODE_READ, params={"pk": "episode"}),
+    "episodes/<id:pk>/plan/goals/print/": Route(
+        clinical=True, get=EPISODE_READ, params={"pk": "episode"}
+    ),
+    "episodes/<id:pk>/plan/goals/plan.pdf": Route(
+        clinical=True, get=EPISODE_READ, params={"pk": "episode"}
+    ),
     "episodes/<id:pk>/plan/goals/proposals/<id:proposal_pk>/<str:decision>/": Route(
         get=ONLY_POST,
         post=EPISODE_WRITE,
@@ -345,12 +383,14 @@ ROUTES: dict[str, Route] = {
     ),
     # --- the client's data rights (export, erasure) ---------------------------------------------
     "clients/<id:pk>/export/": Route(
+        clinical=True,
         get=staff(T, N, F, N, N, N),
         post=staff(T, N, F, N, N, N),
         params={"pk": "client"},
         why="the client's therapist (or an admin allowed to see clinical data); read from code",
     ),
     "clients/<id:pk>/erase/": Route(
+        clinical=True,
         get=staff(T, N, F, N, N, N),
         post=staff(R, N, F, N, N, N),
         params={"pk": "client"},
@@ -376,10 +416,11 @@ ROUTES: dict[str, Route] = {
     ),
     "me/journal/": Route(get=staff(T, T, T, F, F, T)),
     "me/journal/new/": Route(
-        get=staff(T, T, T, F, F, T), post=staff(R, R, R, F, F, R), data="journal"
+        clinical=True, get=staff(T, T, T, F, F, T), post=staff(R, R, R, F, F, R), data="journal"
     ),
     "me/journal/<id:pk>/": Route(get=staff(T, N, N, N, N, N), params={"pk": "journal_entry"}),
     "me/journal/<id:pk>/edit/": Route(
+        clinical=True,
         get=staff(T, N, N, N, N, N),
         post=staff(R, N, N, N, N, N),
         params={"pk": "journal_entry"},
@@ -402,8 +443,9 @@ ROUTES: dict[str, Route] = {
     ),
     "me/shared/checks/<id:pk>/": Route(get=staff(N, N, T, N, N, N), params={"pk": "self_check"}),
     # --- growth: the therapist's own patterns; supervisors for supervisees; the org's view -----
-    "growth/patterns/": Route(get=staff(T, T, F, F, F, T)),
+    "growth/patterns/": Route(clinical=True, get=staff(T, T, F, F, F, T)),
     "growth/patterns/<id:pk>/": Route(
+        clinical=True,
         get=staff(T, N, T, N, N, N),
         params={"pk": "therapist"},
         why="Tess's patterns: herself and her supervisor",
@@ -414,14 +456,16 @@ ROUTES: dict[str, Route] = {
     "growth/practice/<id:pk>/": Route(
         get=staff(T, N, F, F, F, N), params={"pk": "practice_period"}
     ),
-    "growth/supervision/": Route(get=staff(F, F, T, F, F, F)),
+    "growth/supervision/": Route(clinical=True, get=staff(F, F, T, F, F, F)),
     "growth/supervision/<id:pk>/notes/": Route(
         get=ONLY_POST,
         post=staff(F, F, R, F, F, F),
         params={"pk": "therapist"},
         data="supervision_note",
     ),
-    "growth/organization/": Route(get=staff(F, F, F, T, T, T), why="admins and researchers"),
+    "growth/organization/": Route(
+        clinical=True, get=staff(F, F, F, T, T, T), why="admins and researchers"
+    ),
     "growth/settings/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="growth_days"),
     "growth/settings/attributes/<id:pk>/": Route(
         get=staff(F, F, F, T, F, N),
@@ -430,34 +474,45 @@ ROUTES: dict[str, Route] = {
         data="attribute",
     ),
     "growth/clients/<id:pk>/attributes/": Route(
-        get=EPISODE_READ, post=EPISODE_WRITE, params={"pk": "client"}, data="client_attributes"
+        clinical=True,
+        get=EPISODE_READ,
+        post=EPISODE_WRITE,
+        params={"pk": "client"},
+        data="client_attributes",
     ),
     # --- REST API (django-ninja, bearer tokens) -----------------------------------------------
     "api/v1/": Route(get=everyone(NOT_FOUND), why="ninja's root; docs are off (strict CSP)"),
     "api/v1/openapi.json": Route(get=everyone(OK), why="the public API description"),
-    "api/v1/clients": Route(get=api(T, T), why="a list: the other token sees its own (none)"),
-    "api/v1/clients/<pk>": Route(get=api(T, N), params={"pk": "client"}),
-    "api/v1/episodes": Route(get=api(T, T)),
-    "api/v1/episodes/<pk>": Route(get=api(T, N), params={"pk": "episode"}),
-    "api/v1/sessions": Route(get=api(T, T)),
-    "api/v1/sessions/<pk>": Route(get=api(T, N), params={"pk": "session"}),
+    "api/v1/clients": Route(
+        clinical=True, get=api(T, T), why="a list: the other token sees its own (none)"
+    ),
+    "api/v1/clients/<pk>": Route(clinical=True, get=api(T, N), params={"pk": "client"}),
+    "api/v1/episodes": Route(clinical=True, get=api(T, T)),
+    "api/v1/episodes/<pk>": Route(clinical=True, get=api(T, N), params={"pk": "episode"}),
+    "api/v1/sessions": Route(clinical=True, get=api(T, T)),
+    "api/v1/sessions/<pk>": Route(clinical=True, get=api(T, N), params={"pk": "session"}),
     "api/v1/checkin-requests": Route(
         get=None, post=api(CREATED, N, read_token=F), data="api_checkin_request"
     ),
-    "api/v1/checkin-requests/<pk>": Route(get=api(T, N), params={"pk": "checkin"}),
-    "api/v1/responses": Route(get=api(T, T)),
-    "api/v1/responses/<pk>": Route(get=api(T, N), params={"pk": "response"}),
-    "api/v1/alerts": Route(get=api(T, T)),
-    "api/v1/alerts/<pk>": Route(get=api(T, N), params={"pk": "alert"}),
+    "api/v1/checkin-requests/<pk>": Route(clinical=True, get=api(T, N), params={"pk": "checkin"}),
+    "api/v1/responses": Route(clinical=True, get=api(T, T)),
+    "api/v1/responses/<pk>": Route(clinical=True, get=api(T, N), params={"pk": "response"}),
+    "api/v1/alerts": Route(clinical=True, get=api(T, T)),
+    "api/v1/alerts/<pk>": Route(clinical=True, get=api(T, N), params={"pk": "alert"}),
     # --- FHIR R4 ------------------------------------------------------------------------------
     "fhir/": Route(get=everyone(NOT_FOUND), why="ninja's root; FHIR clients start at /metadata"),
     "fhir/metadata": Route(get=everyone(OK), why="the capability statement is public"),
     "fhir/Questionnaire": Route(get=api(T, T), why="instruments are the same for everyone"),
     "fhir/Questionnaire/<qid>": Route(get=api(T, T), params={"qid": "instrument"}),
-    "fhir/Patient/<pid>": Route(get=api(T, N), params={"pid": "patient"}),
-    "fhir/Patient/<pid>/$everything": Route(get=api(T, N), params={"pid": "patient"}),
-    "fhir/QuestionnaireResponse/<rid>": Route(get=api(T, N), params={"rid": "fhir_response"}),
+    "fhir/Patient/<pid>": Route(clinical=True, get=api(T, N), params={"pid": "patient"}),
+    "fhir/Patient/<pid>/$everything": Route(
+        clinical=True, get=api(T, N), params={"pid": "patient"}
+    ),
+    "fhir/QuestionnaireResponse/<rid>": Route(
+        clinical=True, get=api(T, N), params={"rid": "fhir_response"}
+    ),
     "fhir/QuestionnaireResponse": Route(
+        clinical=True,
         get=api(T, N),
         post=api(CREATED, N, read_token=F),
         query="patient=client-{client}",

@@ -30,7 +30,15 @@ from ninja.operation import PathView
 from tests.conftest import Clinic
 
 from . import matrix
-from .world import GUESSED_TOKEN, World, build, fingerprint, post_bodies, row_counts
+from .world import (
+    CLINIC_CLIENT,
+    GUESSED_TOKEN,
+    World,
+    build,
+    fingerprint,
+    post_bodies,
+    row_counts,
+)
 
 # --- enumerating the routes ----------------------------------------------------------------------
 
@@ -190,10 +198,23 @@ def _get_failures(world: World, http: Any, actor: str) -> list[str]:
         query = spec.query.format(**world.ids)
         cache.clear()  # the check-in links' per-address limit on failed lookups
         response = http.get(f"{path}?{query}" if query else path)
-        problem = _verdict(spec.get[actor], response) or _leak(world, actor, response)
+        problem = (
+            _verdict(spec.get[actor], response)
+            or _leak(world, actor, response)
+            or _unmarked_clinical(spec, response)
+        )
         if problem:
             failures.append(f"GET {path}: {problem}")
     return failures
+
+
+def _unmarked_clinical(spec: matrix.Route, response: Any) -> str | None:
+    """A page that shows the clinic's client by name is clinical: its reads must be audited."""
+    if spec.clinical or response.status_code != 200 or response.streaming:
+        return None
+    if CLINIC_CLIENT[0] in response.content.decode("utf-8", errors="replace"):
+        return "shows a client's name but is not marked clinical=True in matrix.py"
+    return None
 
 
 def _post_failures(world: World, http: Any, actor: str) -> list[str]:
@@ -256,4 +277,42 @@ def test_a_post_without_csrf_token_is_refused_on_every_state_changing_route(
             transaction.set_rollback(True)
         if response.status_code != 403 or b"CSRF" not in response.content or changed:
             failures.append(f"POST {path} as {actor}: {response.status_code}, changed={changed}")
+    assert not failures, "\n".join(failures)
+
+
+# --- audit by construction -----------------------------------------------------------------------
+
+
+def _clinical_cases() -> list[tuple[str, str | None]]:
+    """Each route marked clinical, with the first actor who reads it (a person before a token)."""
+    order = ("therapist", "supervisor", "admin", "researcher", "token")
+    return [
+        (route, next((a for a in order if spec.get[a] == matrix.OK), None))
+        for route, spec in matrix.ROUTES.items()
+        if spec.clinical and spec.get is not None
+    ]
+
+
+def test_every_clinical_page_writes_an_audit_event(world: World) -> None:
+    """Issue 14, finding 4: a page that reads client data is audited whether or not its view
+    remembers to say so (the access layer notes what it hands out; the request middleware
+    records a "viewed" event when the view wrote none)."""
+    from alliance.audit.models import Action, AuditEvent
+
+    cases = _clinical_cases()
+    assert all(actor for _route, actor in cases), f"nobody reads: {cases}"
+    # The token's browser last: it turns on the setting a token needs to read anything.
+    actors = sorted({a for _r, a in cases if a}, key=lambda a: a == "token")
+    browsers = {actor: world.browser(actor) for actor in actors}
+    failures = []
+    for route, actor in cases:
+        spec = matrix.ROUTES[route]
+        path = _path(route, spec, world, actor)
+        query = spec.query.format(**world.ids)
+        response = browsers[actor].get(f"{path}?{query}" if query else path)
+        assert response.status_code == 200, (route, actor, response.status_code)
+        request_id = response["X-Request-ID"]
+        reads = AuditEvent.objects.filter(action__in=(Action.VIEW, Action.EXPORT))
+        if not reads.filter(request_id=request_id).exists():
+            failures.append(f"GET {path} as {actor}: no audit event")
     assert not failures, "\n".join(failures)

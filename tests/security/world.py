@@ -25,14 +25,21 @@ from alliance.goals.models import GoalProposal, ProposalKind
 from alliance.insights import analysis
 from alliance.insights.forms import EDITABLE_THRESHOLDS
 from alliance.insights.models import Alert, Prompt
+from alliance.language.labeller import Label
 from alliance.language.models import SessionTranscript
+from alliance.language.summary import summarise as language_summary
 from alliance.measures.models import current_instrument
 from tests.conftest import Clinic, make_session
 
 CLINIC_CLIENT = ("Alex Quillfeather", "C-QF-0001")
 OTHER_CLIENT = ("Xavi Outlandsson", "X-OU-0001")
 JOURNAL_TEXT = "Journal: felt tired after the Quillfeather session"  # Tess's, shared with Sam
-GUESSED_TOKEN = "g" * 43  # well-formed, never issued
+GUESSED_TOKEN = "g" * 43
+PRIVATE_RECORD_TYPES = (
+    "wellbeing.SelfCheck",
+    "wellbeing.JournalEntry",
+    "wellbeing.page",
+)  # well-formed, never issued
 CLIENT_INSTRUMENT = "alliance-checkin-client"
 
 
@@ -70,8 +77,9 @@ class World:
             "read_token": other,
             "outsider": clinic,
             "other_token": clinic,
-            # Admins see client codes in the audit trail, never names unless the clinic allows.
-            "admin": (clinic[0], *other),
+            # Admins see client codes in the audit trail, never names unless the clinic allows,
+            # and nothing of a therapist's private wellbeing records, not even that they exist.
+            "admin": (clinic[0], *other, *PRIVATE_RECORD_TYPES),
         }.get(actor, clinic + other) + (
             () if actor in ("therapist", "supervisor") else (JOURNAL_TEXT,)
         )
@@ -129,7 +137,11 @@ def build(clinic: Clinic) -> World:
         file_format="txt",
         model_version="world",
         labels=[["therapist", "question", "open"], ["client", "change", ""]],
-        summary={"reflection_question_ratio": 0.0},
+        summary=language_summary(
+            [("therapist", "How was the week?"), ("client", "I want to sleep better.")],
+            [Label("therapist", "question", "open"), Label("client", "change")],
+            [],
+        ),
     )
     api_tokens = _api_tokens(clinic)
     spare_token, _raw = ApiToken.issue(org, name="spare", scope=Scope.READ, by=clinic.admin)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib import admin
 
-from alliance.accounts.models import Role, Supervision
+from alliance.accounts.models import Membership, Role, Supervision
 from alliance.api import export
 from alliance.audit.models import AuditEvent
 from alliance.wellbeing import services
@@ -185,9 +185,23 @@ def test_audit_records_what_happened_never_what_was_written(clinic: Clinic) -> N
     dumped = json.dumps([[e.object_label, e.before, e.after] for e in events])
     for private in ("dread Thursdays", "hard_client", "countertransference", '"drained"'):
         assert private not in dumped, private
-    page = clinic.login("admin").get("/audit/?object_type=wellbeing").content.decode()
-    assert "Reflection journal entry" in page
-    assert "dread Thursdays" not in page and "hard_client" not in page
+    # Issue 14, finding 5: not even that she wrote, read or shared one, nor its field names.
+    for query in ("", "?object_type=wellbeing"):
+        page = clinic.login("admin").get(f"/audit/{query}").content.decode()
+        assert "wellbeing." not in page and "Reflection journal entry" not in page, query
+        assert "/me/" not in page and "topic" not in page and "answers" not in page, query
+        assert "dread Thursdays" not in page and "hard_client" not in page
+
+
+def test_the_author_sees_her_own_private_events_on_the_audit_page(clinic: Clinic) -> None:
+    Membership.objects.create(user=clinic.therapist, organization=clinic.org, role=Role.ADMIN)
+    author = clinic.login("therapist")
+    author.post(
+        "/me/journal/new/",
+        {"written_on": "2026-03-02", "topic": "hard_client", "text": SECRET, "episode": ""},
+    )
+    assert "wellbeing.JournalEntry" in author.get("/audit/").content.decode()
+    assert "wellbeing.JournalEntry" not in clinic.login("admin").get("/audit/").content.decode()
 
 
 def test_nothing_of_it_in_the_operator_admin_the_export_or_the_api(

@@ -14,8 +14,9 @@ register = template.Library()
 
 @register.inclusion_tag("goals/_client_offer.html", takes_context=True)
 def goal_offer(context: Any, moment: str = "after") -> dict[str, Any]:
-    """After the check-in: goal review (when due), agenda and preferences. Before it (on the
-    check-in form): only the agenda question, so nobody leaves a half-answered form for more."""
+    """After the check-in: goal review (when due), preferences, and "did we work on it?" for a
+    client who gave a focus beforehand. Before the session (on the check-in form): only the
+    agenda question, so nobody leaves a half-answered form for more."""
     from alliance.goals import services
     from alliance.goals.views import link_checkin
 
@@ -28,7 +29,14 @@ def goal_offer(context: Any, moment: str = "after") -> dict[str, Any]:
     due = services.review_due(checkin.session) and not services.already_reviewed(
         checkin.session, checkin.participant
     )
-    return {"show": True, "token": token, "review_due": due, "before": moment == "before"}
+    agenda = services.agenda_of(checkin.session, checkin.participant)
+    return {
+        "show": True,
+        "token": token,
+        "review_due": due,
+        "before": moment == "before",
+        "agenda_focus": bool(agenda and agenda.focus),
+    }
 
 
 @register.inclusion_tag("goals/_session_agenda.html")

@@ -10,7 +10,7 @@ register = template.Library()
 @register.filter
 def percent(value: float | None) -> str:
     """0.4 → '40%'; None (nothing to divide by) → '—'."""
-    return "—" if value is None else f"{round(value * 100)}%"
+    return f"{round(value * 100)}%" if isinstance(value, int | float) else "—"
 
 
 @register.inclusion_tag("language/_session_panel.html", takes_context=True)

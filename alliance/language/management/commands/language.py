@@ -1,4 +1,4 @@
-"""`alliance language train` and `alliance language evaluate FILE.csv`.
+"""`alliance language train`, `alliance language evaluate FILE.csv`, `alliance language newkey`.
 
 Why it exists: the shipped language model must be reproducible from its training data by anyone
 who has that data, and testable by anyone on their own labelled conversations, without opening
@@ -18,6 +18,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from alliance.language import corpus, labeller, training
+
+
+def write_metadata(meta: dict[str, Any], model: Path) -> Path:
+    """The model's metadata beside it, readable without unpickling anything."""
+    path = model.with_suffix(".json")
+    path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
 
 
 class Command(BaseCommand):
@@ -40,10 +47,18 @@ class Command(BaseCommand):
         evaluate = sub.add_parser("evaluate", help="Score the shipped model on a labelled CSV.")
         evaluate.add_argument("file")
         evaluate.add_argument("--json", action="store_true", help="Print the scores as JSON.")
+        sub.add_parser(
+            "newkey",
+            help="Print a new key for ALLIANCE_TRANSCRIPT_KEYS (put it first, keep the old ones).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "train":
             self._train(options)
+        elif options["action"] == "newkey":
+            from cryptography.fernet import Fernet
+
+            self.stdout.write(Fernet.generate_key().decode())
         else:
             self._evaluate(Path(options["file"]), as_json=options["json"])
 
@@ -64,7 +79,10 @@ class Command(BaseCommand):
         if options["dry_run"]:
             return
         bundle: dict[str, Any] = {task: training.fit(rows, task) for task in training.TASKS}
+        import sklearn
+
         bundle["meta"] = {
+            "scikit_learn": sklearn.__version__,
             "trained_on": f"{simple.name} ({len(rows)} utterances, {videos} videos)",
             "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "cross_validation": cv,
@@ -74,7 +92,8 @@ class Command(BaseCommand):
         import joblib
 
         joblib.dump(bundle, out, compress=3)
-        self.stdout.write(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+        write_metadata(bundle["meta"], out)
+        self.stdout.write(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) and its .json")
 
     def _evaluate(self, path: Path, *, as_json: bool) -> None:
         if not path.exists():

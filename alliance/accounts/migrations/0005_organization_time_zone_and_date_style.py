@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_invitation'),
+        ('accounts', '0004_organization_client_contact'),
     ]
 
     operations = [

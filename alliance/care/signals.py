@@ -1,0 +1,9 @@
+"""Events of the clinical record that higher layers (insights) subscribe to."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent with episode= and mapping={old number: new number} after sessions were renumbered to
+# follow their dates, inside the transaction that moved them.
+sessions_renumbered = Signal()
