@@ -180,7 +180,12 @@ def test_the_readme_tour(chromium: Any, live_server: Any) -> None:
         "episode-individual",
     )
     _shoot(
-        chromium, base, "tess@northside.example.org", f"/episodes/{couple.pk}/", "episode-couple"
+        chromium,
+        base,
+        "tess@northside.example.org",
+        f"/episodes/{couple.pk}/",
+        "episode-couple",
+        tab="Outcomes",
     )
     _shoot(chromium, base, "tess@northside.example.org", f"/episodes/{group.pk}/", "episode-group")
     _shoot(chromium, base, "sam@northside.example.org", "/growth/supervision/", "supervision")
