@@ -93,6 +93,14 @@ class OrganizationSettingsForm(forms.ModelForm):
             "date_style",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A settings form sent without the newer fields keeps the clinic's date style.
+        self.fields["date_style"].required = False
+
+    def clean_date_style(self) -> str:
+        return self.cleaned_data["date_style"] or self.instance.date_style or "dmy"
+
     def clean_time_zone(self) -> str:
         import zoneinfo
 

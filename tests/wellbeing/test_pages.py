@@ -114,7 +114,7 @@ def test_journal_entry_written_edited_and_deleted_with_confirmation(clinic: Clin
     assert made.episode == clinic.episode
     page = http.get(f"/me/journal/{made.pk}/").content.decode()
     assert "I felt protective of the client today." in page and "Countertransference" in page
-    assert "2026-03-02" in http.get("/me/journal/").content.decode()
+    assert "2 Mar 2026" in http.get("/me/journal/").content.decode()
     http.post(
         f"/me/journal/{made.pk}/edit/",
         {"written_on": "2026-03-02", "topic": "hard_client", "text": "Less so now.", "episode": ""},
