@@ -113,6 +113,14 @@ def process(
 _next_look = 0.0
 
 
+def worker_grace() -> dt.timedelta | None:
+    """Leave fresh markers to the worker when jobs go through one (not with the immediate
+    backend, where the recompute already ran, or failed, in the request)."""
+    from .jobs import recompute_pending_episode
+
+    return WORKER_GRACE if recompute_pending_episode.get_backend().supports_defer else None
+
+
 def look_now(clock: Callable[[], float] = time.monotonic) -> bool:
     """True at most once every CHECK_EVERY seconds in this process."""
     global _next_look
@@ -133,7 +141,7 @@ class RetryPendingMiddleware:
         response = self.get_response(request)
         if settings.RETRY_PENDING_ON_REQUEST and look_now():
             try:
-                process(limit=10, older_than=WORKER_GRACE)
+                process(limit=10, older_than=worker_grace())
             except Exception:
                 logger.exception("retrying pending recomputes failed")
         return response

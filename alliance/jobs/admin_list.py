@@ -7,8 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
-from django_tasks.base import TaskResultStatus
+from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 # What each job is called on the page; a job not named here shows its function's name.
@@ -39,7 +40,7 @@ def row(result: DBTaskResult) -> JobRow:
     failed = result.status == TaskResultStatus.FAILED
     return JobRow(
         pk=str(result.pk),
-        name=str(LABELS.get(result.task_name, result.task_name.replace("_", " "))),
+        name=label(result.task_path),
         status=result.status,
         status_label=str(TaskResultStatus(result.status).label),
         attempt=attempt,
@@ -49,6 +50,20 @@ def row(result: DBTaskResult) -> JobRow:
         will_retry=failed and attempt < settings.JOB_MAX_ATTEMPTS,
         can_retry=failed,
     )
+
+
+def label(task_path: str) -> str:
+    function = task_path.rsplit(".", 1)[-1]
+    return str(LABELS.get(function, function.replace("_", " ")))
+
+
+def job_of(result: DBTaskResult) -> Task[..., Any] | None:
+    """The job a row names, or None if the code no longer has it (renamed, removed)."""
+    try:
+        found = import_string(result.task_path)
+    except ImportError:
+        return None
+    return found if isinstance(found, Task) else None
 
 
 def last_line(traceback: str) -> str:

@@ -49,7 +49,11 @@ def retry(request: HttpRequest, pk: str) -> HttpResponse:
     )
     if result is None:
         raise Http404
+    job = admin_list.job_of(result)
+    if job is None:
+        messages.error(request, _("This job no longer exists in this version; it cannot be run."))
+        return redirect("jobs:list")
     kwargs = {k: v for k, v in result.args_kwargs["kwargs"].items() if k != "attempt"}
-    result.task.enqueue(*result.args_kwargs["args"], **kwargs)
+    job.enqueue(*result.args_kwargs["args"], **kwargs)
     messages.success(request, _("The job is queued again."))
     return redirect("jobs:list")

@@ -45,3 +45,23 @@ def test_admin_sees_own_failed_jobs_with_their_error_and_retries_one(
 
 def test_therapist_may_not_see_the_job_page(clinic: Any) -> None:
     assert clinic.login("therapist").get("/org/jobs/").status_code == 403
+
+
+def test_a_failed_job_whose_code_is_gone_is_shown_and_cannot_be_retried(
+    queue: None, clinic: Any
+) -> None:
+    from django.utils import timezone
+
+    gone = DBTaskResult.objects.create(
+        status=TaskResultStatus.FAILED,
+        args_kwargs={"args": [], "kwargs": {"organization_id": clinic.org.pk}},
+        task_path="alliance.removed_app.jobs.old_job",
+        backend_name="default",
+        run_after=timezone.now(),
+        traceback="ImportError: gone",
+    )
+    http = clinic.login("admin")
+    assert "old job" in http.get("/org/jobs/").content.decode()
+    response = http.post(f"/org/jobs/{gone.pk}/retry/", follow=True)
+    assert "no longer exists" in response.content.decode()
+    assert DBTaskResult.objects.count() == 1
