@@ -319,16 +319,22 @@ def _expected_band(expected: Sequence[Expected], label: str) -> alt.LayerChart:
         x="session:Q", y="low:Q", y2="high:Q", tooltip=tooltip
     )
     # dashed edges: the band stays readable where it crosses the grey no-change band
+    # (unfilled areas with a line on top, so they are never read as a person's line)
     edges = [
-        base.mark_line(
-            color="#0072B2", strokeDash=[4, 3], strokeWidth=1, interpolate="monotone"
+        base.mark_area(
+            fillOpacity=0,
+            interpolate="monotone",
+            line={"color": "#0072B2", "strokeDash": [4, 3], "strokeWidth": 1},
         ).encode(x="session:Q", y=f"{edge}:Q")
         for edge in ("low", "high")
     ]
+    last = expected[-1]
     name = (
-        alt.Chart(alt.Data(values=[{"session": expected[-1].session, "high": expected[-1].high}]))
+        alt.Chart(
+            alt.Data(values=[{"session": last.session, "high": last.high, "name": "Usual range"}])
+        )
         .mark_text(align="right", baseline="bottom", dy=-3, fontSize=10, color="#005a8c")
-        .encode(x="session:Q", y="high:Q", text=alt.value("Usual range"))
+        .encode(x="session:Q", y="high:Q", text="name:N")
     )
     return alt.layer(area, *edges, name)
 

@@ -152,7 +152,9 @@ def _expected(
 ) -> tuple[list[charts.Expected], str]:
     """The expected recovery band for one person's scores: from their first score, the 25th-75th
     percentile of clients who started in the same band, through two sessions past the last."""
-    if organization is None or len({p.series for p in points}) != 1:
+    people = {p.series for p in points}
+    # one client's own scores only: a group's median did not start anywhere in particular
+    if organization is None or len(people) != 1 or charts.MEDIAN_SERIES in people:
         return [], ""
     from alliance.insights.service import thresholds_for
 

@@ -233,6 +233,7 @@ def test_client_journey(
     )
     page = browser_context.new_page()
     page.set_default_timeout(20_000)
+    page.set_default_navigation_timeout(60_000)  # the first request also starts the server
     base = live_server.url
     try:
         # Before the session: the form offers the agenda; the agenda page saves a focus.
