@@ -124,7 +124,8 @@ def test_lhc_phq9_item_9_is_the_risk_item(clinic):
     call_command("instruments", "import", str(FILES / "lhcforms-phq9.json"))
     key = "phq-9-quick-depression-assessment-panel"
     _checkin, token = issue(clinic, only=(key,))
-    _post(HttpClient(), token, {**dict.fromkeys(LHC_PHQ9[:8], "0"), LHC_PHQ9[8]: "3"})
+    answers = {**dict.fromkeys(LHC_PHQ9[:8], "0"), LHC_PHQ9[8]: "3", "/69722-7": "1"}
+    _post(HttpClient(), token, answers)
     stored = Response.objects.get(instrument__key=key)
     assert [r["linkId"] for r in stored.risk] == ["/44260-8"]
     assert stored.scores["scales"]["total"] == 3.0
