@@ -289,6 +289,23 @@ LANGUAGE_TRAINING_DATA = env_str(
 # Fernet keys (comma-separated, newest first, so an old key can still decrypt during rotation)
 # for transcripts kept encrypted at rest. Without a key no organization can choose to keep text.
 TRANSCRIPT_KEYS = env_list("ALLIANCE_TRANSCRIPT_KEYS", [])
+
+
+def _is_fernet_key(key: str) -> bool:
+    import base64
+    import binascii
+
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+if not all(_is_fernet_key(key) for key in TRANSCRIPT_KEYS):
+    raise ImproperlyConfigured(
+        "ALLIANCE_TRANSCRIPT_KEYS must hold Fernet keys (44 URL-safe base64 characters, "
+        "comma-separated); `alliance language newkey` prints one."
+    )
 TRANSCRIPT_MAX_BYTES = env_int("ALLIANCE_TRANSCRIPT_MAX_BYTES", 2_000_000)
 
 # --- Internationalisation -----------------------------------------------------------------------

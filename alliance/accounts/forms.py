@@ -89,7 +89,19 @@ class OrganizationSettingsForm(forms.ModelForm):
             "admins_see_clinical_data",
             "checkin_link_hours",
             "client_contact",
+            "time_zone",
+            "date_style",
         ]
+
+    def clean_time_zone(self) -> str:
+        import zoneinfo
+
+        name = self.cleaned_data["time_zone"].strip()
+        if name and name not in zoneinfo.available_timezones():
+            raise forms.ValidationError(
+                _("Use a time zone name such as Europe/London or America/New_York.")
+            )
+        return name
 
     def clean_checkin_link_hours(self) -> int:
         hours = self.cleaned_data["checkin_link_hours"]

@@ -47,7 +47,7 @@ class Question:
     @property
     def anchor(self) -> str:
         """The id of the control an error summary links to (the first option of a group)."""
-        return self.name if self.kind == "text" else f"{self.name}-opt0"
+        return f"{self.name}-opt0" if self.kind in ("scale", "choice") else self.name
 
     @property
     def values(self) -> list[str]:
@@ -303,7 +303,7 @@ class QuestionnaireForm:
             found += [
                 q
                 for q in section.questions
-                if q.kind != "text" and not q.value.strip() and q.item.link_id in shown
+                if q.kind in ("scale", "choice") and not q.value.strip() and q.item.link_id in shown
             ]
         return found
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client as HttpClient
 
+from alliance.checkins.forms import CONFIRM_PARTIAL_FIELD
 from alliance.checkins.models import Response
 from alliance.measures.models import Instrument
 
@@ -86,9 +87,11 @@ CASES = [
 ]
 
 
-def _post(http: HttpClient, token: str, answers: dict[str, str]) -> str:
+def _post(http: HttpClient, token: str, answers: dict[str, str], *, skip_ok: bool = False) -> str:
     html = http.get(f"/c/{token}/").content.decode()
     data = {"idempotency_key": form_key(html), **{f"q1-{k}": v for k, v in answers.items()}}
+    if skip_ok:  # the client answered "send anyway" to the question about skipped items
+        data[CONFIRM_PARTIAL_FIELD] = "1"
     return http.post(f"/c/{token}/", data, follow=True).content.decode()
 
 
@@ -124,8 +127,9 @@ def test_lhc_phq9_item_9_is_the_risk_item(clinic):
     call_command("instruments", "import", str(FILES / "lhcforms-phq9.json"))
     key = "phq-9-quick-depression-assessment-panel"
     _checkin, token = issue(clinic, only=(key,))
-    answers = {**dict.fromkeys(LHC_PHQ9[:8], "0"), LHC_PHQ9[8]: "3", "/69722-7": "1"}
-    _post(HttpClient(), token, answers)
+    # The panel's last question (how difficult problems made things) is left blank.
+    answers = {**dict.fromkeys(LHC_PHQ9[:8], "0"), LHC_PHQ9[8]: "3"}
+    _post(HttpClient(), token, answers, skip_ok=True)
     stored = Response.objects.get(instrument__key=key)
     assert [r["linkId"] for r in stored.risk] == ["/44260-8"]
     assert stored.scores["scales"]["total"] == 3.0

@@ -251,12 +251,15 @@ ROUTES: dict[str, Route] = {
     # --- session language (transcripts): only the session's own therapists; a supervisor only
     # once shared (the world's analysis is not), never colleagues, admins or researchers ----------
     "sessions/<id:pk>/transcript/upload/": Route(
+        clinical=True,
         get=staff(T, N, F, N, N, N),
         post=staff(BAD_REQUEST, N, F, N, N, N),
         params={"pk": "session"},
         why="a POST without a file shows the form again",
     ),
-    "sessions/<id:pk>/transcript/": Route(get=staff(T, N, N, N, N, N), params={"pk": "session"}),
+    "sessions/<id:pk>/transcript/": Route(
+        clinical=True, get=staff(T, N, N, N, N, N), params={"pk": "session"}
+    ),
     "sessions/<id:pk>/transcript/share/": Route(
         get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "session"}, data="share_transcript"
     ),
@@ -264,6 +267,7 @@ ROUTES: dict[str, Route] = {
         get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "session"}
     ),
     "episodes/<id:pk>/language/": Route(
+        clinical=True,
         get=EPISODE_READ,
         params={"pk": "episode"},
         why="the supervisor's table lists only analyses shared with them",
