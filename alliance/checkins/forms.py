@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from alliance.measures import i18n
 from alliance.measures.models import Instrument
-from alliance.measures.scoring import Item, validate_answers
+from alliance.measures.scoring import Item, enabled_items, validate_answers
 
 from .models import ClinicPlanEntry, EpisodeCheckinSettings, Schedule
 
@@ -294,14 +294,18 @@ class QuestionnaireForm:
 
     @property
     def skipped(self) -> list[Question]:
-        """The rating and choice questions left blank (a blank comment box is not a gap, nor is
-        a question asked only when an earlier answer calls for it)."""
-        return [
-            q
-            for section in self.sections
-            for q in section.questions
-            if q.kind in ("scale", "choice") and not q.conditional and not q.value.strip()
-        ]
+        """The rating and choice questions left blank (a blank comment box is not a gap, nor
+        a question that the client's own answers switched off by enableWhen)."""
+        found = []
+        for section in self.sections:
+            answers = {q.item.link_id: q.value for q in section.questions}
+            shown = enabled_items(section.instrument.parsed(), answers)
+            found += [
+                q
+                for q in section.questions
+                if q.kind in ("scale", "choice") and not q.value.strip() and q.item.link_id in shown
+            ]
+        return found
 
     @property
     def gaps_confirmed(self) -> bool:

@@ -4,7 +4,8 @@
 // (data-enable) so both sides decide the same way.
 (function () {
   "use strict";
-  var form = document.querySelector("form");
+  var first = document.querySelector("[data-enable]");
+  var form = first && first.closest("form");  // not the language switcher above it
   if (!form) return;
   var dependents = Array.prototype.slice.call(form.querySelectorAll("[data-enable]"));
 
