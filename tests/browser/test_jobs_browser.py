@@ -35,6 +35,8 @@ def test_admin_sees_a_failed_job_and_retries_it(
     page.set_viewport_size({"width": 1366, "height": 900})
     for browser_page, size in ((page, "1366"), (phone_page, "390")):
         sign_in(browser_page, live_server.url, "ada@northside.test")
+        # Wait until the sign-in has landed before opening the page.
+        browser_page.wait_for_url(lambda url: "/accounts/login/" not in url)
         browser_page.goto(f"{live_server.url}/org/jobs/")
         shoot(browser_page, f"jobs-{size}")
     failed_row = page.get_by_role("row").filter(has_text="the mail server is down")
