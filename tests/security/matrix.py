@@ -246,6 +246,13 @@ ROUTES: dict[str, Route] = {
         data="checkin",
         why="CSRF-exempt by design: the link's own token proves who posts",
     ),
+    "c/<str:token>/language/": Route(
+        get=link_page(NOT_ALLOWED, others=NOT_ALLOWED),
+        post=link_page(REDIRECT),
+        params={"token": "token"},
+        data="client_language",
+        why="the client's language switch, remembered for the link's client",
+    ),
     "c/<str:token>/done/": Route(
         get=link_page(NOT_FOUND),
         post=link_page(NOT_ALLOWED, others=NOT_ALLOWED),
@@ -533,6 +540,7 @@ SKIPPED_PREFIXES = {
 # Views that take a POST without Django's CSRF check, and why (checked by the matrix test).
 CSRF_EXEMPT = {
     "c/<str:token>/": "the link's unguessable token proves the form came from its holder",
+    "c/<str:token>/language/": "as the check-in link: only the client's language changes",
     "c/<str:token>/goals/": "as the check-in link",
     "c/<str:token>/preferences/": "as the check-in link",
     "c/<str:token>/agenda/": "as the check-in link",

@@ -292,6 +292,7 @@ def post_bodies(world: World) -> dict[str, Any]:
 
     return {
         "language": {"language": "en", "next": "/"},
+        "client_language": {"language": "es", "next": ""},
         "switch": {"organization": ids["org"]},
         "member": {
             "email": "new.person@northside.test",
