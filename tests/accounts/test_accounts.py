@@ -237,12 +237,18 @@ def test_self_supervision_is_refused(clinic: Clinic) -> None:
 def test_settings_validation_and_two_factor_requirement(clinic: Clinic) -> None:
     http = clinic.login("admin")
     bad = http.post(
-        reverse("accounts:settings"), {"name": "Northside Clinic", "checkin_link_hours": "0"}
+        reverse("accounts:settings"),
+        {"name": "Northside Clinic", "checkin_link_hours": "0", "date_style": "dmy"},
     )
     assert bad.status_code == 400 and "between 1 hour and 30 days" in bad.content.decode()
     http.post(
         reverse("accounts:settings"),
-        {"name": "Northside Clinic", "require_two_factor": "on", "checkin_link_hours": "48"},
+        {
+            "name": "Northside Clinic",
+            "require_two_factor": "on",
+            "checkin_link_hours": "48",
+            "date_style": "dmy",
+        },
     )
     org = Organization.objects.get(pk=clinic.org.pk)
     assert org.require_two_factor and org.checkin_link_hours == 48
