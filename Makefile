@@ -26,7 +26,8 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml $(LOCK)/test.txt
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## demo: install, prepare the SQLite demo database, serve on http://127.0.0.1:8000
+## demo: install, prepare the SQLite demo database, serve on http://127.0.0.1:8000 with a
+## background worker beside the web server (Ctrl+C stops both)
 demo: install
 	$(BIN)/alliance demo
 	$(BIN)/alliance serve

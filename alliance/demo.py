@@ -23,11 +23,14 @@ class DemoPerson:
 
 
 PEOPLE = [
-    DemoPerson("admin@northside.example.org", "Ada", "Admin", (Role.ADMIN,)),
+    DemoPerson("ada@northside.example.org", "Ada", "Admin", (Role.ADMIN,)),
     DemoPerson("tess@northside.example.org", "Tess", "Therapist", (Role.THERAPIST,)),
     DemoPerson("colin@northside.example.org", "Colin", "Colleague", (Role.THERAPIST,)),
     DemoPerson("sam@northside.example.org", "Sam", "Supervisor", (Role.SUPERVISOR, Role.THERAPIST)),
     DemoPerson("rita@northside.example.org", "Rita", "Researcher", (Role.RESEARCHER,)),
+    # Takes part in one of Tess's episodes as its interpreter (a participant role, not a login
+    # role): she sees that episode and rates the session from her side.
+    DemoPerson("ines@northside.example.org", "Ines", "Interpreter", (Role.THERAPIST,)),
     DemoPerson(
         "otto@elsewhere.example.org",
         "Otto",
@@ -100,6 +103,55 @@ def _load_histories(organizations: dict[str, Organization], people: dict[str, Us
     _settle_old_alerts()
     _agree_goals(people["tess"])
     _growth(organizations[DEMO_SLUG], people)
+    _tell_the_tour(people)
+
+
+def _tell_the_tour(people: dict[str, User]) -> None:
+    """What the README's tour shows on Tess's caseload: next sessions on different days and
+    times, two check-ins due, two goal reviews due, a named group and an interpreted episode."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from alliance.care.models import CareEpisode, Participant, ParticipantRole, Session
+    from alliance.goals.models import Goal
+
+    tess = people["tess"]
+    episodes = list(
+        CareEpisode.objects.filter(participants__user=tess, status="open").order_by("pk")
+    )
+    today = timezone.localdate()
+    for i, episode in enumerate(episodes):
+        upcoming = episode.sessions.filter(status="scheduled", starts_at__gt=timezone.now())
+        day = today + dt.timedelta(days=1 + (i * 3) % 9)
+        hour, minute = 8 + (i * 5) % 10, (0, 30)[i % 2]
+        moment = timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+        first = upcoming.order_by("number").first()
+        if first is not None:
+            Session.objects.filter(pk=first.pk).update(starts_at=moment)
+    individual = [e for e in episodes if e.format == "individual"]
+    for episode in individual[-2:]:
+        # The client has not answered yesterday's session yet: a check-in is due.
+        last = episode.sessions.order_by("-number").first()
+        yesterday = timezone.now().replace(hour=15, minute=0) - dt.timedelta(days=1)
+        if last is not None and not last.checkin_responses.exists():
+            Session.objects.filter(pk=last.pk).update(starts_at=yesterday, status="attended")
+            Session.objects.create(
+                episode=episode,
+                number=last.number + 1,
+                starts_at=yesterday + dt.timedelta(days=7),
+                status="scheduled",
+            )
+    Goal.objects.filter(episode__in=individual[:2]).update(review_on=today - dt.timedelta(days=3))
+    for episode in episodes:
+        if episode.format == "group":
+            CareEpisode.objects.filter(pk=episode.pk).update(title="Thursday evening group")
+    if individual and "ines" in people:
+        Participant.objects.create(
+            episode=individual[2 % len(individual)],
+            user=people["ines"],
+            role=ParticipantRole.INTERPRETER,
+        )
 
 
 GOALS = [

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "alliance.accounts",
     "alliance.audit",
     "alliance.care",
@@ -98,6 +100,7 @@ INSTALLED_APPS = [
     "alliance.wellbeing",
     "alliance.growth",
     "alliance.language",
+    "alliance.jobs",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +284,24 @@ WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP", F
 # Webhooks to addresses that are not globally routable (SSRF guard); off by default.
 WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
+# --- Background jobs (docs/deployment.md, alliance/jobs) --------------------------------------
+# Jobs are rows in the database; `alliance worker` runs them. Tests run jobs at once (the
+# immediate backend) unless a test is about the worker itself and switches to the database.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if ALLIANCE_ENV == "test"
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# How often a failed job is tried in all, and the first wait; each wait doubles, up to an hour.
+JOB_MAX_ATTEMPTS = env_int("ALLIANCE_JOB_MAX_ATTEMPTS", 6)
+JOB_RETRY_BASE_SECONDS = env_int("ALLIANCE_JOB_RETRY_BASE_SECONDS", 10)
+# A job still "running" this long after it started belonged to a worker that died: a worker
+# starting up puts it back in the queue (docs/deployment.md).
+JOB_STALE_MINUTES = env_int("ALLIANCE_JOB_STALE_MINUTES", 30)
+
 # --- Session language review (docs/language.md) ------------------------------------------------
 # Where `alliance language train` finds the AnnoMI files; the corpus itself is never shipped.
 LANGUAGE_TRAINING_DATA = env_str(
@@ -289,6 +310,23 @@ LANGUAGE_TRAINING_DATA = env_str(
 # Fernet keys (comma-separated, newest first, so an old key can still decrypt during rotation)
 # for transcripts kept encrypted at rest. Without a key no organization can choose to keep text.
 TRANSCRIPT_KEYS = env_list("ALLIANCE_TRANSCRIPT_KEYS", [])
+
+
+def _is_fernet_key(key: str) -> bool:
+    import base64
+    import binascii
+
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+if not all(_is_fernet_key(key) for key in TRANSCRIPT_KEYS):
+    raise ImproperlyConfigured(
+        "ALLIANCE_TRANSCRIPT_KEYS must hold Fernet keys (44 URL-safe base64 characters, "
+        "comma-separated); `alliance language newkey` prints one."
+    )
 TRANSCRIPT_MAX_BYTES = env_int("ALLIANCE_TRANSCRIPT_MAX_BYTES", 2_000_000)
 
 # --- Internationalisation -----------------------------------------------------------------------

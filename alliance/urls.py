@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("alliance.dashboard.urls")),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("org/jobs/", include("alliance.jobs.urls")),
     path("org/", include("alliance.accounts.urls")),
     path("audit/", include("alliance.audit.urls")),
     path("", include("alliance.care.urls")),

@@ -256,7 +256,7 @@ def evaluate_curves(clients: int, fit_seed: int, test_seed: int) -> None:
         published = A.Thresholds(recovery_curves={model.name: default_curves()[model.name]})
         print(
             _curve_row(
-                "default curves (published figures), 75th",
+                "default curves (published figures), default percentiles",
                 score_curves(courses, first_flag(courses, published)),
             )
         )
@@ -285,8 +285,9 @@ def _print_curve(curve: RecoveryCurve) -> None:
         centre = lo + 1 if b + 1 < len(curve.band_edges) else lo + 2
         cells = []
         for s in shown:
-            low = centre + curve.expected_change(centre, s, 0.25)
-            high = centre + curve.expected_change(centre, s, 0.75)
+            top = T.MEASURES[curve.measure].top
+            low = min(max(centre + curve.expected_change(centre, s, 0.25), 0), top)
+            high = min(max(centre + curve.expected_change(centre, s, 0.75), 0), top)
             cells.append(f"{low:.0f}-{high:.0f}")
         print(f"| {curve.band_label(centre)} | " + " | ".join(cells) + " |")
     print()

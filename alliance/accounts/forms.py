@@ -89,7 +89,27 @@ class OrganizationSettingsForm(forms.ModelForm):
             "admins_see_clinical_data",
             "checkin_link_hours",
             "client_contact",
+            "time_zone",
+            "date_style",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A settings form sent without the newer fields keeps the clinic's date style.
+        self.fields["date_style"].required = False
+
+    def clean_date_style(self) -> str:
+        return self.cleaned_data["date_style"] or self.instance.date_style or "dmy"
+
+    def clean_time_zone(self) -> str:
+        import zoneinfo
+
+        name = self.cleaned_data["time_zone"].strip()
+        if name and name not in zoneinfo.available_timezones():
+            raise forms.ValidationError(
+                _("Use a time zone name such as Europe/London or America/New_York.")
+            )
+        return name
 
     def clean_checkin_link_hours(self) -> int:
         hours = self.cleaned_data["checkin_link_hours"]

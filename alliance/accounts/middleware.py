@@ -43,7 +43,24 @@ class CurrentOrganizationMiddleware:
         request.viewer = viewer  # type: ignore[attr-defined]
         if viewer.user.is_authenticated:
             context.update(actor=viewer.user, organization=viewer.organization)
+        _use_clinic_dates(viewer.organization)
         return self.get_response(request)
+
+
+def _use_clinic_dates(organization: object) -> None:
+    """The organization's time zone and date style for this request; the server's otherwise."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from alliance import dates
+
+    name = getattr(organization, "time_zone", "")
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
+    dates.activate(getattr(organization, "date_style", "") or dates.DEFAULT_STYLE)
 
 
 def has_two_factor(user: object) -> bool:

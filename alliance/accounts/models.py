@@ -81,6 +81,23 @@ class Organization(models.Model):
             "email address."
         ),
     )
+    # One time zone and one way of writing dates for everyone in the clinic (exports stay ISO).
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=60,
+        blank=True,
+        help_text=_("Sessions and check-ins are shown in this time zone, e.g. Europe/London."),
+    )
+    date_style = models.CharField(
+        _("date format"),
+        max_length=4,
+        choices=[
+            ("dmy", _("22 Oct 2026 (day month year)")),
+            ("mdy", _("Oct 22, 2026 (month day, year)")),
+            ("iso", _("2026-10-22 (ISO 8601)")),
+        ],
+        default="dmy",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -28,6 +28,8 @@ from .forms import (
 )
 from .models import CareEpisode, EpisodeFormat, EpisodeStatus, Participant
 
+RECENT_SESSIONS = 6
+
 
 def _viewer(request: HttpRequest) -> access.Viewer:
     return request.viewer  # type: ignore[attr-defined,no-any-return]
@@ -148,9 +150,14 @@ def episode_create(request: HttpRequest) -> HttpResponse:
 
 def _episode_context(viewer: access.Viewer, episode: CareEpisode, **forms: object) -> dict:
     can_change = access.can_change_episode(viewer, episode)
+    sessions = list(episode.sessions.order_by("number"))
     context: dict[str, object] = {
         "episode": episode,
-        "sessions": episode.sessions.order_by("number"),
+        "sessions": sessions,
+        # The latest few sessions in view; the rest one click away (a year of weekly sessions
+        # would otherwise be most of the page on a phone).
+        "recent_sessions": sessions[-RECENT_SESSIONS:],
+        "older_sessions": sessions[:-RECENT_SESSIONS],
         "can_change": can_change,
         "session_form": SessionForm(),
     }

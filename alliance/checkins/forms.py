@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from alliance.measures import i18n
 from alliance.measures.models import Instrument
-from alliance.measures.scoring import Item, validate_answers
+from alliance.measures.scoring import Item, enabled_items, validate_answers
 
 from .models import ClinicPlanEntry, EpisodeCheckinSettings, Schedule
 
@@ -47,7 +47,7 @@ class Question:
     @property
     def anchor(self) -> str:
         """The id of the control an error summary links to (the first option of a group)."""
-        return self.name if self.kind == "text" else f"{self.name}-opt0"
+        return f"{self.name}-opt0" if self.kind in ("scale", "choice") else self.name
 
     @property
     def values(self) -> list[str]:
@@ -65,6 +65,11 @@ class Question:
     def conditional(self) -> bool:
         """Asked only when an earlier answer switches it on (FHIR enableWhen)."""
         return bool(self.item.enable)
+
+    enable_rules: str = ""  # the enableWhen rules in form terms, as JSON for enable-when.js
+    heading: str = (
+        ""  # the text of the group(s) this question opens (e.g. "Over the last 2 weeks…")
+    )
 
 
 @dataclass
@@ -98,6 +103,73 @@ def _raw_items(questionnaire: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _group_headings(items: list[Any]) -> dict[str, Any]:
+    """For the first question inside each group with a text: '#linkId' -> the group linkIds,
+    so the stem a publisher put on the group is shown where its questions start."""
+    found: dict[str, Any] = {}
+
+    def walk(nodes: list[Any], pending: list[str]) -> list[str]:
+        for node in nodes:
+            if not isinstance(node, dict):
+                continue
+            if node.get("type") == "group":
+                inner = pending + ([node.get("linkId", "")] if node.get("text") else [])
+                pending = walk(node.get("item") or [], inner)
+                continue
+            if node.get("type") != "display" and pending:
+                found["#" + str(node.get("linkId", ""))] = pending
+                pending = []
+        return pending
+
+    walk(items, [])
+    return found
+
+
+def _group_text(raw: dict[str, dict[str, Any]], link_id: str) -> str:
+    return str(raw.get(link_id, {}).get("text", ""))
+
+
+def _form_value(parsed: Any, cond: Any) -> tuple[str, str] | None:
+    """A condition's value as the form posts it ("2" for a choice coded "several-days")."""
+    try:
+        target = parsed.item(cond.question)
+    except KeyError:
+        return None
+    value = cond.value
+    if target.answer_type == "choice" and not isinstance(value, float):
+        code = value.code if hasattr(value, "code") else str(value)
+        option = next((o for o in target.options if o.coding.code == code), None)
+        return ("text", str(option.value)) if option else ("text", "\u0000")
+    if target.answer_type == "boolean":
+        return "text", "1" if value is True else "0"
+    if isinstance(value, float):
+        return "number", str(value)
+    return "text", str(value)
+
+
+def _rules_for_form(parsed: Any, prefix: str, item: Item) -> str:
+    """enableWhen for the browser: which field, which operator, which posted value."""
+    import json
+
+    rules = []
+    for rule in item.enable:
+        conditions = []
+        for cond in rule.conditions:
+            found = _form_value(parsed, cond)
+            if found is not None:
+                kind, value = found
+                conditions.append(
+                    {
+                        "name": f"{prefix}-{cond.question}",
+                        "op": cond.operator,
+                        "kind": kind,
+                        "value": bool(cond.value) if cond.operator == "exists" else value,
+                    }
+                )
+        rules.append({"behavior": rule.behavior, "conditions": conditions})
+    return json.dumps(rules) if rules else ""
+
+
 def _choices(item: Item) -> list[tuple[str, str]]:
     if item.answer_type == "boolean":
         return [("1", _("Yes")), ("0", _("No"))]
@@ -124,6 +196,13 @@ def build_section(instrument: Instrument, prefix: str, lang: str) -> Section:
                 choices=_choices(item),
                 lang=use_lang,
             )
+        )
+    headings = _group_headings(list(q.get("item") or []))
+    for question in questions:
+        question.enable_rules = _rules_for_form(parsed, prefix, question.item)
+        question.heading = " ".join(
+            texts.get(gid) or _group_text(raw, gid)
+            for gid in headings.get("#" + question.item.link_id, [])
         )
     intro_ids = [r.get("linkId", "") for r in q.get("item") or [] if r.get("type") == "display"][:1]
     intro = texts.get(intro_ids[0], parsed.intro) if intro_ids else parsed.intro
@@ -182,6 +261,11 @@ class QuestionnaireForm:
         return ok
 
     @property
+    def has_conditions(self) -> bool:
+        """Some question depends on another's answer: the page loads enable-when.js."""
+        return any(q.enable_rules for s in self.sections for q in s.questions)
+
+    @property
     def has_errors(self) -> bool:
         return any(s.error or any(q.error for q in s.questions) for s in self.sections)
 
@@ -210,13 +294,18 @@ class QuestionnaireForm:
 
     @property
     def skipped(self) -> list[Question]:
-        """The rating and choice questions left blank (a blank comment box is not a gap)."""
-        return [
-            q
-            for section in self.sections
-            for q in section.questions
-            if q.kind != "text" and not q.value.strip()
-        ]
+        """The rating and choice questions left blank (a blank comment box is not a gap, nor
+        a question that the client's own answers switched off by enableWhen)."""
+        found = []
+        for section in self.sections:
+            answers = {q.item.link_id: q.value for q in section.questions}
+            shown = enabled_items(section.instrument.parsed(), answers)
+            found += [
+                q
+                for q in section.questions
+                if q.kind in ("scale", "choice") and not q.value.strip() and q.item.link_id in shown
+            ]
+        return found
 
     @property
     def gaps_confirmed(self) -> bool:

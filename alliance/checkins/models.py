@@ -62,6 +62,14 @@ class PlanEntry(models.Model):
         step = max(1, self.every_n)
         return (session_number - 1) % step == 0
 
+    @property
+    def instrument_title(self) -> str:
+        """The questionnaire's name as people know it ("PHQ-9 (…)"), not its key."""
+        from alliance.measures.models import current_instrument
+
+        instrument = current_instrument(self.instrument_key)
+        return instrument.title if instrument else self.instrument_key
+
     def describe_schedule(self) -> str:
         if self.schedule == Schedule.EVERY_N:
             return str(_("session 1, then every %(n)d sessions") % {"n": self.every_n})

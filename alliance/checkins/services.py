@@ -79,15 +79,17 @@ DEFAULT_PLAN: tuple[dict[str, Any], ...] = (
     {
         "instrument_key": "phq-9",
         "respondent": Respondent.CLIENT,
-        "schedule": Schedule.EVERY_N,
-        "every_n": 4,
+        # every session: expected recovery curves judge each session against clients who
+        # started alike, and need the points (docs/alert-rules.md); a clinic may change it
+        "schedule": Schedule.EVERY_SESSION,
         "timing": Timing.BEFORE,
     },
     {
         "instrument_key": "gad-7",
         "respondent": Respondent.CLIENT,
-        "schedule": Schedule.EVERY_N,
-        "every_n": 4,
+        # every session: expected recovery curves judge each session against clients who
+        # started alike, and need the points (docs/alert-rules.md); a clinic may change it
+        "schedule": Schedule.EVERY_SESSION,
         "timing": Timing.BEFORE,
     },
 )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts import access
 from alliance.care.models import EpisodeStatus, Participant
+from alliance.dates import format_day, format_moment
 from alliance.goals.caseload import review_overdue
 from alliance.insights import priority, trends
 
@@ -144,11 +145,15 @@ def _trend_label(latest: float | None, count: int) -> str:
 
 
 def _day(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d") if moment else "—"
+    return format_day(timezone.localtime(moment).date()) if moment else "—"
 
 
 def _when(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%a %d %b, %H:%M") if moment else "—"
+    """The next session with its weekday: a caseload is read by the week."""
+    if not moment:
+        return "—"
+    local = timezone.localtime(moment)
+    return f"{local:%a} {format_moment(local)}"
 
 
 def open_episodes(viewer: access.Viewer, therapist_ids: list[int] | None = None) -> Any:

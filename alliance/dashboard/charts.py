@@ -56,6 +56,16 @@ class Spread:
     high: float
 
 
+@dataclass(frozen=True)
+class Expected:
+    """Where a client would usually be at a session if they followed clients who started like
+    them (an expected recovery curve's 25th-75th percentile)."""
+
+    session: int
+    low: float
+    high: float
+
+
 MEDIAN_SERIES = "Group median"
 
 
@@ -212,9 +222,12 @@ def outcome_scores(
     reliable_change: float | None = None,
     markers: Sequence[Marker] = (),
     spreads: Sequence[Spread] = (),
+    expected: Sequence[Expected] = (),
+    expected_label: str = "Usual range for clients who started alike",
 ) -> dict[str, Any]:
     """An outcome measure with its severity bands, the caseness line and the band of change that
-    would not count as reliable around the first score.
+    would not count as reliable around the first score; with `expected`, the usual range of
+    clients who started alike, session by session (the expected recovery curve).
 
     One line per person; the reliable-change band belongs to one line's first score, so it is
     drawn only when one person's scores (or a group's median) are shown."""
@@ -224,6 +237,8 @@ def outcome_scores(
     people = {p.series for p in points}
     if reliable_change is not None and len(people) == 1:
         layers.append(_reliable_change_band(points, reliable_change, y_max))
+    if expected and len(people) == 1:
+        layers.append(_expected_band(expected, expected_label))
     if cutoff is not None:
         layers.append(_cutoff(cutoff))
     if markers:
@@ -285,6 +300,43 @@ def _reliable_change_band(points: Sequence[Point], change: float, y_max: float) 
         .encode(x=alt.value("width"), y="high:Q", text="label:N")
     )
     return alt.layer(band, name)
+
+
+def _expected_band(expected: Sequence[Expected], label: str) -> alt.LayerChart:
+    data = alt.Data(
+        values=[
+            {"session": e.session, "low": e.low, "high": e.high, "label": label} for e in expected
+        ]
+    )
+    tooltip = [
+        alt.Tooltip("label:N", title="Band"),
+        alt.Tooltip("session:Q", title="Session"),
+        alt.Tooltip("low:Q", title="From", format=".0f"),
+        alt.Tooltip("high:Q", title="To", format=".0f"),
+    ]
+    base = alt.Chart(data)
+    area = base.mark_area(color="#0072B2", opacity=0.18, interpolate="monotone").encode(
+        x="session:Q", y="low:Q", y2="high:Q", tooltip=tooltip
+    )
+    # dashed edges: the band stays readable where it crosses the grey no-change band
+    # (unfilled areas with a line on top, so they are never read as a person's line)
+    edges = [
+        base.mark_area(
+            fillOpacity=0,
+            interpolate="monotone",
+            line={"color": "#0072B2", "strokeDash": [4, 3], "strokeWidth": 1},
+        ).encode(x="session:Q", y=f"{edge}:Q")
+        for edge in ("low", "high")
+    ]
+    last = expected[-1]
+    name = (
+        alt.Chart(
+            alt.Data(values=[{"session": last.session, "high": last.high, "name": "Usual range"}])
+        )
+        .mark_text(align="right", baseline="bottom", dy=-3, fontSize=10, color="#005a8c")
+        .encode(x="session:Q", y="high:Q", text="name:N")
+    )
+    return alt.layer(area, *edges, name)
 
 
 def _cutoff(value: float) -> alt.LayerChart:

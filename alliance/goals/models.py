@@ -28,6 +28,18 @@ class ProposedBy(models.TextChoices):
     TOGETHER = "together", _("Together")
 
 
+# How a goal or task came about, as a phrase of its own ("Proposed by together" read wrongly).
+PROPOSED_PHRASES = {
+    ProposedBy.CLIENT: _("proposed by the client"),
+    ProposedBy.THERAPIST: _("proposed by the therapist"),
+    ProposedBy.TOGETHER: _("agreed together"),
+}
+
+
+def proposed_phrase(value: str) -> str:
+    return str(PROPOSED_PHRASES.get(value, value))
+
+
 class GoalStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     ACHIEVED = "achieved", _("Achieved")
@@ -52,6 +64,10 @@ class _EpisodeOwned(models.Model):
     @property
     def organization(self) -> Any:
         return self._episode().organization
+
+    @property
+    def proposed_phrase(self) -> str:
+        return proposed_phrase(getattr(self, "proposed_by", ""))
 
     def audit_client_code(self) -> str:
         return str(self._episode().audit_client_code())

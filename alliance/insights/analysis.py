@@ -1053,11 +1053,14 @@ def _off_curve(
     session = (rows.session - first_session + 1).astype(np.int64)
     early = session <= t.on_track_early_sessions
     percentile = np.where(early, t.on_track_early_percentile, t.on_track_percentile)
-    limits = {
-        p: curve.expected_changes(first, session, p if curve.lower_is_better else 1.0 - p)
+    early_q, late_q = (
+        p if curve.lower_is_better else 1.0 - p
         for p in (t.on_track_early_percentile, t.on_track_percentile)
-    }
-    limit = np.where(early, limits[t.on_track_early_percentile], limits[t.on_track_percentile])
+    )
+    at_early, at_late, low, median, high = curve.expected_changes_at(
+        first, session, (early_q, late_q, 0.25, 0.5, 0.75)
+    )
+    limit = np.where(early, at_early, at_late)
     change = _recent_change(rows.value - first, rows.group, rows.session, curve.smoothing)
     off = change > limit + 1e-9 if curve.lower_is_better else change < limit - 1e-9
     band = np.clip(np.searchsorted(curve.band_edges, first, side="right") - 1, 0, None)
@@ -1067,9 +1070,9 @@ def _off_curve(
         "measured_session": session.astype(np.float64),
         "percentile": 100.0 * percentile,
         "expected_limit": first + limit,
-        "expected_low": first + curve.expected_changes(first, session, 0.25),
-        "expected_median": first + curve.expected_changes(first, session, 0.5),
-        "expected_high": first + curve.expected_changes(first, session, 0.75),
+        "expected_low": first + low,
+        "expected_median": first + median,
+        "expected_high": first + high,
         "band_low": edges[band],
         "band_high": edges[band + 1] - 1,
         "curve_episodes": np.full(len(first), float(curve.episodes)),
@@ -1253,10 +1256,12 @@ def _explain_off_curve(f: Finding, when: str) -> str:
         if math.isinf(x["band_high"])
         else f"{_n(x['band_low'])}-{_n(x['band_high'])}"
     )
-    low, high = sorted((round(x["expected_low"]), round(x["expected_high"])))
-    said = "" if when == "today" else f" ({when})"
+    # a score cannot leave its scale, whatever the curve's arithmetic says
+    low, high = sorted(max(0, round(x[k])) for k in ("expected_low", "expected_high"))
+    # "today" alone says nothing about how far into treatment: name the session then
+    said = f"at session {_n(x['measured_session'])}" if when == "today" else when
     text = (
-        f"{f.instrument.upper()} {_n(x['today'])} at session {_n(x['measured_session'])}{said}; "
+        f"{f.instrument.upper()} {_n(x['today'])} {said}; "
         f"clients who started at {band} are usually at {low}-{high} by now "
         f"(this client started at {_n(x['first'])})."
     )

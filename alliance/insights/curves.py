@@ -69,16 +69,25 @@ class RecoveryCurve:
         self, intake: np.ndarray, session: np.ndarray, quantile: float
     ) -> np.ndarray:
         """Vectorised `expected_change` over arrays of intakes and sessions."""
-        table = self._table  # band x session x quantile
-        qs = self.quantiles
-        k = int(np.clip(np.searchsorted(qs, quantile), 1, len(qs) - 1))
-        w = float(np.clip((quantile - qs[k - 1]) / (qs[k] - qs[k - 1]), 0.0, 1.0))
-        at_q = table[:, :, k - 1] * (1.0 - w) + table[:, :, k] * w
+        return self.expected_changes_at(intake, session, (quantile,))[0]
+
+    def expected_changes_at(
+        self, intake: np.ndarray, session: np.ndarray, quantiles: Sequence[float]
+    ) -> list[np.ndarray]:
+        """`expected_changes` for several quantiles, locating each row's cell once."""
         b = np.clip(np.searchsorted(self.band_edges, intake, side="right") - 1, 0, None)
         b = np.minimum(b, len(self.band_edges) - 1)
         j = np.clip(np.searchsorted(self.sessions, session, side="right") - 1, 0, None)
-        out: np.ndarray = at_q[b, j]
-        return np.where(session <= 1, 0.0, out)
+        cells = self._table[b, j]  # rows x stored quantiles
+        at_intake = session <= 1
+        qs = self.quantiles
+        out = []
+        for quantile in quantiles:
+            k = int(np.clip(np.searchsorted(qs, quantile), 1, len(qs) - 1))
+            w = float(np.clip((quantile - qs[k - 1]) / (qs[k] - qs[k - 1]), 0.0, 1.0))
+            value = cells[:, k - 1] * (1.0 - w) + cells[:, k] * w
+            out.append(np.where(at_intake, 0.0, value))
+        return out
 
     @cached_property
     def _table(self) -> np.ndarray:

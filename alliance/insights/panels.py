@@ -108,7 +108,7 @@ def chart_panels(
     markers = _markers(episode.alerts.all())
     members = _members(episode, clients) if view == "median" and clients > 1 else []
     panels = _alliance_panels(responses, clients, markers, members)
-    panels += _outcome_panels(responses, clients, markers, members)
+    panels += _outcome_panels(responses, clients, markers, members, episode.organization)
     return panels
 
 
@@ -147,8 +147,44 @@ def _alliance_panels(
     return panels
 
 
+def _expected(
+    key: str, points: list[charts.Point], top: float, organization: Any
+) -> tuple[list[charts.Expected], str]:
+    """The expected recovery band for one person's scores: from their first score, the 25th-75th
+    percentile of clients who started in the same band, through two sessions past the last."""
+    people = {p.series for p in points}
+    # one client's own scores only: a group's median did not start anywhere in particular
+    if organization is None or len(people) != 1 or charts.MEDIAN_SERIES in people:
+        return [], ""
+    from alliance.insights.service import thresholds_for
+
+    curve = thresholds_for(organization).recovery_curves.get(key)
+    if curve is None:
+        return [], ""
+    first = min(points, key=lambda p: p.session)
+    last = max(p.session for p in points)
+    band: list[charts.Expected] = []
+    for s in range(first.session, last + 3):
+        at = s - first.session + 1
+        low, high = (
+            min(max(first.value + curve.expected_change(first.value, at, q), 0.0), top)
+            for q in (0.25, 0.75)
+        )
+        band.append(charts.Expected(s, low, high))
+    source = "this clinic's clients" if curve.source == "clinic" else "published figures"
+    label = (
+        f"Usual range for clients who started at {curve.band_label(first.value)} "
+        f"(25th-75th percentile, {source})"
+    )
+    return band, label
+
+
 def _outcome_panels(
-    responses: list[Any], clients: int, markers: list[charts.Marker], members: list[str]
+    responses: list[Any],
+    clients: int,
+    markers: list[charts.Marker],
+    members: list[str],
+    organization: Any = None,
 ) -> list[ChartPanel]:
     by_instrument: dict[str, list[Any]] = defaultdict(list)
     for r in responses:
@@ -171,6 +207,7 @@ def _outcome_panels(
         if not points:
             continue
         shown, spreads = _summarised(points, members)
+        expected, expected_label = _expected(key, shown, scale.max, organization)
         spec = charts.outcome_scores(
             parsed.title,
             shown,
@@ -183,14 +220,17 @@ def _outcome_panels(
             reliable_change=scale.reliable_change.value if scale.reliable_change else None,
             markers=markers,
             spreads=spreads,
+            expected=expected,
+            expected_label=expected_label,
         )
         panels.append(
             ChartPanel(
                 key,
                 parsed.title,
                 spec,
-                f"{parsed.title} total with severity bands, the caseness line "
-                "and the band of change too small to be reliable.",
+                f"{parsed.title} total with severity bands, the caseness line, "
+                "the band of change too small to be reliable"
+                + (" and the usual range of clients who started alike." if expected else "."),
                 tab="outcomes",
             )
         )

@@ -5,8 +5,9 @@ the commit. Only a successful recompute removes the marker. If the recompute fai
 "database is locked" under many concurrent writers, a bug, a restart between commit and
 recompute), the marker stays and is retried: by the next request of this process at most every
 `CHECK_EVERY` seconds (middleware), by the next submission, and by
-`alliance insights recompute --pending` (cron or the worker). Retries back off up to
-`MAX_BACKOFF` and never stop until the recompute succeeds.
+`alliance insights recompute --pending`. Normally a background job run by `alliance worker`
+does the recompute right after the commit (insights/jobs.py); the marker is the safety net.
+Retries back off up to `MAX_BACKOFF` and never stop until the recompute succeeds.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .models import PendingRecompute
 logger = logging.getLogger(__name__)
 
 CHECK_EVERY = 15.0  # seconds between two looks at the markers, per process
+# A fresh marker is the worker's job (insights/jobs.py); a request only steps in after this.
+WORKER_GRACE = dt.timedelta(minutes=1)
 MAX_BACKOFF = dt.timedelta(minutes=5)
 
 
@@ -73,18 +76,31 @@ def _failed(episode_id: int, exc: Exception) -> None:
 
 
 def after_commit(episode: Any) -> None:
-    """Mark now (inside the caller's transaction), recompute once it has committed."""
+    """Mark now (inside the caller's transaction); once it has committed, queue the recompute
+    as a background job (alliance/jobs). The marker stays the safety net: if the job cannot be
+    queued or gives up, the retries below still find the episode."""
+    from alliance.jobs.runner import enqueue_after_commit
+
+    from .jobs import recompute_pending_episode
+
     mark(episode.pk)
-    transaction.on_commit(lambda: run(episode))
+    enqueue_after_commit(
+        recompute_pending_episode, episode.pk, organization_id=episode.organization_id
+    )
 
 
-def process(limit: int = 50, *, due_only: bool = True) -> dict[str, int]:
-    """Retry the pending recomputes (those due, or all); returns what happened."""
+def process(
+    limit: int = 50, *, due_only: bool = True, older_than: dt.timedelta | None = None
+) -> dict[str, int]:
+    """Retry the pending recomputes (those due, or all; only those asked for longer ago than
+    `older_than`, if given); returns what happened."""
     markers = PendingRecompute.objects.select_related("episode__organization").order_by(
         "next_try_at"
     )
     if due_only:
         markers = markers.filter(next_try_at__lte=timezone.now())
+    if older_than is not None:
+        markers = markers.filter(requested_at__lte=timezone.now() - older_than)
     done = failed = 0
     for marker in list(markers[:limit]):
         if run(marker.episode):
@@ -95,6 +111,14 @@ def process(limit: int = 50, *, due_only: bool = True) -> dict[str, int]:
 
 
 _next_look = 0.0
+
+
+def worker_grace() -> dt.timedelta | None:
+    """Leave fresh markers to the worker when jobs go through one (not with the immediate
+    backend, where the recompute already ran, or failed, in the request)."""
+    from .jobs import recompute_pending_episode
+
+    return WORKER_GRACE if recompute_pending_episode.get_backend().supports_defer else None
 
 
 def look_now(clock: Callable[[], float] = time.monotonic) -> bool:
@@ -117,7 +141,7 @@ class RetryPendingMiddleware:
         response = self.get_response(request)
         if settings.RETRY_PENDING_ON_REQUEST and look_now():
             try:
-                process(limit=10)
+                process(limit=10, older_than=worker_grace())
             except Exception:
                 logger.exception("retrying pending recomputes failed")
         return response

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
 
 from alliance.care.models import CLIENT_ROLES, ParticipantRole
 
@@ -200,7 +202,9 @@ def concern_of(f: analysis.Finding) -> str:
     if f.kind in OUTCOME_KINDS:
         return f"outcome:{f.participant}:{f.instrument}:{f.scale}"
     if f.kind == "risk":
-        return f"risk:{f.participant}:{f.instrument}"
+        # Each risk answer is an event of its own: it is closed with its own note, and record
+        # systems receive each one through the webhooks (one delivery per alert).
+        return f"risk:{f.participant}:{f.instrument}:{f.session_number}"
     if f.participant < 0:
         return f.kind
     return f"{f.kind}:{f.participant}:{f.instrument}:{f.scale}"
@@ -265,7 +269,7 @@ def _draft(
         severity=severity or f.severity,
         scale=f.scale,
         session_number=f.session_number,
-        reason=analysis.explain(f),
+        reason="",  # written from the findings with their dates (texts.describe)
         numbers=dict(f.numbers),
         fingerprint=fingerprint,
         resolution_proposed=resolution,
@@ -380,22 +384,23 @@ class _AlertStore:
             key = (a.episode_id, a.concern)
             seen = a.latest_session_number or a.session_number or 0
             self.covered[key] = max(self.covered.get(key, 0), seen)
+        self.zone, self.language = timezone.get_current_timezone(), get_language()
         self.new: list[Alert] = []
         self.changed: dict[int, Alert] = {}
         self.notes: dict[tuple[int, str], list[tuple[str, str, str]]] = {}
 
     def take(self, organization: Any, draft: AlertDraft) -> None:
         key = (draft.episode_id, draft.concern_key)
-        facts = [texts.fact(f, self.moments.of(draft.episode_id, f)) for f in draft.findings]
-        reason = texts.describe(facts) if facts else draft.reason
         alert = self.active.get(key)
-        if alert is not None:
-            self._update(alert, draft, facts, reason)
-        elif (draft.episode_id, draft.fingerprint) in self.by_fingerprint:
+        if alert is None and (draft.episode_id, draft.fingerprint) in self.by_fingerprint:
             return  # this very finding was raised before and has been resolved since
-        elif self.covered.get(key, -1) >= draft.latest_session:
+        if alert is None and self.covered.get(key, -1) >= draft.latest_session:
             return  # a resolved alert about the same concern already took this into account
+        facts = [texts.fact(f, self.moments.of(draft.episode_id, f)) for f in draft.findings]
+        if alert is not None:
+            self._update(alert, draft, facts)
         else:
+            reason = self.describe(facts) if facts else draft.reason
             alert = _new_alert(organization, draft, facts, reason)
             alert.raised_at = self._moment(draft, draft.session_number)
             alert.numbers_at = self._moment(draft, draft.latest_session)
@@ -403,17 +408,28 @@ class _AlertStore:
             self.active[key] = alert
             self.by_fingerprint[(draft.episode_id, draft.fingerprint)] = alert
 
+    def describe(self, facts: list[Any]) -> str:
+        return texts.describe(facts, zone=self.zone, language=self.language)
+
     def _moment(self, draft: AlertDraft, session: int) -> Any:
         found = next((f for f in draft.findings if f.session_number == session), None)
         if found is not None:
             return self.moments.of(draft.episode_id, found)
         return self.moments.sessions.get((draft.episode_id, session))
 
-    def _update(self, alert: Alert, draft: AlertDraft, facts: list[Any], reason: str) -> None:
+    def _update(self, alert: Alert, draft: AlertDraft, facts: list[Any]) -> None:
         seen = alert.latest_session_number or alert.session_number or 0
         if draft.latest_session < seen:
             return  # an older finding about the concern: the alert already says more
         later = draft.latest_session > seen
+        if (
+            not later
+            and facts
+            and facts == alert.facts
+            and (alert.kind, alert.resolution_proposed) == (draft.kind, draft.resolution_proposed)
+        ):
+            return  # the same findings as last time: nothing to write (the common case)
+        reason = self.describe(facts) if facts else draft.reason
         fields = {
             "kind": draft.kind,
             "severity": draft.severity,
@@ -430,14 +446,10 @@ class _AlertStore:
         for name, value in fields.items():
             setattr(alert, name, value)
         if later:
-            to_state = alert.state
-            if alert.kind == AlertKind.RISK and alert.state != AlertState.OPEN:
-                to_state = AlertState.OPEN  # a new risk answer needs attention again
             note = f"New finding at session {draft.latest_session}: {reason}"
             self.notes.setdefault((alert.episode_id, alert.fingerprint), []).append(
-                (alert.state, to_state, note)
+                (alert.state, alert.state, note)
             )
-            alert.state = to_state
         if alert.pk is not None:
             self.changed[alert.pk] = alert
 

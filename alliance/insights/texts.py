@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from . import analysis
 
@@ -50,34 +52,73 @@ def moment_of(stored: Mapping[str, Any]) -> dt.datetime | None:
     return parse_datetime(stored["at"]) if stored.get("at") else None
 
 
+@lru_cache(maxsize=4096)
+def _day_text(local: dt.date, with_year: bool, language: str | None) -> str:
+    # date_format costs more than the rest of a reason together; an organization's recompute
+    # writes tens of thousands of reasons over a few hundred distinct days.
+    return date_format(local, "j M Y" if with_year else "j M")
+
+
 def day(moment: dt.datetime, today: dt.date | None = None) -> str:
     """'22 Oct', with the year when it is not this year."""
     local = timezone.localtime(moment).date()
     this_year = (today or timezone.localdate()).year
-    return date_format(local, "j M" if local.year == this_year else "j M Y")
+    return _day_text(local, local.year != this_year, get_language())
 
 
 def when(
-    moment: dt.datetime | None, session: int, today: dt.date | None, *, answer: bool = False
+    moment: dt.datetime | None,
+    session: int,
+    today: dt.date | None,
+    *,
+    answer: bool = False,
+    zone: dt.tzinfo | None = None,
+    language: str | None = None,
+    this_year: int | None = None,
 ) -> str:
     """When numbers were given, as the reason says it. `today` None means "always the date"
     (stored texts); an answer (a risk item) says the time it arrived too."""
     if moment is None:
         return f"at session {session}"
-    local = timezone.localtime(moment)
-    clock = f" at {date_format(local, 'H:i')}" if answer else ""
+    local = moment.astimezone(zone or timezone.get_current_timezone())
+    clock = f" at {local:%H:%M}" if answer else ""
     if today is not None and local.date() == today:
         return f"today{clock}, session {session}"
-    return f"on {day(moment, today)}{clock}, session {session}"
+    if this_year is None:
+        this_year = (today or _this_year_day(zone)).year
+    text = _day_text(local.date(), local.year != this_year, language or get_language())
+    return f"on {text}{clock}, session {session}"
 
 
-def describe(facts: Sequence[Mapping[str, Any]], today: dt.date | None = None) -> str:
+def _this_year_day(zone: dt.tzinfo | None) -> dt.date:
+    return timezone.now().astimezone(zone or timezone.get_current_timezone()).date()
+
+
+def describe(
+    facts: Sequence[Mapping[str, Any]],
+    today: dt.date | None = None,
+    *,
+    zone: dt.tzinfo | None = None,
+    language: str | None = None,
+) -> str:
     """The reason for an alert's facts, as of `today` (None: dated, for stored texts)."""
+    # Looked up once: each lookup of the current zone or language costs more than the text.
+    zone = zone or timezone.get_current_timezone()
+    language = language or get_language()
+    this_year = today or _this_year_day(zone)
     return analysis.explain_together(
         [
             (
                 finding_of(f),
-                when(moment_of(f), f["session"], today, answer=f["kind"] == "risk"),
+                when(
+                    moment_of(f),
+                    f["session"],
+                    today,
+                    answer=f["kind"] in ("risk", "risk_unanswered"),
+                    zone=zone,
+                    language=language,
+                    this_year=this_year.year,
+                ),
             )
             for f in facts
         ]

@@ -25,6 +25,7 @@ ROLE_CHOICES = [
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("Transcript file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED)}),
         help_text=_(
             "WebVTT (.vtt) or SRT (.srt) captions with speaker names, plain text (.txt) with "
             "'Therapist:' and 'Client:' lines, or a Word document (.docx)."

@@ -83,6 +83,14 @@ def _analyse(
         if transcript.keeps_text
         else _("Transcript analysed. The text was discarded; the counts and labels are kept."),
     )
+    if context["keep"] and not transcript.keeps_text:
+        messages.warning(
+            request,
+            _(
+                "Your organization keeps text, but this server has no transcript key, "
+                "so it was not kept."
+            ),
+        )
     texts = [text for _role, text in analysis.turns]
     return _render_analysis(request, viewer, transcript, texts, analysis.speakers, fresh=True)
 

@@ -150,6 +150,7 @@ def build(client: Client) -> ClientExport:
         _status_table(rows),
         _participant_table(rows),
         _session_table(rows),
+        _session_language_table(rows),
         _checkin_table(rows),
         *_response_tables(rows),
         *_goal_tables(rows),
@@ -243,6 +244,32 @@ def _session_table(rows: Rows) -> Table:
         [
             (s.pk, s.episode_id, s.number, s.starts_at, s.duration_minutes, s.status)
             for s in rows.sessions()
+        ],
+    )
+
+
+def _session_language_table(rows: Rows) -> Table:
+    """Transcript analyses (counts only; text never leaves in an export) of the client's own
+    episodes. Shared episodes are left out: their counts mix everyone who spoke."""
+    from alliance.language.models import SessionTranscript
+
+    found = SessionTranscript.objects.filter(
+        session__episode_id__in=rows.scope.own_episode_ids
+    ).select_related("session")
+    columns = (
+        "reflection_question_ratio",
+        "complex_reflection_share",
+        "open_question_share",
+        "therapist_talk_share",
+        "change_talk_share",
+    )
+    return Table(
+        "session_language",
+        "Counts from session transcripts the therapist analysed (no words of the transcript).",
+        ("session_id", "session_number", "analysed_at", *columns),
+        [
+            (t.session_id, t.session.number, t.uploaded_at, *(t.summary.get(c) for c in columns))
+            for t in found.order_by("session__number")
         ],
     )
 

@@ -136,7 +136,7 @@ def flag(alert: Any, client: Any) -> dict[str, Any]:
         "category": [{"text": "Alliance alert"}],
         "code": {"text": f"{alert.get_kind_display()}: {alert.reason}"},
         "subject": patient_ref(client),
-        "period": {"start": alert.opened_at.isoformat()},
+        "period": {"start": alert.raised.isoformat()},  # clinical time, as on every page
     }
     Flag.model_validate(resource)
     return resource

@@ -46,6 +46,8 @@ def _specs() -> dict[str, dict]:
             cutoff=10,
             reliable_change=6,
             markers=[charts.Marker(3, "Risk answer")],
+            expected=[charts.Expected(n, max(0, 14 - 2 * n), 19 - n) for n in range(1, 11)],
+            expected_label="Usual range for clients who started at 18-20",
         ),
         "group": charts.outcome_scores(
             "PHQ-9",

@@ -75,16 +75,17 @@ def test_a_later_finding_updates_the_open_alert_and_its_history(clinic):
     assert AlertEvent.objects.filter(alert=alert).count() == 2
 
 
-def test_a_second_risk_answer_reopens_the_one_risk_alert(clinic, therapist_user=None):
+def test_each_risk_answer_is_its_own_alert_newest_first(clinic):
     phq(clinic, 1, 1, item9=1, **days_ago(14))
     service.recompute_episode(clinic.episode)
-    alert = Alert.objects.get(kind="risk")
-    alert.transition("acknowledged", by=clinic.therapist)
+    Alert.objects.get(kind="risk").transition("acknowledged", by=clinic.therapist)
     phq(clinic, 2, 1, item9=2, **days_ago(7))
     service.recompute_episode(clinic.episode)
-    alert = Alert.objects.get(kind="risk")
-    assert alert.state == "open" and alert.latest_session_number == 2
-    assert [e.to_state for e in alert.events.all()] == ["open", "acknowledged", "open"]
+    service.recompute_episode(clinic.episode)  # again: nothing doubled
+    risks = Alert.objects.filter(kind="risk").order_by("session_number")
+    assert [(a.session_number, a.state) for a in risks] == [(1, "acknowledged"), (2, "open")]
+    page = clinic.login("therapist").get(f"/episodes/{clinic.episode.pk}/").content.decode()
+    assert page.index("session 2: talk about it") < page.index("session 1: talk about it")
 
 
 def test_an_alert_is_raised_at_its_session_date_not_when_the_history_was_loaded(clinic):

@@ -204,3 +204,37 @@ def test_clinic_curves_replace_the_default_once_there_are_enough_episodes(clinic
     t = service.thresholds_for(clinic.org)
     assert off_track([16, 16, 16], t) == [2, 3]
     assert off_track([16, 16, 16], A.Thresholds()) == []
+
+
+def band_name(layer: dict) -> str:
+    return layer["data"]["name"] if "name" in layer.get("data", {}) else ""
+
+
+@pytest.mark.django_db
+def test_outcome_chart_shows_where_clients_who_started_alike_usually_are(clinic: Clinic) -> None:
+    from alliance.insights.panels import chart_panels
+
+    participant = clinic.episode.participants.get(client__isnull=False)
+    for number, total in enumerate([19, 18, 20], start=1):
+        services.save_response(
+            session=make_session(clinic.episode, number) if number > 1 else clinic.session,
+            participant=participant,
+            instrument=current_instrument("phq-9"),
+            answers=_phq_answers(total),
+            idempotency_key=f"chart{next(_keys)}",
+            channel="link",
+        )
+    panel = next(p for p in chart_panels(clinic.episode) if p.name == "phq-9")
+    band = next(
+        part
+        for layer in panel.spec["layer"]
+        for part in layer.get("layer", [layer])
+        if part.get("mark", {}).get("type") == "area"
+    )
+    values = (band.get("data") or panel.spec["datasets"][band_name(band)])["values"]
+    assert values[0]["label"].startswith("Usual range for clients who started at 18-20")
+    assert [v["session"] for v in values] == [1, 2, 3, 4, 5]  # two sessions past the last score
+    curve = default_curves()["phq-9"]
+    assert values[2]["low"] == pytest.approx(19 + curve.expected_change(19, 3, 0.25))
+    assert values[2]["high"] == pytest.approx(19 + curve.expected_change(19, 3, 0.75))
+    assert values[0]["low"] == values[0]["high"] == 19  # at intake the range is the intake

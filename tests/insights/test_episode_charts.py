@@ -58,7 +58,8 @@ def _lines(spec: dict) -> dict[str, list[tuple[int, float]]]:
                 "values" in node.get("data", {})
             ):
                 for row in node["data"]["values"]:
-                    found.setdefault(row["who"], []).append((row["session"], row["value"]))
+                    if "who" in row:  # a person's line (other lines are reference curves)
+                        found.setdefault(row["who"], []).append((row["session"], row["value"]))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -78,8 +79,9 @@ def _texts(spec: dict) -> set[str]:
             values = node.get("data", {}).get("values", inherited)
             mark = node.get("mark")
             if mark == "text" or (isinstance(mark, dict) and mark.get("type") == "text"):
-                field = node["encoding"]["text"]["field"]
-                found.update(str(row[field]) for row in values)
+                field = node.get("encoding", {}).get("text", {}).get("field")
+                if field:
+                    found.update(str(row[field]) for row in values if field in row)
             for value in node.values():
                 walk(value, values)
         elif isinstance(node, list):
@@ -135,5 +137,7 @@ def test_a_group_switches_between_each_member_and_median_with_range(clinic: Clin
         layer["data"]["values"]
         for layer in median.spec["layer"]
         if layer.get("mark", {}).get("type") == "area"
+        and layer["data"]["values"]
+        and layer["data"]["values"][0].get("label") == "Range of members"
     ]
     assert spread_rows and [(r["low"], r["high"]) for r in spread_rows[0]] == [(6, 20), (8, 14)]

@@ -122,3 +122,11 @@ def test_newkey_prints_a_key_the_transcript_cipher_accepts(settings: object) -> 
     settings.TRANSCRIPT_KEYS = [out.getvalue().strip()]  # type: ignore[attr-defined]
     secret = services.cipher()
     assert secret is not None and secret.decrypt(secret.encrypt(b"x")) == b"x"
+
+
+def test_the_metadata_beside_the_model_matches_the_model() -> None:
+    import json
+
+    meta = json.loads(labeller.MODEL_PATH.with_suffix(".json").read_text())
+    shipped = labeller.model_metadata()["cross_validation"]["therapist"]["macro_f1"]
+    assert meta["cross_validation"]["therapist"]["macro_f1"] == shipped

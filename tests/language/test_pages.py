@@ -190,3 +190,41 @@ def test_practice_period_compares_language_and_ratings_before_and_during(clinic:
     assert ">1<" in rows[0] and "0.50" in rows[0]
     assert ">1<" in rows[1] and "1.50" in rows[1]
     assert clinic.login("colleague").get(f"/practice/{period.pk}/language/").status_code == 404
+
+
+def test_the_clients_export_holds_the_counts_but_no_words(clinic: Clinic) -> None:
+    from alliance.rights import export
+
+    http = clinic.login("therapist")
+    _map(http, clinic, _payload(_upload(http, clinic)))
+    result = export.build(clinic.client)
+    table = next(t for t in result.tables if t.name == "session_language")
+    assert len(table.rows) == 1
+    assert table.rows[0][table.columns.index("reflection_question_ratio")] == 0.8
+    assert not [t.name for t in result.tables if "wedding" in export.csv_text(t)]
+
+
+def test_keep_without_a_key_discards_the_text_and_says_so(clinic: Clinic, settings: Any) -> None:
+    LanguageSettings.objects.create(organization=clinic.org, keep_text=True)
+    settings.TRANSCRIPT_KEYS = []  # the key was removed after the choice
+    http = clinic.login("therapist")
+    page = _map(http, clinic, _payload(_upload(http, clinic))).content.decode()
+    assert "no transcript key, so it was not kept" in page
+    assert SessionTranscript.objects.get().encrypted_text is None
+    assert not [m for m in MARKERS if m in _database_text()]
+
+
+def test_a_malformed_key_stops_the_server_at_start() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import alliance.settings"],
+        env={**__import__("os").environ, "ALLIANCE_TRANSCRIPT_KEYS": "not-a-key"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (
+        result.returncode != 0 and "ALLIANCE_TRANSCRIPT_KEYS must hold Fernet keys" in result.stderr
+    )

@@ -183,6 +183,10 @@ ROUTES: dict[str, Route] = {
         why="only the invited address may answer (Tess, invited by the other clinic)",
     ),
     "audit/": Route(get=ADMIN_PAGE),
+    "org/jobs/": Route(get=ADMIN_PAGE, why="each admin sees only their organization's jobs"),
+    "org/jobs/<uuid:pk>/retry/": Route(
+        get=ONLY_POST, post=ADMIN_OBJECT_POST, params={"pk": "failed_job"}
+    ),
     # --- clients, episodes, sessions ----------------------------------------------------------
     "clients/": Route(
         clinical=True, get=staff(T, T, T, T, T, T), why="each sees their own, scoped list"

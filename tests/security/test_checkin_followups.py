@@ -34,16 +34,21 @@ def test_another_browser_with_the_link_and_the_form_key_gets_nothing(clinic: Cli
     assert client_phone.post(f"/c/{token}/", good_answers(key)).status_code == 302
 
     replay = other.post(f"/c/{token}/", good_answers(key))
-    # The calm "your answers were received" page that any holder of a used link sees; no
-    # redirect to the thank-you page and no cookie that opens the pages after it.
-    assert replay.status_code == 200 and "Your answers were received" in replay.content.decode()
-    assert not replay.cookies.get("alliance_checkin_done")
+    # A used link never looks like an error (issue 17): the other browser sees that answers were
+    # received, and nothing of them.
+    assert replay.status_code == 200
+    assert "Your answers were received" in replay.content.decode()
+    assert "Your ratings so far" not in replay.content.decode()
+    assert (
+        "alliance_checkin_done" not in replay.cookies
+        or not replay.cookies["alliance_checkin_done"].value
+    )
     for page in FOLLOW_UPS:
         response = other.get(f"/c/{token}/{page}/")
-        text = response.content.decode()
-        # Either "not available" or the same calm page as the used link itself: nothing of theirs.
-        assert response.status_code == 404 or "Your answers were received" in text, page
-        assert "Your ratings so far" not in text
+        body = response.content.decode()
+        # Nothing of the client's: the page is missing, or says the answers were received.
+        assert response.status_code == 404 or "Your answers were received" in body, page
+        assert "Your ratings so far" not in body
 
 
 def test_the_submitting_browser_still_gets_its_thank_you_page_on_a_repeat(clinic: Clinic) -> None:

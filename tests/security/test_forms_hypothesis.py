@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import alliance
+from alliance.language.models import LanguageSettings
 from tests.conftest import Clinic
 
 from .world import World, build
@@ -200,6 +201,13 @@ def _factories() -> dict[str, Callable[[Ctx], dict[str, Any]]]:
         "alliance.wellbeing.forms.SelfCheckForm": lambda x: {},
         "alliance.wellbeing.forms.ShareForm": lambda x: dict(
             supervisors=privacy.my_supervisors(therapist_viewer(x))
+        ),
+        "alliance.language.forms.UploadForm": lambda x: dict(),
+        "alliance.language.forms.SpeakerMapForm": lambda x: dict(
+            session_pk=x.c.session.pk, speakers=["Tess", "Client"]
+        ),
+        "alliance.language.forms.LanguageSettingsForm": lambda x: dict(
+            instance=LanguageSettings(organization=x.c.org)
         ),
         "alliance.insights.forms.AlertActionForm": lambda x: dict(),
         "alliance.insights.forms.PromptForm": lambda x: dict(),

@@ -175,6 +175,7 @@ def build(clinic: Clinic) -> World:
             organization=org, url="https://records.example/hook", secret="s" * 64
         ).pk,
         "spare_token": spare_token.pk,
+        "failed_job": _failed_job(episode).pk,
         "org": org.pk,
         "instrument": CLIENT_INSTRUMENT,
         "patient": f"client-{clinic.client.pk}",
@@ -183,6 +184,23 @@ def build(clinic: Clinic) -> World:
     # A token is touched at most once a minute; touch them now so using one changes nothing.
     ApiToken.objects.update(last_used_at=timezone.now())
     return World(clinic, {k: str(v) for k, v in ids.items()}, link_token, api_tokens)
+
+
+def _failed_job(episode: Any) -> Any:
+    """A background job of the clinic that failed: its retry is for the clinic's admin only."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.create(
+        status=TaskResultStatus.FAILED,
+        args_kwargs={"args": [episode.pk], "kwargs": {"organization_id": episode.organization_id}},
+        task_path="alliance.insights.jobs.recompute_pending_episode",
+        backend_name="default",
+        run_after=timezone.now(),
+        finished_at=timezone.now(),
+        exception_class_path="alliance.insights.jobs.RecomputeFailed",
+        traceback="RecomputeFailed: recompute failed",
+    )
 
 
 def _growth_and_wellbeing(clinic: Clinic) -> dict[str, int]:
@@ -283,7 +301,11 @@ def post_bodies(world: World) -> dict[str, Any]:
         },
         "role": {"role": Role.SUPERVISOR},
         "supervision": {"supervisor": ids["supervisor"], "therapist": ids["colleague"]},
-        "org_settings": {"name": "Northside Clinic", "checkin_link_hours": "72"},
+        "org_settings": {
+            "name": "Northside Clinic",
+            "checkin_link_hours": "72",
+            "date_style": "dmy",
+        },
         "client": {"code": "C-QF-0003", "display_name": "Nova Client"},
         "episode": {
             "format": "individual",

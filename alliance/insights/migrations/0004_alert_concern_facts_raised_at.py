@@ -18,7 +18,7 @@ def _concern(fingerprint):
     parts = fingerprint.split(":")
     rule, rest = parts[0], parts[1:-1]
     if rule == "risk":
-        return ":".join(["risk", *rest])
+        return fingerprint  # each risk answer stays an alert of its own
     prefix = CONCERN_PREFIX.get(rule, rule)
     if prefix in ("overestimation", "split"):
         return prefix

@@ -52,7 +52,11 @@
           select(tabs, next);
         });
       });
-      select(tabs, tabs[0]);
+      // A link to "#panel-outcomes" (or any panel) opens on that tab.
+      var wanted = tabs.filter(function (tab) {
+        return "#" + tab.getAttribute("aria-controls") === window.location.hash;
+      })[0];
+      select(tabs, wanted || tabs[0]);
     });
   }
   function start() { setUpTabs(); drawVisible(); }

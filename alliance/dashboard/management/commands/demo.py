@@ -50,6 +50,7 @@ class Command(BaseCommand):
         ]
         for person in demo.PEOPLE:
             roles = ", ".join(person.roles)
-            lines.append(f"  {person.email:32} {roles}")
+            name = f"{person.first_name} {person.last_name}"
+            lines.append(f"  {name:18} {person.email:30} {roles}")
         lines.append("")
         self.stdout.write("\n".join(lines))

@@ -1,9 +1,17 @@
-"""Serve Alliance with gunicorn and WhiteNoise, as in production; never Django's runserver."""
+"""Serve Alliance with gunicorn and WhiteNoise, as in production; never Django's runserver.
+
+By default a background worker (`alliance worker`) runs beside the web server as a child
+process, so one command serves everything and Ctrl+C stops both. A clinic that runs its
+workers separately (docs/deployment.md) starts the web servers with --no-worker.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +28,11 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("ALLIANCE_WORKERS", "3"))
         )
         parser.add_argument("--dry-run", action="store_true", help="Print the command only.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start a background worker beside the web server.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         command = [
@@ -48,4 +61,35 @@ class Command(BaseCommand):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE)
         # The gunicorn installed beside this Python (the project's virtual environment).
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        os.execv(gunicorn, command)  # noqa: S606 - a fixed program with our own arguments
+        if options["no_worker"]:
+            os.execv(gunicorn, command)  # noqa: S606 - a fixed program with our own arguments
+        self._serve_with_worker([gunicorn, *command[1:]])
+
+    def _serve_with_worker(self, server_command: list[str]) -> None:
+        """Run gunicorn and one worker; when either stops, or on Ctrl+C/SIGTERM, stop both."""
+        worker_command = [sys.executable, "-m", "alliance.cli", "worker"]
+        children = [
+            subprocess.Popen(server_command),  # noqa: S603 - fixed programs, our own arguments
+            subprocess.Popen(worker_command),  # noqa: S603
+        ]
+        self.stdout.write("Background worker started beside the web server.")
+        self.stdout.flush()
+
+        def stop(signum: int, _frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()

@@ -20,6 +20,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from alliance.language import corpus, labeller, training
 
 
+def write_metadata(meta: dict[str, Any], model: Path) -> Path:
+    """The model's metadata beside it, readable without unpickling anything."""
+    path = model.with_suffix(".json")
+    path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
 class Command(BaseCommand):
     help = "Train the session-language model or evaluate it on a labelled CSV file."
 
@@ -72,7 +79,10 @@ class Command(BaseCommand):
         if options["dry_run"]:
             return
         bundle: dict[str, Any] = {task: training.fit(rows, task) for task in training.TASKS}
+        import sklearn
+
         bundle["meta"] = {
+            "scikit_learn": sklearn.__version__,
             "trained_on": f"{simple.name} ({len(rows)} utterances, {videos} videos)",
             "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "cross_validation": cv,
@@ -82,7 +92,8 @@ class Command(BaseCommand):
         import joblib
 
         joblib.dump(bundle, out, compress=3)
-        self.stdout.write(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+        write_metadata(bundle["meta"], out)
+        self.stdout.write(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) and its .json")
 
     def _evaluate(self, path: Path, *, as_json: bool) -> None:
         if not path.exists():

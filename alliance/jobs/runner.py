@@ -1,0 +1,89 @@
+"""Background jobs on Django's tasks framework (the django-tasks backport, database backend).
+
+Every Alliance job is a module-level function decorated with `@job`. It takes the keyword
+`organization_id` (None for work that belongs to no organization), so the admin page can show
+each organization only its own jobs. A job must be safe to run twice: a worker can die between
+doing the work and recording it, and the job then runs again (`recover_stale`).
+
+The backend runs each row once and records success or failure; it does not retry. `@job` adds
+the retry: a failing run records its error on its own row and queues the next attempt with a
+doubling wait, up to settings.JOB_MAX_ATTEMPTS. The last failure stays on the admin page, where
+it can be retried by hand; the work itself keeps its own durable marker where losing it would
+lose a finding (insights/pending.py), so even a job that gives up loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks.base import Task, task
+
+logger = logging.getLogger(__name__)
+
+MAX_WAIT = dt.timedelta(hours=1)
+
+
+def backoff(attempt: int) -> dt.timedelta:
+    """The wait before attempt `attempt + 1`: base, 2×base, 4×base, … at most an hour."""
+    seconds = settings.JOB_RETRY_BASE_SECONDS * 2 ** max(attempt - 1, 0)
+    return min(dt.timedelta(seconds=seconds), MAX_WAIT)
+
+
+def job(func: Callable[..., Any]) -> Task[..., Any]:
+    """Make `func` a background job that is retried with backoff when it raises."""
+
+    @functools.wraps(func)
+    def run(*args: Any, attempt: int = 1, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            _retry_later(the_task, attempt, args, kwargs)
+            raise  # the backend records this attempt as failed, with the traceback
+
+    the_task: Task[..., Any] = task()(run)
+    return the_task
+
+
+def _retry_later(the_task: Task[..., Any], attempt: int, args: Any, kwargs: Any) -> None:
+    if attempt >= settings.JOB_MAX_ATTEMPTS:
+        logger.error("job %s gave up after %s attempts", the_task.name, attempt)
+        return
+    if not the_task.get_backend().supports_defer:
+        # The immediate backend (tests) cannot wait; the caller's own safety net applies.
+        return
+    later = the_task.using(run_after=timezone.now() + backoff(attempt))
+    later.enqueue(*args, attempt=attempt + 1, **kwargs)
+
+
+def enqueue_after_commit(the_task: Task[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Queue the job once the current transaction has committed (at once outside one), so a
+    worker never picks up work whose data a rollback then removes."""
+
+    def send() -> None:
+        try:
+            the_task.enqueue(*args, **kwargs)
+        except Exception:
+            # Never fail the request that already committed; callers keep a durable marker.
+            logger.exception("could not queue job %s", the_task.name)
+
+    transaction.on_commit(send)
+
+
+def recover_stale() -> int:
+    """Queue again the jobs a worker claimed and never finished (it was killed, or its machine
+    went down): they have been "running" longer than settings.JOB_STALE_MINUTES. Jobs are safe
+    to run twice, so a slow job that is in fact still running does no harm."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - dt.timedelta(minutes=settings.JOB_STALE_MINUTES)
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+    ).update(status=TaskResultStatus.READY, started_at=None)

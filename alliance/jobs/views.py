@@ -1,0 +1,59 @@
+"""The admin's view of background jobs: recent and failed ones, and a retry button."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tasks.base import TaskResultStatus
+
+from alliance.accounts import access
+from alliance.accounts.models import Role
+
+from . import admin_list
+
+RECENT = 100
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
+    access.require_role(viewer, Role.ADMIN)
+    jobs = admin_list.of_organization(viewer.organization.pk)
+    failed = jobs.filter(status=TaskResultStatus.FAILED).order_by("-finished_at")[:RECENT]
+    recent = jobs.order_by("-enqueued_at")[:RECENT]
+    return render(
+        request,
+        "jobs/list.html",
+        {
+            "failed": [admin_list.row(r) for r in failed],
+            "recent": [admin_list.row(r) for r in recent],
+            "waiting": jobs.filter(status=TaskResultStatus.READY).count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, pk: str) -> HttpResponse:
+    """Queue a failed job again, as a fresh first attempt; the failed row stays as history."""
+    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
+    access.require_role(viewer, Role.ADMIN)
+    result = (
+        admin_list.of_organization(viewer.organization.pk)
+        .filter(pk=pk, status=TaskResultStatus.FAILED)
+        .first()
+    )
+    if result is None:
+        raise Http404
+    job = admin_list.job_of(result)
+    if job is None:
+        messages.error(request, _("This job no longer exists in this version; it cannot be run."))
+        return redirect("jobs:list")
+    kwargs = {k: v for k, v in result.args_kwargs["kwargs"].items() if k != "attempt"}
+    job.enqueue(*result.args_kwargs["args"], **kwargs)
+    messages.success(request, _("The job is queued again."))
+    return redirect("jobs:list")

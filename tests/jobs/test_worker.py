@@ -1,0 +1,162 @@
+"""The background worker on the database backend (run on PostgreSQL with DATABASE_URL).
+
+These tests are about the worker, so they switch from the immediate backend the rest of the
+suite uses to the database backend, and run the backport's worker loop in this process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from alliance.insights import pending
+from alliance.insights.models import PendingRecompute
+from alliance.jobs import runner
+from tests.jobs import flaky
+from tests.jobs.conftest import make_due, rows, work
+
+
+def test_a_failing_job_is_retried_with_growing_waits_until_it_succeeds(queue: None) -> None:
+    flaky.plan["failures_left"] = 2
+    flaky.flaky.enqueue(21, organization_id=None)
+
+    before = timezone.now()
+    work()
+    first, second = rows()
+    assert first.status == TaskResultStatus.FAILED
+    assert "the mail server is down (call 1)" in first.traceback
+    assert second.status == TaskResultStatus.READY
+    assert second.args_kwargs == {"args": [21], "kwargs": {"organization_id": None, "attempt": 2}}
+    wait = second.run_after - before
+    assert dt.timedelta(seconds=10) <= wait < dt.timedelta(seconds=15)
+
+    work()  # not due yet: nothing runs
+    assert flaky.calls == [21]
+
+    make_due(second)
+    before = timezone.now()
+    work()
+    third = rows()[2]
+    assert rows()[1].status == TaskResultStatus.FAILED
+    wait = third.run_after - before
+    assert dt.timedelta(seconds=20) <= wait < dt.timedelta(seconds=25)  # doubled
+
+    make_due(third)
+    work()
+    final = DBTaskResult.objects.get(pk=third.pk)
+    assert final.status == TaskResultStatus.SUCCESSFUL
+    assert final.return_value == 42
+    assert flaky.calls == [21, 21, 21]
+
+
+def test_a_job_that_keeps_failing_stops_after_the_last_attempt_and_stays_visible(
+    queue: None,
+) -> None:
+    flaky.plan["failures_left"] = 99
+    flaky.flaky.enqueue(1, organization_id=None)
+    for _ in range(5):
+        work()
+        for row in DBTaskResult.objects.filter(status=TaskResultStatus.READY):
+            make_due(row)
+    assert [r.status for r in rows()] == [TaskResultStatus.FAILED] * 3
+    assert [r.args_kwargs["kwargs"].get("attempt", 1) for r in rows()] == [1, 2, 3]
+    assert len(flaky.calls) == 3
+
+
+def test_a_job_left_running_by_a_dead_worker_runs_again_exactly_once(queue: None) -> None:
+    flaky.flaky.enqueue(5, organization_id=None)
+    row = rows()[0]
+    # A worker claimed it and was killed before it recorded anything.
+    DBTaskResult.objects.filter(pk=row.pk).update(
+        status=TaskResultStatus.RUNNING,
+        started_at=timezone.now() - dt.timedelta(hours=2),
+        worker_ids=["dead-worker"],
+    )
+    work("worker-2")
+    assert flaky.calls == []  # still "running": another worker does not take it
+
+    assert runner.recover_stale() == 1
+    work("worker-2")
+    work("worker-3")
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert row.worker_ids == ["dead-worker", "worker-2"]
+    assert flaky.calls == [5]
+
+
+def test_a_recently_started_job_is_not_taken_from_its_worker(queue: None) -> None:
+    flaky.flaky.enqueue(5, organization_id=None)
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING, started_at=timezone.now())
+    assert runner.recover_stale() == 0
+
+
+def test_a_stored_response_queues_its_recompute_after_commit_and_the_worker_runs_it(
+    queue: None, clinic: Any
+) -> None:
+    with transaction.atomic():
+        pending.after_commit(clinic.episode)
+        assert DBTaskResult.objects.count() == 0  # nothing is queued before the commit
+    (row,) = rows()
+    assert row.args_kwargs == {
+        "args": [clinic.episode.pk],
+        "kwargs": {"organization_id": clinic.org.pk},
+    }
+    assert PendingRecompute.objects.filter(episode=clinic.episode).exists()
+
+    work()
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert row.return_value == "recomputed"
+    assert not PendingRecompute.objects.filter(episode=clinic.episode).exists()
+
+
+def test_a_failed_recompute_keeps_its_marker_and_its_job_is_retried(
+    queue: None, clinic: Any, monkeypatch: Any
+) -> None:
+    from alliance.insights import service
+
+    def broken(episode: Any) -> None:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(service, "recompute_episode", broken)
+    with transaction.atomic():
+        pending.after_commit(clinic.episode)
+    work()
+    failed, retry = rows()
+    assert failed.status == TaskResultStatus.FAILED
+    assert "RecomputeFailed" in failed.traceback
+    assert retry.status == TaskResultStatus.READY
+    marker = PendingRecompute.objects.get(episode=clinic.episode)
+    assert marker.attempts == 1 and "database is locked" in marker.last_error
+
+    monkeypatch.undo()
+    make_due(retry)
+    work()
+    retry.refresh_from_db()
+    assert retry.status == TaskResultStatus.SUCCESSFUL
+    assert not PendingRecompute.objects.filter(episode=clinic.episode).exists()
+
+
+def test_the_job_finds_nothing_to_do_when_the_marker_was_already_handled(
+    queue: None, clinic: Any
+) -> None:
+    with transaction.atomic():
+        pending.after_commit(clinic.episode)
+    pending.process(due_only=False)  # e.g. a retry after a request got there first
+    work()
+    assert rows()[0].return_value == "already done"
+
+
+def test_a_request_leaves_a_fresh_marker_to_the_worker_and_picks_up_an_old_one(
+    clinic: Any,
+) -> None:
+    """The retry after requests is for markers the worker did not handle in time."""
+    pending.mark(clinic.episode.pk)
+    assert pending.process(older_than=pending.WORKER_GRACE) == {"done": 0, "failed": 0}
+    PendingRecompute.objects.update(requested_at=timezone.now() - dt.timedelta(minutes=2))
+    assert pending.process(older_than=pending.WORKER_GRACE) == {"done": 1, "failed": 0}
