@@ -25,7 +25,7 @@ def test_reading_the_session_and_plan_pages_writes_no_plan(clinic: Clinic, who: 
     plan_page = http.get(f"/episodes/{clinic.episode.pk}/plan/")
     assert session_page.status_code == plan_page.status_code == 200
     # The clinic's plan is what applies: the alliance check-in is due for the client.
-    assert "alliance-checkin-client" in plan_page.content.decode()
+    assert "Session Alliance Check-in (client)" in plan_page.content.decode()
     assert "Alex" in session_page.content.decode()
     assert not EpisodePlanEntry.objects.filter(episode=clinic.episode).exists()
     assert not EpisodeCheckinSettings.objects.filter(episode=clinic.episode).exists()
