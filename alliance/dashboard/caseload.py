@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts import access
-from alliance.care.models import EpisodeStatus, Participant
+from alliance.care.models import WRITING_STAFF_ROLES, EpisodeStatus, Participant
 from alliance.dates import format_day, format_moment
 from alliance.goals.caseload import review_overdue
 from alliance.insights import priority, trends
@@ -52,6 +52,7 @@ class CaseloadRow:
     episode: Any
     clients: list[str] = field(default_factory=list)  # display names of the current clients
     staff: list[str] = field(default_factory=list)  # first names (or emails) of the staff
+    therapists: list[str] = field(default_factory=list)  # emails of those who treat
     needs: list[str] = field(default_factory=list)
     alerts: list[Any] = field(default_factory=list)
     trend: list[float] = field(default_factory=list)
@@ -211,14 +212,18 @@ def _add_people(rows: dict[int, CaseloadRow]) -> None:
     people = (
         Participant.objects.filter(episode_id__in=list(rows), left_on__isnull=True)
         .order_by("pk")
-        .values_list("episode_id", "client__display_name", "user__first_name", "user__email")
+        .values_list(
+            "episode_id", "client__display_name", "user__first_name", "user__email", "role"
+        )
     )
-    for episode_id, client_name, first_name, email in people:
+    for episode_id, client_name, first_name, email, role in people:
         row = rows[episode_id]
         if client_name is not None:
             row.clients.append(client_name)
         elif email is not None:
             row.staff.append(first_name or email)
+            if role in WRITING_STAFF_ROLES:
+                row.therapists.append(email)
 
 
 def _add_alerts(rows: dict[int, CaseloadRow]) -> None:

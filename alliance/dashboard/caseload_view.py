@@ -83,7 +83,8 @@ def arrange(
     page_size: int = PAGE_SIZE,
 ) -> CaseloadPage:
     words = [w for w in query.lower().split() if w]
-    staff = {name for row in rows for name in row.staff}
+    # Therapists, not staff: an interpreter beside the one therapist is not a shared caseload.
+    therapists = {email for row in rows for email in row.therapists}
     found = [r for r in rows if _matches(r, words)] if words else rows
     sort = sort if sort in dict(SORTS) else "need"
     found = _sorted(found, sort)
@@ -95,7 +96,7 @@ def arrange(
         page=page,
         pages=pages,
         # One therapist's own caseload needs no staff column; a shared one does.
-        show_staff=len(staff) > 1,
+        show_staff=len(therapists) > 1,
         query=query,
         sort=sort,
         numbers=list(range(1, pages + 1)),

@@ -46,6 +46,12 @@ def test_search_sort_and_paging(clinic: Clinic) -> None:
 def test_the_staff_column_shows_only_with_more_than_one_therapist(clinic: Clinic) -> None:
     http = clinic.login("therapist")
     assert ">Staff</th>" not in http.get(reverse("dashboard:home")).content.decode()
+    interpreter = clinic.episode.participants.create(
+        user=clinic.colleague, role=ParticipantRole.INTERPRETER
+    )
+    # An interpreter beside the one therapist does not make the caseload a shared one.
+    assert ">Staff</th>" not in http.get(reverse("dashboard:home")).content.decode()
+    interpreter.delete()
     clinic.episode.participants.create(user=clinic.colleague, role=ParticipantRole.CO_THERAPIST)
     assert ">Staff</th>" in http.get(reverse("dashboard:home")).content.decode()
 
