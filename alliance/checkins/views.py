@@ -395,18 +395,23 @@ def _own_staff_participant(viewer: access.Viewer, session: Session) -> object:
     raise PermissionDenied("You do not take part in this episode.")
 
 
+def _not_before_its_day(request: HttpRequest, session: Session) -> HttpResponse:
+    """Staff rate a session, or enter its paper forms, from its day on: back to the session."""
+    messages.error(
+        request,
+        _("Session %(n)d is on %(day)s: it can be rated from that day.")
+        % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
+    )
+    return redirect("care:session", pk=session.pk)
+
+
 @login_required
 def rate_session(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     session = access.get_session_for_user(viewer, pk, write=request.method == "POST")
     participant = _own_staff_participant(viewer, session)
     if session.is_future_day:
-        messages.error(
-            request,
-            _("Session %(n)d is on %(day)s: it can be rated from that day.")
-            % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
-        )
-        return redirect("care:session", pk=session.pk)
+        return _not_before_its_day(request, session)
     instruments = services.open_measures(session, participant)
     if not instruments:
         messages.info(request, _("You have already rated this session."))
@@ -439,12 +444,7 @@ def paper_entry(request: HttpRequest, pk: int, participant_pk: int) -> HttpRespo
     if participant.user_id == viewer.user.pk:
         return redirect("checkins:rate", pk=session.pk)
     if session.is_future_day:
-        messages.error(
-            request,
-            _("Session %(n)d is on %(day)s: it can be rated from that day.")
-            % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
-        )
-        return redirect("care:session", pk=session.pk)
+        return _not_before_its_day(request, session)
     # Anyone taking part may have filled in a paper form: a client, a partner, an interpreter
     # without an account here, a co-therapist; staff enter it and are recorded as entering it.
     instruments = services.open_measures(session, participant)
