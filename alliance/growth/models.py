@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -166,3 +167,13 @@ class GrowthSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Growth settings of {self.organization}"
+
+
+def own_practice_period(viewer: Any, pk: int) -> PracticePeriod:
+    """One of the viewer's own practice periods in their organization; anyone else's is a 404."""
+    period = PracticePeriod.objects.filter(
+        organization=viewer.organization, therapist=viewer.user, pk=pk
+    ).first()
+    if period is None:
+        raise Http404("Not found")
+    return period

@@ -38,6 +38,7 @@ from .models import (
     GrowthSettings,
     PracticePeriod,
     SupervisionNote,
+    own_practice_period,
 )
 
 MONTH_CHOICES = (6, 12, 24, 36)
@@ -134,11 +135,7 @@ def practice_list(request: HttpRequest) -> HttpResponse:
 def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     access.require_role(viewer, Role.THERAPIST)
-    period = PracticePeriod.objects.filter(
-        organization=viewer.organization, therapist=viewer.user, pk=pk
-    ).first()
-    if period is None:
-        raise Http404("Not found")
+    period = own_practice_period(viewer, pk)
     report = reports.practice_report(viewer, period)
     _record_page(viewer, "practice", f"Practice period: {period.skill}"[:200], period)
     rows = [

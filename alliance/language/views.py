@@ -19,6 +19,7 @@ from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.growth.models import own_practice_period
 
 from . import report, rules, services, transcripts
 from .forms import LanguageSettingsForm, SpeakerMapForm, UploadForm, pending_payload
@@ -190,17 +191,9 @@ def episode(request: HttpRequest, pk: int) -> HttpResponse:
 def practice(request: HttpRequest, pk: int) -> HttpResponse:
     """A practice period of the therapist's own: their language and their clients' ratings in
     the sessions of the period and of as many days before it."""
-    from django.http import Http404
-
-    from alliance.growth.models import PracticePeriod
-
     viewer = _viewer(request)
     access.require_role(viewer, Role.THERAPIST)
-    period = PracticePeriod.objects.filter(
-        organization=viewer.organization, therapist=viewer.user, pk=pk
-    ).first()
-    if period is None:
-        raise Http404("Not found")
+    period = own_practice_period(viewer, pk)
     before_from = period.starts_on - dt.timedelta(days=period.days)
     own = (
         SessionTranscript.objects.filter(session__episode__in=access.writable_episodes(viewer))
