@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from alliance.accounts.models import Membership, Organization, Role, Supervision, User
+from alliance.accounts.models import (
+    CrisisInformation,
+    Membership,
+    Organization,
+    Role,
+    Supervision,
+    User,
+)
 from alliance.audit import context
 
 DEMO_PASSWORD = "alliance-demo-2026"  # noqa: S105 - printed for the demo on purpose
@@ -64,7 +71,52 @@ def load_demo() -> dict[str, User]:
             therapist=people["tess"],
         )
         _load_histories(organizations, people)
+        _example_crisis_information(organizations[DEMO_SLUG])
     return people
+
+
+# Example wording for a clinic in England (the demo's time zone is Europe/London), marked as an
+# example on the admin's page and the client's until the clinic saves its own. The numbers are
+# real services (sources in docs/checkins.md); a clinic elsewhere must replace them.
+EXAMPLE_CRISIS = {
+    "en": (
+        "If you or someone else is in danger now, call 999 or go to the nearest emergency "
+        "department (A&E).",
+        "Emergency: 999\nSamaritans (any time, free): 116 123\n"
+        "NHS 111 (urgent mental health help, choose option 2): 111",
+    ),
+    "de": (
+        "Wenn Sie oder jemand anderes jetzt in Gefahr sind, rufen Sie 999 an oder gehen Sie in "
+        "die nächste Notaufnahme.",
+        "Notruf: 999\nSamaritans (rund um die Uhr, kostenlos, auf Englisch): 116 123\n"
+        "NHS 111 (dringende Hilfe in seelischen Krisen, Option 2): 111",
+    ),
+    "es": (
+        "Si usted u otra persona está en peligro ahora, llame al 999 o vaya al servicio de "
+        "urgencias más cercano.",
+        "Emergencias: 999\nSamaritans (a cualquier hora, gratis, en inglés): 116 123\n"
+        "NHS 111 (ayuda urgente en salud mental, opción 2): 111",
+    ),
+    "fr": (
+        "Si vous ou quelqu'un d'autre êtes en danger maintenant, appelez le 999 ou allez aux "
+        "urgences les plus proches.",
+        "Urgences: 999\nSamaritans (à toute heure, gratuit, en anglais): 116 123\n"
+        "NHS 111 (aide urgente en santé mentale, option 2): 111",
+    ),
+}
+
+
+def _example_crisis_information(organization: Organization) -> None:
+    CrisisInformation.objects.bulk_create(
+        CrisisInformation(
+            organization=organization,
+            language=language,
+            emergency=emergency,
+            services=services,
+            is_example=True,
+        )
+        for language, (emergency, services) in EXAMPLE_CRISIS.items()
+    )
 
 
 def _create_person(person: DemoPerson, organizations: dict[str, Organization]) -> User:

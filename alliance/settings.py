@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "alliance.growth",
     "alliance.language",
     "alliance.jobs",
+    "alliance.notifications",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "alliance.accounts.context_processors.organization",
+                "alliance.notifications.context_processors.unread",
             ],
         },
     },

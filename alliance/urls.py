@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("org/jobs/", include("alliance.jobs.urls")),
+    path("", include("alliance.notifications.urls")),
     path("org/", include("alliance.accounts.urls")),
     path("audit/", include("alliance.audit.urls")),
     path("", include("alliance.care.urls")),

@@ -116,3 +116,47 @@ class OrganizationSettingsForm(forms.ModelForm):
         if not 1 <= hours <= 24 * 30:
             raise forms.ValidationError(_("Choose between 1 hour and 30 days (720 hours)."))
         return hours
+
+
+class ClientSafetyForm(forms.Form):
+    """When answers are read, and the crisis information in each language clients may choose."""
+
+    answers_read = forms.ChoiceField(
+        label=_("When answers are read"),
+        choices=Organization._meta.get_field("answers_read").choices,  # type: ignore[misc]
+        help_text=_(
+            'Clients read, before their questions: "Tess usually reads them before your next '
+            'session. They are not monitored around the clock." Choose what is true.'
+        ),
+    )
+
+    def __init__(self, *args: Any, languages: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        for code, name in languages:
+            self.fields[f"emergency_{code}"] = forms.CharField(
+                label=_("What to do in an emergency (%(language)s)") % {"language": name},
+                required=False,
+                max_length=600,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.fields[f"services_{code}"] = forms.CharField(
+                label=_("Numbers and services (%(language)s)") % {"language": name},
+                required=False,
+                max_length=1500,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                help_text=_("One per line: the name, a colon, then the number or address."),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for code, _name in self.languages:
+            if (
+                data.get(f"services_{code}", "").strip()
+                and not data.get(f"emergency_{code}", "").strip()
+            ):
+                self.add_error(
+                    f"emergency_{code}",
+                    _("Say what to do in an emergency too; the numbers alone are not enough."),
+                )
+        return data

@@ -98,6 +98,19 @@ class Organization(models.Model):
         ],
         default="dmy",
     )
+    # Said to clients before their questions (checkins/_who_reads.html): who reads the answers
+    # and when, so nobody takes a check-in for a line that is watched around the clock.
+    answers_read = models.CharField(
+        _("when answers are read"),
+        max_length=20,
+        choices=[
+            ("next_session", _("Before the client's next session")),
+            ("working_day", _("Within one working day")),
+            ("same_day", _("On the same working day")),
+        ],
+        default="next_session",
+        help_text=_("What clients are told about when their therapist reads their answers."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -189,3 +202,49 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} invited to {self.organization} as {self.get_role_display()}"
+
+
+class CrisisInformation(models.Model):
+    """What a client should do in an emergency, in one language, as the organization words it.
+
+    Shown on the client's pages (checkins/_who_reads.html, the thank-you page after a risk answer,
+    beside PHQ-9 item 9). One row per language; a language without its own row gets the row of
+    the installation's default language (docs/checkins.md, "Safety for the client")."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="crisis_information"
+    )
+    language = models.CharField(max_length=10)
+    emergency = models.TextField(
+        _("what to do in an emergency"),
+        help_text=_("One or two short sentences, e.g. who to call if someone is in danger now."),
+    )
+    services = models.TextField(
+        _("numbers and services"),
+        blank=True,
+        help_text=_("One per line: the name, then the number or address, e.g. a crisis line."),
+    )
+    # The demo ships example wording that must not be mistaken for a real region's services.
+    is_example = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "language"], name="crisis_information_once_per_language"
+            )
+        ]
+        ordering = ["organization", "language"]
+
+    def __str__(self) -> str:
+        return f"Crisis information of {self.organization} ({self.language})"
+
+    @property
+    def service_lines(self) -> list[tuple[str, str]]:
+        """Each line of `services` as (name, number or address), split at the first colon."""
+        rows = []
+        for line in self.services.splitlines():
+            name, sep, rest = line.partition(":")
+            if line.strip():
+                rows.append((name.strip(), rest.strip()) if sep else (line.strip(), ""))
+        return rows

@@ -11,5 +11,6 @@ urlpatterns = [
     path("supervision/", views.add_supervision, name="add_supervision"),
     path("supervision/<id:pk>/remove/", views.remove_supervision, name="remove_supervision"),
     path("settings/", views.organization_settings, name="settings"),
+    path("client-safety/", views.client_safety, name="client_safety"),
     path("invitations/<id:pk>/<str:answer>/", views.answer_invitation, name="answer_invitation"),
 ]

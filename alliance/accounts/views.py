@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -16,9 +19,15 @@ from alliance.audit import trail
 from alliance.converters import parse_id
 
 from . import access
-from .forms import AddMemberForm, AddRoleForm, OrganizationSettingsForm, SupervisionForm
+from .forms import (
+    AddMemberForm,
+    AddRoleForm,
+    ClientSafetyForm,
+    OrganizationSettingsForm,
+    SupervisionForm,
+)
 from .middleware import SESSION_KEY
-from .models import Invitation, Membership, Role, Supervision, User
+from .models import CrisisInformation, Invitation, Membership, Role, Supervision, User
 
 
 def _admin_viewer(request: HttpRequest) -> access.Viewer:
@@ -233,3 +242,63 @@ def _member_or_404(viewer: access.Viewer, user_pk: int) -> User:
     if person is None:
         raise Http404("Not found")
     return person
+
+
+@login_required
+@reauthentication_required(allow_get=True)
+def client_safety(request: HttpRequest) -> HttpResponse:
+    """What clients are told on their pages: when answers are read, and where to turn in a
+    crisis, in each language they may choose (docs/checkins.md, "Safety for the client")."""
+    viewer = _admin_viewer(request)
+    organization = viewer.organization
+    languages = [(code, str(name)) for code, name in settings.LANGUAGES]
+    rows = {
+        row.language: row for row in CrisisInformation.objects.filter(organization=organization)
+    }
+    initial: dict[str, object] = {"answers_read": organization.answers_read}
+    for code, row in rows.items():
+        initial[f"emergency_{code}"] = row.emergency
+        initial[f"services_{code}"] = row.services
+    form = ClientSafetyForm(request.POST or None, initial=initial, languages=languages)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            _save_client_safety(organization, rows, form.cleaned_data, languages)
+        messages.success(request, _("Saved. Clients see it on their next page."))
+        return redirect("accounts:client_safety")
+    examples = [row for row in rows.values() if row.is_example]
+    return render(
+        request,
+        "accounts/client_safety.html",
+        {"form": form, "examples": examples, "languages": languages},
+        status=400 if form.errors else 200,
+    )
+
+
+def _save_client_safety(
+    organization: Any, rows: dict[str, CrisisInformation], data: dict[str, Any], languages: list
+) -> None:
+    before = trail.snapshot(organization)
+    organization.answers_read = data["answers_read"]
+    organization.save(update_fields=["answers_read"])
+    trail.record_update(organization, before)
+    for code, _name in languages:
+        emergency = data.get(f"emergency_{code}", "").strip()
+        services = data.get(f"services_{code}", "").strip()
+        row = rows.get(code)
+        if not emergency:
+            if row is not None:
+                snapshot = trail.snapshot(row)
+                row.delete()
+                trail.record_delete(row, snapshot)
+            continue
+        if row is None:
+            row = CrisisInformation.objects.create(
+                organization=organization, language=code, emergency=emergency, services=services
+            )
+            trail.record_create(row)
+        elif (row.emergency, row.services) != (emergency, services):
+            snapshot = trail.snapshot(row)
+            # Changed wording is the clinic's own: it is no longer the demo's example.
+            row.emergency, row.services, row.is_example = emergency, services, False
+            row.save()
+            trail.record_update(row, snapshot)

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from alliance.insights.models import Alert
@@ -192,9 +193,14 @@ def enqueue_new_alerts(now: dt.datetime | None = None) -> int:
     created = 0
     for endpoint in WebhookEndpoint.objects.filter(active=True):
         since = max(endpoint.created_at, now - LOOKBACK)
+        # Only "alert.created" counts here: a risk alert also has its content-free events
+        # (notifications/webhooks.py), which must not stand in for this one.
+        delivered = WebhookDelivery.objects.filter(
+            alert=OuterRef("pk"), endpoint=endpoint, event="alert.created"
+        )
         alerts = (
             Alert.objects.filter(organization_id=endpoint.organization_id, opened_at__gte=since)
-            .exclude(webhook_deliveries__endpoint=endpoint)
+            .exclude(Exists(delivered))
             .select_related("episode")
             .prefetch_related("episode__participants__client")
         )

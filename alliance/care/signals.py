@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # Sent with episode= and mapping={old number: new number} after sessions were renumbered to
 # follow their dates, inside the transaction that moved them.
 sessions_renumbered = Signal()
+
+# Sent with viewer= (accounts.access.Viewer) and episode= when someone opens an episode's page;
+# the notifications app marks what it had told them about the episode as read.
+episode_viewed = Signal()

@@ -27,6 +27,7 @@ from .forms import (
     StatusChangeForm,
 )
 from .models import CareEpisode, EpisodeFormat, EpisodeStatus, Participant
+from .signals import episode_viewed
 
 RECENT_SESSIONS = 6
 
@@ -188,6 +189,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from alliance.dashboard.models import PageVisit
 
     since = PageVisit.previous_and_record(viewer.user, "episode", episode.pk)
+    episode_viewed.send(sender=CareEpisode, viewer=viewer, episode=episode)
     return render_episode(request, viewer, episode, since=since)
 
 

@@ -43,6 +43,8 @@ class Question:
     error: str = ""
     lang: str = "en"  # the language the texts are in (a licensed instrument may stay English)
     choices: list[tuple[str, str]] = field(default_factory=list)
+    # A risk item (PHQ-9 item 9): the client form shows the crisis information beside it.
+    risk: bool = False
 
     @property
     def anchor(self) -> str:
@@ -182,6 +184,7 @@ def build_section(instrument: Instrument, prefix: str, lang: str) -> Section:
     use_lang = lang if i18n.is_translated(q, lang) else "en"
     texts = i18n.texts(q, use_lang) if use_lang != "en" else {}
     raw = _raw_items(dict(q))
+    risk_ids = {r.link_id for r in parsed.risk_items}
     questions = []
     for item in parsed.items:
         low_id, high_id, hint_id = _low_high_ids(raw.get(item.link_id, {}))
@@ -195,6 +198,7 @@ def build_section(instrument: Instrument, prefix: str, lang: str) -> Section:
                 hint=texts.get(hint_id, item.hint),
                 choices=_choices(item),
                 lang=use_lang,
+                risk=item.link_id in risk_ids,
             )
         )
     headings = _group_headings(list(q.get("item") or []))

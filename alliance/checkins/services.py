@@ -49,6 +49,7 @@ from .models import (
     default_expiry,
     hash_token,
 )
+from .signals import response_stored
 
 CLIENT_FORM = "alliance-checkin-client"
 CONJOINT_FORM = "alliance-checkin-conjoint"
@@ -434,6 +435,7 @@ def save_response(
                 **dict(sent or {}),
             )
             trail.record(Action.SUBMIT, response, after=trail.snapshot(response))
+            announce_stored(response)
     except IntegrityError:
         # A concurrent submit won the race (possible where no row lock was taken first).
         found = Response.objects.filter(
@@ -443,6 +445,23 @@ def save_response(
             raise
         return found, False
     return response, True
+
+
+def announce_stored(response: Response) -> None:
+    """Tell whoever listens (notifications) about a new response once it has committed: a
+    listener never sees answers a rollback then removes, and its failure never costs them."""
+
+    def send() -> None:
+        answers = response_stored.send_robust(
+            sender=Response, response=response, risk=bool(response.risk)
+        )
+        for receiver, outcome in answers:
+            if isinstance(outcome, Exception):
+                logger.error(
+                    "%s failed for response %s: %r", receiver.__qualname__, response.pk, outcome
+                )
+
+    transaction.on_commit(send)
 
 
 def submit_link(

@@ -35,7 +35,7 @@ from alliance.audit.models import Action
 from alliance.care.models import Session
 from alliance.converters import parse_id
 
-from . import client_language, fhir_export, ratelimit, services
+from . import client_language, fhir_export, ratelimit, safety, services
 from .forms import (
     CONFIRM_PARTIAL_FIELD,
     IDEMPOTENCY_FIELD,
@@ -94,6 +94,7 @@ def _client_context(checkin: CheckinRequest, form: QuestionnaireForm, token: str
         "idempotency_field": IDEMPOTENCY_FIELD,
         "confirm_field": CONFIRM_PARTIAL_FIELD,
         "token": token,
+        "checkin": checkin,
         # The agenda question is asked before the session; afterwards it would only lengthen
         # the form the client came to answer.
         "before_session": checkin.session.starts_at > timezone.now(),
@@ -297,6 +298,9 @@ def client_done(request: HttpRequest, token: str) -> HttpResponse:
                 "share": share,
                 "rows": rows,
                 "token": token,
+                "checkin": checkin,
+                # After a risk answer, where to turn now comes first (docs/checkins.md).
+                "risk_answer": safety.has_risk_answer(checkin),
             },
         )
     )

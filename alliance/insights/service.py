@@ -9,6 +9,7 @@ when the analysis ran.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,6 +22,9 @@ from alliance.care.models import CLIENT_ROLES, ParticipantRole
 
 from . import analysis, recovery, texts, trends
 from .models import SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
+from .signals import alerts_raised
+
+logger = logging.getLogger(__name__)
 
 ROLE_CODE = {role: analysis.CLIENT for role in CLIENT_ROLES} | {
     ParticipantRole.THERAPIST: analysis.THERAPIST,
@@ -464,6 +468,8 @@ class _AlertStore:
             for a in Alert.objects.filter(episode_id__in=ids, events__isnull=True)
         ]
         AlertEvent.objects.bulk_create(events)
+        if events:
+            _announce_raised([e.alert.pk for e in events])
         if self.notes:
             by_key = {
                 (a.episode_id, a.fingerprint): a
@@ -479,6 +485,18 @@ class _AlertStore:
                 for before, after, note in steps
             )
         return len(created)
+
+
+def _announce_raised(alert_ids: list[int]) -> None:
+    """Tell listeners (notifications) about new alerts once they are committed; a listener's
+    failure is logged and never undoes the alerts."""
+
+    def send() -> None:
+        for receiver, outcome in alerts_raised.send_robust(sender=Alert, alert_ids=alert_ids):
+            if isinstance(outcome, Exception):
+                logger.error("%s failed for new alerts: %r", receiver.__qualname__, outcome)
+
+    transaction.on_commit(send)
 
 
 def _new_alert(organization: Any, draft: AlertDraft, facts: list[Any], reason: str) -> Alert:

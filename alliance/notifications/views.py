@@ -1,0 +1,95 @@
+"""The notification list, each person's email choices and the admin's rules for risk answers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from alliance.accounts import access
+from alliance.accounts.models import Role
+from alliance.audit import trail
+
+from . import listing, services
+from .forms import PolicyForm, PreferenceForm
+from .models import Preference
+
+
+def _viewer(request: HttpRequest) -> access.Viewer:
+    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
+    access.require_role(viewer, Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
+    return viewer
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The newest notifications; opening the list is seeing them, so they are marked read after
+    the page has shown which were new."""
+    viewer = _viewer(request)
+    lines = listing.lines_for(viewer)
+    services.mark_read(viewer.user, viewer.organization.pk)  # type: ignore[union-attr]
+    return render(
+        request,
+        "notifications/list.html",
+        {"lines": lines, "new": sum(1 for line in lines if line.unread)},
+    )
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    org = viewer.organization.pk  # type: ignore[union-attr]
+    current = services.preference_for(viewer.user, org)
+    required = services.policy_for(org).require_risk_email
+    form = PreferenceForm(
+        request.POST if request.method == "POST" else None,
+        instance=current,
+        required_by_clinic=required,
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            before = trail.snapshot(current) if current.pk else None
+            saved: Preference = form.save()
+            if before is None:
+                trail.record_create(saved)
+            else:
+                trail.record_update(saved, before)
+        messages.success(request, _("Your choices are saved."))
+        return redirect("notifications:preferences")
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"form": form, "required": required},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def policy(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    access.require_role(viewer, Role.ADMIN)
+    current = services.policy_for(viewer.organization.pk)
+    form = PolicyForm(
+        request.POST if request.method == "POST" else None,
+        instance=current,
+        organization=viewer.organization,
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            before = trail.snapshot(current) if current.pk else None
+            saved = form.save()
+            if before is None:
+                trail.record_create(saved)
+            else:
+                trail.record_update(saved, before)
+        messages.success(request, _("Settings saved."))
+        return redirect("notifications:policy")
+    return render(
+        request,
+        "notifications/policy.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
