@@ -24,8 +24,8 @@ from alliance.insights.models import Alert, AlertEvent, AlertKind, AlertState
 from alliance.jobs.runner import enqueue_after_commit
 
 from . import mail, webhooks
-from .people import episode_staff
 from .models import EscalateTo, Kind, Notification, Policy, Preference, RiskWatch
+from .people import episode_staff
 
 logger = logging.getLogger(__name__)
 

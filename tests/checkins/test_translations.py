@@ -21,7 +21,7 @@ from .client_tour import languages, pages, prepare
 LOCALE = Path(__file__).resolve().parents[2] / "alliance" / "locale"
 # Templates a client sees; their every string must be translated.
 CLIENT_TEMPLATE = re.compile(
-    r"^templates/(checkins/(client_|_questions|_client_)|goals/(client_|_client_offer))"
+    r"^templates/(checkins/(client_|_questions|_client_|_who_reads|_crisis)|goals/(client_|_client_offer))"
 )
 # The same word in both languages, rightly.
 SAME_WORD = {"fr": {"Date", "Session"}, "de": set(), "es": set()}
