@@ -83,25 +83,26 @@ EXAMPLE_CRISIS = {
         "If you or someone else is in danger now, call 999 or go to the nearest emergency "
         "department (A&E).",
         "Emergency: 999\nSamaritans (any time, free): 116 123\n"
-        "NHS 111 (urgent mental health help, choose option 2): 111",
+        "NHS 111 (urgent mental health help: choose the mental health option): 111",
     ),
     "de": (
         "Wenn Sie oder jemand anderes jetzt in Gefahr sind, rufen Sie 999 an oder gehen Sie in "
         "die nächste Notaufnahme.",
         "Notruf: 999\nSamaritans (rund um die Uhr, kostenlos, auf Englisch): 116 123\n"
-        "NHS 111 (dringende Hilfe in seelischen Krisen, Option 2): 111",
+        "NHS 111 (dringende Hilfe in seelischen Krisen: die Option für psychische Gesundheit "
+        "wählen): 111",
     ),
     "es": (
         "Si usted u otra persona está en peligro ahora, llame al 999 o vaya al servicio de "
         "urgencias más cercano.",
         "Emergencias: 999\nSamaritans (a cualquier hora, gratis, en inglés): 116 123\n"
-        "NHS 111 (ayuda urgente en salud mental, opción 2): 111",
+        "NHS 111 (ayuda urgente en salud mental: elija la opción de salud mental): 111",
     ),
     "fr": (
         "Si vous ou quelqu'un d'autre êtes en danger maintenant, appelez le 999 ou allez aux "
         "urgences les plus proches.",
         "Urgences: 999\nSamaritans (à toute heure, gratuit, en anglais): 116 123\n"
-        "NHS 111 (aide urgente en santé mentale, option 2): 111",
+        "NHS 111 (aide urgente en santé mentale : choisir l'option santé mentale): 111",
     ),
 }
 

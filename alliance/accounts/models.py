@@ -241,10 +241,11 @@ class CrisisInformation(models.Model):
 
     @property
     def service_lines(self) -> list[tuple[str, str]]:
-        """Each line of `services` as (name, number or address), split at the first colon."""
+        """Each line of `services` as (name, number or address), split at its last ": " (so a
+        colon inside the name, or in a web address, stays where it is)."""
         rows = []
         for line in self.services.splitlines():
-            name, sep, rest = line.partition(":")
+            name, sep, rest = line.rpartition(": ")
             if line.strip():
                 rows.append((name.strip(), rest.strip()) if sep else (line.strip(), ""))
         return rows

@@ -45,7 +45,7 @@ def _text(n: Notification, visible: bool) -> str:
             "therapists": therapists or _("a colleague")
         }
     who = _who(n)
-    session = _(" (session %(n)s)") % {"n": n.session_number} if n.session_number else ""
+    session = _(" · session %(n)s") % {"n": n.session_number} if n.session_number else ""
     if n.kind == Kind.CHECKIN:
         return _("New check-in from %(who)s") % {"who": who} + session
     if n.kind == Kind.RISK:

@@ -50,7 +50,7 @@ def test_the_badge_counts_unread_and_the_list_marks_them_read(
     home = tess.get("/").content.decode()
     assert re.search(r'class="badge">1<span class="visually-hidden"> new', home)
     page = tess.get(reverse("notifications:list")).content.decode()
-    assert "New check-in from Alex (C-0001) (session 1)" in page
+    assert "New check-in from Alex (C-0001) · session 1" in page
     assert f'href="/episodes/{clinic.episode.pk}/"' in page
     assert "1 new since you last looked" in page
     assert 'class="badge"' not in tess.get("/").content.decode()
@@ -178,7 +178,9 @@ def test_an_unacknowledged_risk_alert_escalates_to_the_supervisor_once(
     text = mailbox[0]["Subject"] + body_of(mailbox[0])
     assert "not been acknowledged" in text and "Alex" not in text and "C-0001" not in text
     page = clinic.login("supervisor").get(reverse("notifications:list")).content.decode()
-    assert "Risk answer from Alex (C-0001), not acknowledged in time" in page  # Sam may see it
+    assert (
+        "Risk answer from Alex (C-0001), not acknowledged in time · session 1" in page
+    )  # Sam may see it
     history = clinic.login("therapist").get(reverse("care:episode", args=[clinic.episode.pk]))
     assert "Escalated to Sam" in history.content.decode()
 
@@ -315,7 +317,7 @@ def test_a_new_alert_is_a_line_of_its_own(
     alert_lines = [n for n in lines(clinic, "therapist") if n.kind == "alert"]
     assert [n.alert.kind for n in alert_lines] == ["drop"]  # type: ignore[union-attr]
     page = clinic.login("therapist").get(reverse("notifications:list")).content.decode()
-    assert "Alliance drop: Alex (C-0001) (session 11)" in page
+    assert "Alliance drop: Alex (C-0001) · session 11" in page
 
 
 def test_make_user_helper_is_used(clinic: Clinic) -> None:

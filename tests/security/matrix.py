@@ -184,6 +184,17 @@ ROUTES: dict[str, Route] = {
     ),
     "audit/": Route(get=ADMIN_PAGE),
     "org/jobs/": Route(get=ADMIN_PAGE, why="each admin sees only their organization's jobs"),
+    "org/client-safety/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="client_safety"),
+    "org/notifications/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="notification_policy"),
+    # --- notifications: each person's own ---------------------------------------------------
+    "notifications/": Route(
+        clinical=True,
+        get=staff(T, T, T, T, F, T),
+        why="each sees only their own lines, naming clients only of episodes they may see",
+    ),
+    "notifications/preferences/": Route(
+        get=staff(T, T, T, T, F, T), post=staff(R, R, R, R, F, R), data="notification_prefs"
+    ),
     "org/jobs/<uuid:pk>/retry/": Route(
         get=ONLY_POST, post=ADMIN_OBJECT_POST, params={"pk": "failed_job"}
     ),

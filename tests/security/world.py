@@ -29,6 +29,7 @@ from alliance.language.labeller import Label
 from alliance.language.models import SessionTranscript
 from alliance.language.summary import summarise as language_summary
 from alliance.measures.models import current_instrument
+from alliance.notifications.services import notify
 from tests.conftest import Clinic, make_session
 
 CLINIC_CLIENT = ("Alex Quillfeather", "C-QF-0001")
@@ -128,6 +129,11 @@ def build(clinic: Clinic) -> World:
         session_number=1,
         fingerprint="drop:world",
     )
+    # Lines in the notification lists: Tess's about her episode; an escalation to Sam (who may
+    # see it) and to Colin as duty clinician (who may not: no client named on his page).
+    for person, kind in ((therapist, "alert"), (clinic.supervisor, "escalation")):
+        notify([person], kind, "world", organization_id=org.pk, episode_id=episode.pk)
+    notify([clinic.colleague], "escalation", "world", organization_id=org.pk, episode_id=episode.pk)
     spare_client = Client.objects.create(
         organization=org, code="C-QF-0002", display_name="Spare Person", created_by=therapist
     )
@@ -373,6 +379,9 @@ def post_bodies(world: World) -> dict[str, Any]:
         "erase": {"code": CLINIC_CLIENT[1]},
         "share_transcript": {"share": "1"},
         "transcript_settings": {"rules_language": "en"},
+        "client_safety": {"answers_read": "working_day", "emergency_en": "Call 999 now."},
+        "notification_policy": {"escalate_after_hours": "12", "escalate_to": "supervisor"},
+        "notification_prefs": {"risk_email": "on", "digest_email": "on"},
     }
 
 
