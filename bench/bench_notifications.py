@@ -115,7 +115,7 @@ def run(people: int, per_person: int, requests: int) -> dict:
             [me.pk, org.pk],
         )
         plan = " ".join(row[0] for row in cursor.fetchall())
-    http = HttpClient()
+    http = HttpClient(HTTP_HOST="127.0.0.1")
     http.force_login(me)
     page_on, page_off, q_on, q_off = _page_times(http, "/notifications/preferences/", requests)
     return {
