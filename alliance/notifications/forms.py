@@ -7,10 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.models import Role, User
 
+from .models import MAX_ESCALATION_HOURS as MAX_HOURS
 from .models import EscalateTo, Policy, Preference
-
-# Escalation waits at most a week: a risk answer left longer has waited too long already.
-MAX_HOURS = 168
 
 
 class PreferenceForm(forms.ModelForm):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts import access
 from alliance.audit import context, trail
+from alliance.care.models import WRITING_STAFF_ROLES
 
 from .models import Kind, Notification
 
@@ -39,7 +40,7 @@ def _text(n: Notification, visible: bool) -> str:
         therapists = ", ".join(
             p.user.display_name
             for p in n.episode.participants.all()  # type: ignore[union-attr]
-            if p.user_id and p.role in ("therapist", "co_therapist")
+            if p.user_id and p.role in WRITING_STAFF_ROLES and p.left_on is None
         )
         return _("A client of %(therapists)s: ask them, or the clinic's admin, about it.") % {
             "therapists": therapists or _("a colleague")

@@ -91,6 +91,10 @@ class Preference(models.Model):
         return f"Notification choices of {self.user_id} in {self.organization_id}"
 
 
+# Escalation waits at most a week: a risk answer left longer has waited too long already.
+MAX_ESCALATION_HOURS = 168
+
+
 class EscalateTo(models.TextChoices):
     SUPERVISOR = "supervisor", _("The therapist's supervisor")
     DUTY = "duty", _("A named duty clinician")

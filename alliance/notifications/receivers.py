@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from . import services
 
+logger = logging.getLogger(__name__)
+
 
 def on_response_stored(sender: Any, response: Any, risk: bool, **kwargs: Any) -> None:
-    services.on_response(response, risk)
+    """Queued rather than done here: this runs in the client's request, right after the commit;
+    one insert keeps the submission fast, and the job is retried if it fails."""
+    organization_id = response.session.episode.organization_id
+    try:
+        services.notify_stored_response.enqueue(response.pk, risk, organization_id=organization_id)
+    except Exception:
+        logger.exception("could not queue the notification of response %s", response.pk)
+        services.on_response(response, risk)
 
 
 def on_alerts_raised(sender: Any, alert_ids: list[int], **kwargs: Any) -> None:

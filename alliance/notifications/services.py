@@ -20,11 +20,20 @@ from django.utils import timezone
 
 from alliance.accounts.models import Membership, Role, Supervision, User
 from alliance.care.models import CLIENT_ROLES
+from alliance.checkins.models import Response
 from alliance.insights.models import Alert, AlertEvent, AlertKind, AlertState
-from alliance.jobs.runner import enqueue_after_commit
+from alliance.jobs.runner import enqueue_after_commit, job
 
 from . import mail, webhooks
-from .models import EscalateTo, Kind, Notification, Policy, Preference, RiskWatch
+from .models import (
+    MAX_ESCALATION_HOURS,
+    EscalateTo,
+    Kind,
+    Notification,
+    Policy,
+    Preference,
+    RiskWatch,
+)
 from .people import episode_staff
 
 logger = logging.getLogger(__name__)
@@ -114,6 +123,21 @@ def on_response(response: Any, risk: bool) -> None:
             concern = risk_concern(response)
             watch_risk(episode.organization_id, episode.pk, concern, response.submitted_at)
             notify(people, Kind.RISK, concern, **where)
+
+
+@job
+def notify_stored_response(response_id: int, risk: bool, *, organization_id: int | None) -> str:
+    """on_response, run by the worker: the check-in's request only queues it (one insert), and
+    a failure here is retried instead of lost."""
+    response = (
+        Response.objects.select_related("participant", "session__episode")
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None:
+        return "response gone (erased)"
+    on_response(response, risk)
+    return "notified"
 
 
 def watch_risk(
@@ -236,8 +260,14 @@ def escalate_due(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     done = {"escalated": 0, "acknowledged": 0}
     policies: dict[int, Policy] = {}
-    waiting = RiskWatch.objects.filter(acknowledged_at__isnull=True, escalated_at__isnull=True)
-    for watch in waiting.order_by("raised_at")[:500]:
+    # Only watches still inside the longest escalation time an organization may set (and a day
+    # to spare for a worker that was down): older ones, in organizations that turned escalation
+    # off, would otherwise pile up in front of the rest.
+    window = now - dt.timedelta(hours=MAX_ESCALATION_HOURS) - dt.timedelta(days=1)
+    waiting = RiskWatch.objects.filter(
+        acknowledged_at__isnull=True, escalated_at__isnull=True, raised_at__gte=window
+    )
+    for watch in waiting.order_by("raised_at")[:1000]:
         policy = policies.setdefault(watch.organization_id, policy_for(watch.organization_id))
         alert = risk_alert_of(watch)
         if alert is not None and alert.state != AlertState.OPEN:

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from alliance.accounts.models import CrisisInformation
 from alliance.audit.models import AuditEvent
-from tests.checkins.helpers import form_key, good_answers, issue
+from tests.checkins.helpers import form_key, issue
 from tests.conftest import Clinic
 
 EMERGENCY = "If you are in danger now, call 999."
@@ -134,7 +134,3 @@ def test_a_completed_link_opened_again_shows_no_crisis_block_that_would_reveal_a
     _answer_phq9(HttpClient(), token, "2")
     other = HttpClient().get(f"/c/{token}/").content.decode()
     assert not re.search(r'class="crisis prominent"', other)
-
-
-def test_the_form_still_has_good_answers_helper(clinic: Clinic) -> None:
-    assert good_answers("k")["idempotency_key"] == "k"

@@ -16,7 +16,7 @@ from alliance.insights.models import Alert, AlertEvent, AlertState
 from alliance.notifications import jobs, mail, services
 from alliance.notifications.models import Notification, Policy, Preference, RiskWatch
 from tests.checkins.helpers import good_answers, issue
-from tests.conftest import Clinic, make_user
+from tests.conftest import Clinic
 
 from .helpers import body_of, phq9
 
@@ -320,5 +320,11 @@ def test_a_new_alert_is_a_line_of_its_own(
     assert "Alliance drop: Alex (C-0001) · session 11" in page
 
 
-def test_make_user_helper_is_used(clinic: Clinic) -> None:
-    assert make_user  # imported for the duty clinician tests that need more people
+def test_with_escalation_turned_off_nothing_escalates(
+    clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    Policy.objects.create(organization=clinic.org, escalate_after_hours=0)
+    _raise_risk(clinic, django_capture_on_commit_callbacks)
+    for hours in (25, 200, 2000):
+        assert services.escalate_due(timezone.now() + dt.timedelta(hours=hours))["escalated"] == 0
+    assert not Notification.objects.filter(kind="escalation").exists()
