@@ -328,3 +328,26 @@ def test_with_escalation_turned_off_nothing_escalates(
     for hours in (25, 200, 2000):
         assert services.escalate_due(timezone.now() + dt.timedelta(hours=hours))["escalated"] == 0
     assert not Notification.objects.filter(kind="escalation").exists()
+
+
+def test_two_workers_holding_the_same_watch_escalate_it_once(
+    clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    alert = _raise_risk(clinic, django_capture_on_commit_callbacks)
+    watch = RiskWatch.objects.get()
+    policy = services.policy_for(clinic.org.pk)
+    later = timezone.now() + dt.timedelta(hours=25)
+    first = services.escalate(watch, alert, policy, later)
+    second = services.escalate(watch, alert, policy, later)  # read before the first claimed it
+    assert (first, second) == (1, 0)
+    assert AlertEvent.objects.filter(alert=alert, note__startswith="Escalated").count() == 1
+
+
+def test_the_worker_runs_escalation_sweep_and_digest_on_its_own_clock() -> None:
+    from alliance.jobs.schedule import autodiscover
+
+    found = autodiscover()
+    every = {name.rsplit(".", 1)[1]: p.every for name, p in found.items()}
+    assert every["escalate_unacknowledged_risk"] == dt.timedelta(minutes=5)
+    assert every["notify_missed_risk_alerts"] == dt.timedelta(minutes=10)
+    assert every["send_daily_digests"] == dt.timedelta(hours=1)
