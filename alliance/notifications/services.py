@@ -302,8 +302,10 @@ def escalate(watch: RiskWatch, alert: Alert | None, policy: Policy, now: dt.date
                 ),
             )
             webhooks.queue(alert, webhooks.RISK_ESCALATED)
+        # The therapists hear it too (in the app): they learn who else now knows.
+        therapists = [t for t in episode_staff(watch.episode_id) if t not in people]
         notify(
-            people,
+            people + therapists,
             Kind.ESCALATION,
             f"escalation:{watch.concern}",
             organization_id=watch.organization_id,

@@ -172,6 +172,7 @@ def test_an_unacknowledged_risk_alert_escalates_to_the_supervisor_once(
         assert services.escalate_due(later)["escalated"] == 0  # idempotent
     escalation = [n for n in lines(clinic, "supervisor") if n.kind == "escalation"]
     assert len(escalation) == 1
+    assert [n.kind for n in lines(clinic, "therapist")].count("escalation") == 1  # Tess knows
     note = AlertEvent.objects.filter(alert=alert, note__startswith="Escalated").get().note
     assert note == "Escalated to Sam: not acknowledged within 24 hours."
     assert len(mailbox) == 1 and mailbox[0]["X-RcptTo"] == "sam@northside.test"
