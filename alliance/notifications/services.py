@@ -83,6 +83,8 @@ def notify(
         )
         for person in recipients
     ]
+    if not rows:
+        return 0
     existing = set(
         Notification.objects.filter(key=key, recipient__in=[r.recipient for r in rows]).values_list(
             "recipient_id", flat=True
