@@ -75,10 +75,13 @@ def risk_message(stage: str, clinic: str, to: list[str]) -> EmailMessage:
 
 
 def recipients_for(watch: RiskWatch, stage: str) -> list[User]:
-    people = (
-        list(watch.escalated_to.all()) if stage == "escalation" else episode_staff(watch.episode_id)
-    )
-    return [p for p in wants_risk_email(people, watch.organization_id) if p.email]
+    """The therapists who keep the risk email on; for an escalation, everyone it went to: being
+    the one a risk answer is escalated to is the organization's rule, not a personal choice."""
+    if stage == "escalation":
+        people = list(watch.escalated_to.all())
+    else:
+        people = wants_risk_email(episode_staff(watch.episode_id), watch.organization_id)
+    return [p for p in people if p.email]
 
 
 def deliver_risk_email(watch_id: int, stage: str) -> str:

@@ -199,6 +199,8 @@ def test_an_acknowledged_risk_alert_does_not_escalate(
 def test_escalation_to_a_named_duty_clinician_who_may_not_open_the_record(
     clinic: Clinic, mailbox: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
+    # Colin turned the risk email off for his own clients; as duty clinician he still gets it.
+    Preference.objects.create(user=clinic.colleague, organization=clinic.org, risk_email=False)
     Policy.objects.create(
         organization=clinic.org,
         escalate_after_hours=2,
