@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0006_organization_answers_read_crisisinformation'),
+        ('accounts', '0005_organization_time_zone_and_date_style'),
         ('care', '0002_client_language'),
         ('insights', '0006_recovery_curve_fit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -7,15 +7,10 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_organization_time_zone_and_date_style'),
+        ('accounts', '0006_organization_answers_read'),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='organization',
-            name='answers_read',
-            field=models.CharField(choices=[('next_session', "Before the client's next session"), ('working_day', 'Within one working day'), ('same_day', 'On the same working day')], default='next_session', help_text='What clients are told about when their therapist reads their answers.', max_length=20, verbose_name='when answers are read'),
-        ),
         migrations.CreateModel(
             name='CrisisInformation',
             fields=[
