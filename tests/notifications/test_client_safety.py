@@ -134,3 +134,13 @@ def test_a_completed_link_opened_again_shows_no_crisis_block_that_would_reveal_a
     _answer_phq9(HttpClient(), token, "2")
     other = HttpClient().get(f"/c/{token}/").content.decode()
     assert not re.search(r'class="crisis prominent"', other)
+
+
+def test_other_client_pages_include_the_block_with_only_an_episode(clinic: Clinic) -> None:
+    """The pulse and kiosk pages include checkins/_who_reads.html as it is."""
+    from django.template.loader import render_to_string
+
+    crisis(clinic)
+    html = render_to_string("checkins/_who_reads.html", {"episode": clinic.episode})
+    assert "Tess usually reads them before your next session." in html and EMERGENCY in html
+    assert render_to_string("checkins/_who_reads.html", {}).strip() == ""
