@@ -94,6 +94,12 @@ DEFAULT_PLAN: tuple[dict[str, Any], ...] = (
     },
 )
 PLAN_FIELDS = ("instrument_key", "respondent", "schedule", "every_n", "timing")
+# "Every session" for these outcome measures is the default of individual therapy, where the
+# expected recovery curves need the points; couple, family and group episodes, whose curves
+# are not fitted and where every participant answers, keep the earlier default of session 1,
+# then every 4 sessions (docs/checkins.md). Any other schedule a clinic sets applies to all.
+EVERY_SESSION_IN_INDIVIDUAL_ONLY = ("phq-9", "gad-7")
+CONJOINT_OUTCOME_EVERY_N = 4
 
 logger = logging.getLogger(__name__)
 
@@ -121,12 +127,9 @@ def clinic_plan(organization: Any) -> list[ClinicPlanEntry]:
 
 def copy_clinic_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
     """Give an episode its own plan, copied from its organization's default."""
-    conjoint = episode.format != EpisodeFormat.INDIVIDUAL
     with transaction.atomic():
         for row in clinic_plan(episode.organization):
-            fields = {name: getattr(row, name) for name in PLAN_FIELDS}
-            if conjoint and fields["instrument_key"] == CLIENT_FORM:
-                fields["instrument_key"] = CONJOINT_FORM
+            fields = plan_fields_for(row, episode)
             entry, created = EpisodePlanEntry.objects.get_or_create(
                 episode=episode,
                 instrument_key=fields["instrument_key"],
@@ -155,14 +158,27 @@ def episode_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
     rows = list(EpisodePlanEntry.objects.filter(episode=episode))
     if rows:
         return rows
-    conjoint = episode.format != EpisodeFormat.INDIVIDUAL
-    unsaved = []
-    for row in effective_clinic_plan(episode.organization):
-        fields = {name: getattr(row, name) for name in PLAN_FIELDS}
-        if conjoint and fields["instrument_key"] == CLIENT_FORM:
-            fields["instrument_key"] = CONJOINT_FORM
-        unsaved.append(EpisodePlanEntry(episode=episode, **fields))
-    return unsaved
+    return [
+        EpisodePlanEntry(episode=episode, **plan_fields_for(row, episode))
+        for row in effective_clinic_plan(episode.organization)
+    ]
+
+
+def plan_fields_for(row: ClinicPlanEntry, episode: CareEpisode) -> dict[str, Any]:
+    """A clinic plan row as it applies to one episode: couple, family and group episodes ask
+    the conjoint alliance form, and the outcome measures every 4 sessions where the clinic
+    plan says every session (EVERY_SESSION_IN_INDIVIDUAL_ONLY)."""
+    fields = {name: getattr(row, name) for name in PLAN_FIELDS}
+    if episode.format == EpisodeFormat.INDIVIDUAL:
+        return fields
+    if fields["instrument_key"] == CLIENT_FORM:
+        fields["instrument_key"] = CONJOINT_FORM
+    if (
+        fields["instrument_key"] in EVERY_SESSION_IN_INDIVIDUAL_ONLY
+        and fields["schedule"] == Schedule.EVERY_SESSION
+    ):
+        fields |= {"schedule": Schedule.EVERY_N, "every_n": CONJOINT_OUTCOME_EVERY_N}
+    return fields
 
 
 def episode_settings(episode: CareEpisode) -> EpisodeCheckinSettings:

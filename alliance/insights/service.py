@@ -30,6 +30,7 @@ ROLE_CODE = {role: analysis.CLIENT for role in CLIENT_ROLES} | {
 # Findings about a state that holds now (judged at the latest session) rather than an event.
 STATE_KINDS = {
     "low_alliance": AlertKind.LOW_ALLIANCE,
+    "weak_early_alliance": AlertKind.WEAK_EARLY_ALLIANCE,
     "therapist_overestimation": AlertKind.OVERESTIMATION,
     "split_alliance": AlertKind.SPLIT,
     "not_on_track": AlertKind.NOT_ON_TRACK,
@@ -44,16 +45,25 @@ CHUNK = 20_000
 
 def thresholds_for(organization: Any) -> analysis.Thresholds:
     """The organization's overrides on top of the documented defaults, and its own expected
-    recovery curves (the latest fit) in place of the default ones where it has them."""
+    recovery curves and typical early alliance (the latest fit) in place of the default ones
+    where it has them."""
     overrides = getattr(getattr(organization, "insight_settings", None), "overrides", None) or {}
-    known = {f.name for f in dataclasses.fields(analysis.Thresholds)} - {"recovery_curves"}
+    known = {f.name for f in dataclasses.fields(analysis.Thresholds)} - {
+        "recovery_curves",
+        "typical_alliance",
+    }
     chosen = dataclasses.replace(
         analysis.DEFAULT_THRESHOLDS, **{k: v for k, v in overrides.items() if k in known}
     )
-    own = recovery.latest_curves(organization) if getattr(organization, "pk", None) else {}
-    if not own:
+    if not getattr(organization, "pk", None):
         return chosen
-    return dataclasses.replace(chosen, recovery_curves={**chosen.recovery_curves, **own})
+    own = recovery.latest_curves(organization)
+    if own:
+        chosen = dataclasses.replace(chosen, recovery_curves={**chosen.recovery_curves, **own})
+    typical = recovery.latest_typical_alliance(organization)
+    if typical is not None:
+        chosen = dataclasses.replace(chosen, typical_alliance=typical)
+    return chosen
 
 
 # ------------------------------------------------------------------------- observations

@@ -77,20 +77,22 @@ def off_track(scores: list[float], t: A.Thresholds) -> list[int]:
     return [f.session_number for f in A.outcomes(phq(scores), t) if f.kind == "not_on_track"]
 
 
+# points above the median at each stored quantile: the 75th percentile is 2 above it
+_ABOVE_MEDIAN = {0.1: -3, 0.25: -1, 0.5: 0, 0.6: 0.8, 0.65: 1.2, 0.7: 1.6, 0.75: 2, 0.8: 2.4,
+                 0.85: 3, 0.9: 4}  # fmt: skip
+
+
 def flat(measure: str = "phq-9") -> RecoveryCurve:
     """A curve whose median falls one point a session and whose 75th percentile is 2 above it."""
-    rows = tuple(
-        tuple((-(s - 1) - 3.0, -(s - 1) - 1.0, -(s - 1), -(s - 1) + 2.0, -(s - 1) + 3.0,
-               -(s - 1) + 4.0) for s in range(2, 13))
-        for _ in range(3)
-    )  # fmt: skip
-    return RecoveryCurve(measure, (0.0, 10.0, 20.0), tuple(range(2, 13)), QUANTILES, rows)
+    rows = tuple(tuple(-(s - 1) + float(_ABOVE_MEDIAN[q]) for q in QUANTILES) for s in range(2, 13))
+    return RecoveryCurve(measure, (0.0, 10.0, 20.0), tuple(range(2, 13)), QUANTILES, (rows,) * 3)
 
 
 CURVE = A.Thresholds(
     recovery_curves={"phq-9": flat()},
     on_track_percentile=0.75,
     on_track_early_percentile=0.75,
+    on_track_first_percentile=0.75,
 )
 
 
@@ -203,7 +205,8 @@ def test_clinic_curves_replace_the_default_once_there_are_enough_episodes(clinic
     assert recovery.latest_curves(clinic.org)["phq-9"].expected_change(16, 3, 0.9) < 0
     t = service.thresholds_for(clinic.org)
     assert off_track([16, 16, 16], t) == [2, 3]
-    assert off_track([16, 16, 16], A.Thresholds()) == []
+    # the default curves still expect little change by the first score after intake
+    assert off_track([16, 16], A.Thresholds()) == []
 
 
 def band_name(layer: dict) -> str:

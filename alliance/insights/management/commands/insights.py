@@ -89,6 +89,9 @@ class Command(BaseCommand):
             for measure, curve in report.fitted.items():
                 notes = ", ".join(f"{k} {v:.3g}" for k, v in curve.diagnostics.items())
                 self.stdout.write(f"{organization.slug}: {measure} fitted ({notes})")
+            if report.alliance is not None:
+                notes = ", ".join(f"{k} {v:.3g}" for k, v in report.alliance.diagnostics.items())
+                self.stdout.write(f"{organization.slug}: typical early alliance fitted ({notes})")
             for measure, why in report.refused.items():
                 self.stdout.write(f"{organization.slug}: {measure} keeps its curve: {why}")
             if report.fit is not None:
