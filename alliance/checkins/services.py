@@ -35,6 +35,7 @@ from alliance.measures.scoring import normalise_answers, score
 
 from .models import (
     ACTIVE_STATES,
+    CONJOINT_OUTCOME_EVERY_N,
     Channel,
     CheckinRequest,
     CheckinRequestItem,
@@ -94,12 +95,6 @@ DEFAULT_PLAN: tuple[dict[str, Any], ...] = (
     },
 )
 PLAN_FIELDS = ("instrument_key", "respondent", "schedule", "every_n", "timing")
-# "Every session" for these outcome measures is the default of individual therapy, where the
-# expected recovery curves need the points; couple, family and group episodes, whose curves
-# are not fitted and where every participant answers, keep the earlier default of session 1,
-# then every 4 sessions (docs/checkins.md). Any other schedule a clinic sets applies to all.
-EVERY_SESSION_IN_INDIVIDUAL_ONLY = ("phq-9", "gad-7")
-CONJOINT_OUTCOME_EVERY_N = 4
 
 logger = logging.getLogger(__name__)
 
@@ -167,16 +162,13 @@ def episode_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
 def plan_fields_for(row: ClinicPlanEntry, episode: CareEpisode) -> dict[str, Any]:
     """A clinic plan row as it applies to one episode: couple, family and group episodes ask
     the conjoint alliance form, and the outcome measures every 4 sessions where the clinic
-    plan says every session (EVERY_SESSION_IN_INDIVIDUAL_ONLY)."""
+    plan says every session (models.EVERY_SESSION_IN_INDIVIDUAL_ONLY)."""
     fields = {name: getattr(row, name) for name in PLAN_FIELDS}
     if episode.format == EpisodeFormat.INDIVIDUAL:
         return fields
     if fields["instrument_key"] == CLIENT_FORM:
         fields["instrument_key"] = CONJOINT_FORM
-    if (
-        fields["instrument_key"] in EVERY_SESSION_IN_INDIVIDUAL_ONLY
-        and fields["schedule"] == Schedule.EVERY_SESSION
-    ):
+    if row.every_session_in_individual_only:
         fields |= {"schedule": Schedule.EVERY_N, "every_n": CONJOINT_OUTCOME_EVERY_N}
     return fields
 
