@@ -58,3 +58,19 @@ def test_clinic_plan_says_every_session_is_for_individual_therapy(
         row = page.locator("tr", has_text="PHQ-9").inner_text()
         assert "every session in individual therapy; session 1, then every 4 sessions" in row
         _shot(page, f"clinic-plan-{width}")
+
+
+def test_admin_sets_the_weak_early_alliance_and_first_score_percentiles(
+    clinic: Any, live_server: Any, page: Any
+) -> None:
+    sign_in(page, live_server.url, "ada@northside.test")
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/org/thresholds/")
+        _shot(page, f"thresholds-{width}")
+    page.get_by_label("Weak early alliance: below this share").fill("0.2")
+    page.get_by_label("Not on track, at the first score after intake").fill("0.95")
+    page.get_by_role("button", name="Save").click()
+    t = service.thresholds_for(type(clinic.org).objects.get(pk=clinic.org.pk))
+    assert (t.weak_early_percentile, t.on_track_first_percentile) == (0.2, 0.95)
+    assert t.weak_early_sessions == 5  # left at the default
