@@ -198,10 +198,15 @@ def alliance_dimension(
     markers: Sequence[Marker] = (),
     y_max: float = 10,
     spreads: Sequence[Spread] = (),
+    expected: Sequence[Expected] = (),
+    expected_label: str = "Usual early alliance in this clinic",
 ) -> dict[str, Any]:
     """One alliance dimension (bond, goals, tasks, overall) over sessions, one line per rater;
-    for a group summary, the members' median with their range as a shaded band."""
+    for a group summary, the members' median with their range as a shaded band; with
+    `expected`, the usual range of the clinic's clients at each early session."""
     layers: list[alt.Chart] = _person_layers(points, title, y_max, spreads)
+    if expected:
+        layers.insert(0, _expected_band(expected, expected_label, fmt=".1f"))
     if markers:
         layers.insert(0, _markers(markers))
     chart = (
@@ -302,7 +307,7 @@ def _reliable_change_band(points: Sequence[Point], change: float, y_max: float) 
     return alt.layer(band, name)
 
 
-def _expected_band(expected: Sequence[Expected], label: str) -> alt.LayerChart:
+def _expected_band(expected: Sequence[Expected], label: str, fmt: str = ".0f") -> alt.LayerChart:
     data = alt.Data(
         values=[
             {"session": e.session, "low": e.low, "high": e.high, "label": label} for e in expected
@@ -311,8 +316,8 @@ def _expected_band(expected: Sequence[Expected], label: str) -> alt.LayerChart:
     tooltip = [
         alt.Tooltip("label:N", title="Band"),
         alt.Tooltip("session:Q", title="Session"),
-        alt.Tooltip("low:Q", title="From", format=".0f"),
-        alt.Tooltip("high:Q", title="To", format=".0f"),
+        alt.Tooltip("low:Q", title="From", format=fmt),
+        alt.Tooltip("high:Q", title="To", format=fmt),
     ]
     base = alt.Chart(data)
     area = base.mark_area(color="#0072B2", opacity=0.18, interpolate="monotone").encode(

@@ -42,6 +42,9 @@ def test_weak_early_alliance_alert_with_what_to_say(
     assert "8 today, session 3" in text or "8 at session 3" in text
     assert "75% of clients rate 8.5 or more by then" in text
     assert "How is it going for you so far?" in text  # a prompt from the library
+    legend = page.locator(".legend").inner_text()
+    assert "Usual early alliance: where the clinic's clients usually are" in legend
+    page.locator(".vega-chart svg").first.wait_for()
     _shot(page, f"weak-episode-{width}")
     context.close()
 
