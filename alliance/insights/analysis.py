@@ -1114,8 +1114,9 @@ def _off_curve(
 ) -> tuple[BoolArray, dict[str, FloatArray]]:
     """Whether each score is worse than the chosen percentile of clients who started in the same
     band (strictly: a client exactly at the percentile is on track), and the expected range.
-    The first sessions use a stricter percentile: little change has accrued yet, so one noisy
-    score weighs more."""
+    The first score after intake has a percentile of its own, the strictest: it is one change
+    from one noisy score, and little change has accrued yet. Then the early percentile up to
+    `on_track_early_sessions`, then the later one."""
     session = (rows.session - first_session + 1).astype(np.int64)
     early = session <= t.on_track_early_sessions
     at_first = session <= 2
@@ -1341,8 +1342,8 @@ def _explain_off_curve(f: Finding, when: str) -> str:
 
 
 def _explain_weak_early(f: Finding, when: str) -> str:
-    """'Alliance 7.5 at session 2; three in four of this clinic's clients rate 8.3 or more
-    by then (half rate 9 or more).'"""
+    """'Alliance (mean of the items) 8 at session 3; 75% of this clinic's clients rate 8.5 or
+    more by then (half rate 9.5 or more). Below that for 2 sessions in a row: ...'"""
     x = f.numbers
     said = f"at session {_n(x['measured_session'])}" if when == "today" else when
     share = 100.0 - x["percentile"]
