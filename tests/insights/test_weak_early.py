@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
@@ -98,7 +99,7 @@ def test_therapist_ratings_are_not_judged() -> None:
 def test_default_is_labelled_and_rises_over_the_first_sessions() -> None:
     norm = default_typical_alliance()
     assert norm.source == "default" and norm.episodes == 0
-    low = norm.levels(__import__("numpy").arange(1, 7), 0.25)
+    low = norm.levels(np.arange(1, 7), 0.25)
     assert list(low) == sorted(low) and low[0] < low[-1] <= 9.0
     f = A.weak_early_alliance(ratings([7.5, 7.5]))[0]
     assert "% of clients rate" in A.explain(f)  # not "this clinic's" before a fit
@@ -162,7 +163,7 @@ def test_alert_with_prompts_and_the_clinics_own_typical_level(clinic: Clinic) ->
     assert "northside: typical early alliance fitted" in out.getvalue()
     typical = service.thresholds_for(clinic.org).typical_alliance
     assert typical.source == "clinic" and typical.episodes == 12
-    assert typical.levels(__import__("numpy").array([1]), 0.25)[0] == 6.0
+    assert typical.levels(np.array([1]), 0.25)[0] == 6.0
     assert recovery.latest_curves(clinic.org) == {}  # no PHQ-9 history: default curves stay
     assert service.thresholds_for(clinic.other_org).typical_alliance.source == "default"
     found = A.weak_early_alliance(ratings([8, 8, 8]), service.thresholds_for(clinic.org))
