@@ -5,7 +5,9 @@ recovery curves from an organization's finished episodes.
 alerts on screen are what the rules say. New alerts are added and active ones refreshed; nothing
 is deleted. `fit-curves` exists because the default curves are a published starting point: once
 a clinic has enough finished episodes (300, with 30 per intake band at session 2), its own
-clients say better what "on track" means there. Each fit is stored as a new version.
+clients say better what "on track" means there; the same run learns the clinic's typical early
+alliance (what its clients rate at each of their first sessions), which the weak early alliance
+finding compares with. Each fit is stored as a new version.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from alliance.insights import recovery, service
 class Command(BaseCommand):
     help = (
         "Insights: 'recompute' runs the alert rules over whole organizations; 'fit-curves' "
-        "learns expected recovery curves from finished episodes."
+        "learns expected recovery curves and the typical early alliance from finished episodes."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -42,7 +44,10 @@ class Command(BaseCommand):
             action="store_true",
             help="Run the rules and report, then roll everything back.",
         )
-        fit = sub.add_parser("fit-curves", help="Learn recovery curves from finished episodes.")
+        fit = sub.add_parser(
+            "fit-curves",
+            help="Learn recovery curves and the typical early alliance from finished episodes.",
+        )
         fit.add_argument("--organization", help="Slug of one organization (default: all).")
         fit.add_argument("--min-episodes", type=int, default=300)
         fit.add_argument("--min-per-cell", type=int, default=30)
