@@ -3,6 +3,7 @@ session after session (docs/alert-rules.md, "Weak early alliance")."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from io import StringIO
 
@@ -17,10 +18,11 @@ from alliance.insights import recovery, service
 from alliance.insights.curves import (
     NotEnoughEpisodes,
     TypicalAlliance,
+    default_curves,
     default_typical_alliance,
     fit_typical_alliance,
 )
-from alliance.insights.models import Alert
+from alliance.insights.models import Alert, RecoveryCurveFit
 from alliance.insights.prompts_seed import SEED_PROMPTS
 from alliance.insights.views import prompts_for
 from alliance.measures.models import current_instrument
@@ -168,3 +170,24 @@ def test_alert_with_prompts_and_the_clinics_own_typical_level(clinic: Clinic) ->
     assert service.thresholds_for(clinic.other_org).typical_alliance.source == "default"
     found = A.weak_early_alliance(ratings([8, 8, 8]), service.thresholds_for(clinic.org))
     assert found == []
+
+
+@pytest.mark.django_db
+def test_each_measure_and_the_alliance_come_from_the_newest_fit_that_has_them(
+    clinic: Clinic,
+) -> None:
+    phq = dataclasses.replace(default_curves()["phq-9"], source="clinic", episodes=300)
+    RecoveryCurveFit.objects.create(
+        organization=clinic.org, version=1, episodes=300, curves={"phq-9": phq.to_dict()}
+    )
+    clinic_norm = dataclasses.replace(NORM, episodes=320)
+    RecoveryCurveFit.objects.create(
+        organization=clinic.org,
+        version=2,
+        episodes=320,
+        curves={recovery.ALLIANCE: clinic_norm.to_dict()},
+    )
+    t = service.thresholds_for(clinic.org)
+    assert t.recovery_curves["phq-9"] == phq  # version 1 still holds the PHQ-9 curve
+    assert t.recovery_curves["gad-7"].source == "default"
+    assert t.typical_alliance == clinic_norm
