@@ -129,6 +129,15 @@ class ClinicDateTimeInput(forms.MultiWidget):
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__({"": ClinicDateInput(), "time": TimeInput()}, attrs)
 
+    def id_for_label(self, id_: str) -> str:
+        # The field's label names the date box; the time box carries its own (below).
+        return f"{id_}_0" if id_ else id_
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["subwidgets"][1]["attrs"]["aria-label"] = _("Time")
+        return context
+
     def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
         html = super().render(name, value, attrs, renderer)
         field_id = (attrs or {}).get("id") or self.attrs.get("id")
@@ -168,7 +177,8 @@ class ClinicDateTimeField(forms.MultiValueField):
             if self.required:
                 raise forms.ValidationError(self.error_messages["required"], code="required")
             return None
-        moment = _one_iso_value(day_text) if isinstance(day_text, str) and not time_text else None
+        # One ISO moment in the date box (a script) wins over the time box's pre-filled time.
+        moment = _one_iso_value(day_text) if isinstance(day_text, str) else None
         if moment is None:
             moment = self._combine(day_text, time_text)
         self.validate(moment)
