@@ -76,7 +76,7 @@ class ClinicDateInput(forms.TextInput):
         widget_attrs = context["widget"]["attrs"]
         widget_attrs.setdefault("placeholder", dates.typing_example()[0])
         widget_attrs["data-date-style"] = dates.current_style()
-        widget_attrs["data-pick-label"] = _("Pick a date from a calendar")
+        widget_attrs["data-pick-label"] = _("Open the calendar")
         if widget_attrs.get("id"):
             widget_attrs["aria-describedby"] = f"{widget_attrs['id']}-format"
         return context

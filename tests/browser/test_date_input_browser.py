@@ -35,7 +35,7 @@ def test_a_date_is_typed_picked_and_refused_in_the_clinics_format(
 
     # The calendar button writes the picked day the clinic's way (the picker itself is the
     # browser's own window, so the test sets its value as a person's choice would).
-    page.get_by_role("button", name="Pick a date from a calendar").wait_for()
+    page.get_by_role("button", name="Open the calendar").wait_for()
     page.locator(".date-pick-native").evaluate(
         "el => { el.value = '2026-03-04'; el.dispatchEvent(new Event('change')); }"
     )

@@ -56,7 +56,7 @@
     button.type = "button";
     button.className = "secondary date-pick";
     button.appendChild(icon());
-    button.title = box.getAttribute("data-pick-label") || "Pick a date from a calendar";
+    button.title = box.getAttribute("data-pick-label") || "Open the calendar";
     button.setAttribute("aria-label", button.title);
     button.addEventListener("click", function () {
       try { picker.showPicker(); } catch (e) { box.focus(); }
