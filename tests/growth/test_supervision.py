@@ -49,7 +49,7 @@ def test_supervisor_sees_alerts_by_age_undiscussed_ruptures_and_not_on_track(cli
     assert "raised 40 days ago" not in section
     on_track = page.split("Clients not on track")[1].split("open alerts")[0]
     assert on_track.count("<li>") == 1
-    assert "Alex</a>: Not on track, Reliable deterioration — since 8 days" in on_track
+    assert "Alex</a>: Not on track, Reliable deterioration — for 8 days" in on_track
     # Ages of the five open alerts: 3, 5 → under a week; 8, 20 → 1–4 weeks; 40 → a month or more.
     ages = page.split("Open alerts by age")[1].split("</table>")[0]
     assert [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', ages)] == [2, 2, 1]
