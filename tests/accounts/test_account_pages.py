@@ -111,3 +111,14 @@ def test_turning_off_two_factor_asks_with_a_code_and_says_why(clinic: Clinic):
     page = http.get(asked["Location"]).content.decode()
     assert "turn off two-factor</strong>." in page
     assert PASSWORD  # the password route is offered among the other ways
+
+
+def test_two_factor_can_be_turned_on_after_opening_the_email_page(clinic: Clinic):
+    """Opening the email page lists the sign-in address as unverified (there is no email
+    verification in this product); that must not block two-factor."""
+    http = sign_in("tess@northside.test")
+    assert http.get(reverse("account_email")).status_code == 200
+    secret = open_totp_setup(http)
+    turned_on = http.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    assert turned_on.status_code == 302
+    assert "Signing in asks for a code" in http.get(reverse("mfa_index")).content.decode()
