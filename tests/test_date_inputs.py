@@ -139,3 +139,17 @@ def test_no_staff_form_uses_the_browsers_native_date_input():
         if "migrations" not in path.parts and native.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"), [("dmy", "on 22 Oct, session 16"), ("mdy", "on Oct 22, session 16")]
+)
+def test_alert_texts_name_the_day_in_the_clinics_style(style, expected):
+    from alliance.insights import texts
+
+    dates.activate(style)
+    moment = dt.datetime(2026, 10, 22, 10, 0, tzinfo=dt.UTC)
+    assert texts.when(moment, 16, dt.date(2026, 11, 30), zone=dt.UTC) == expected
+    assert texts.when(moment, 16, None, zone=dt.UTC, this_year=2025).startswith(
+        "on 22 Oct 2026" if style == "dmy" else "on Oct 22, 2026"
+    )
