@@ -219,6 +219,11 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("ALLIANCE_MFA_ISSUER", "Alliance")
+# Addresses are not verified by email in this product (ACCOUNT_EMAIL_VERIFICATION above: there
+# is no sign-up; an admin creates or invites each account). allauth would otherwise refuse
+# two-factor to anyone whose address it lists as unverified, which is everyone once they open
+# the email page, with no way to verify (docs/decisions.md).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # Automatic logoff (HIPAA 164.312(a)(2)(iii)): the session ends after this many idle seconds.
 SESSION_COOKIE_AGE = env_int("ALLIANCE_IDLE_LOGOUT_SECONDS", 15 * 60)

@@ -22,7 +22,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -34,6 +33,7 @@ from alliance.audit import context, trail
 from alliance.audit.models import Action
 from alliance.care.models import Session
 from alliance.converters import parse_id
+from alliance.dates import format_day
 
 from . import client_language, fhir_export, ratelimit, services
 from .forms import (
@@ -400,7 +400,7 @@ def _not_before_its_day(request: HttpRequest, session: Session) -> HttpResponse:
     messages.error(
         request,
         _("Session %(n)d is on %(day)s: it can be rated from that day.")
-        % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
+        % {"n": session.number, "day": format_day(timezone.localtime(session.starts_at).date())},
     )
     return redirect("care:session", pk=session.pk)
 

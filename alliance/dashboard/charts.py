@@ -130,20 +130,41 @@ def _lines(points: Sequence[Point], y_title: str, y_max: float) -> alt.Chart:
     )
 
 
+LABEL_GAP = 0.07  # of the scale's top: about one line of 11-pixel text on the charts' height
+
+
+def label_positions(last_values: dict[str, float], gap: float) -> dict[str, float]:
+    """Where each line's name is written: at its last value, moved down just enough that two
+    lines ending at the same value (client and therapist both at 8) do not print over each
+    other."""
+    placed: dict[str, float] = {}
+    below: float | None = None
+    for who, value in sorted(last_values.items(), key=lambda item: -item[1]):
+        at = value if below is None else min(value, below - gap)
+        placed[who] = at
+        below = at
+    return placed
+
+
 def _end_labels(points: Sequence[Point]) -> alt.Chart:
     """Each line's name written beside its last point, so a line is read without the legend."""
     last: dict[str, Point] = {}
     for p in sorted(points, key=lambda p: p.session):
         last[p.series] = p
+    gap = LABEL_GAP * max([10.0, *(p.value for p in points)])
+    placed = label_positions({who: p.value for who, p in last.items()}, gap)
     data = alt.Data(
-        values=[{"session": p.session, "who": p.series, "value": p.value} for p in last.values()]
+        values=[
+            {"session": p.session, "who": who, "value": p.value, "label_at": placed[who]}
+            for who, p in last.items()
+        ]
     )
     return (
         alt.Chart(data)
         .mark_text(align="left", dx=6, fontSize=11)
         .encode(
             x="session:Q",
-            y="value:Q",
+            y="label_at:Q",
             text="who:N",
             color=alt.Color("who:N", scale=_colour_scale([p.series for p in points]), legend=None),
         )
