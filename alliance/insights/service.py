@@ -9,7 +9,6 @@ when the analysis ran.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -426,7 +425,7 @@ class _AlertStore:
         if (
             not later
             and facts
-            and json_safe(facts) == alert.facts
+            and facts == alert.facts
             and (alert.kind, alert.resolution_proposed) == (draft.kind, draft.resolution_proposed)
         ):
             return  # the same findings as last time: nothing to write (the common case)
@@ -436,8 +435,8 @@ class _AlertStore:
             "severity": draft.severity,
             "severity_rank": SEVERITY_RANK.get(draft.severity, 3),
             "reason": reason,
-            "numbers": json_safe(draft.numbers),
-            "facts": json_safe(facts),
+            "numbers": draft.numbers,
+            "facts": facts,
             "resolution_proposed": draft.resolution_proposed,
             "latest_session_number": draft.latest_session,
             "numbers_at": self._moment(draft, draft.latest_session),
@@ -482,18 +481,6 @@ class _AlertStore:
         return len(created)
 
 
-def json_safe(value: Any) -> Any:
-    """`value` with every infinite or NaN number replaced by None: JSON has no such numbers and
-    PostgreSQL refuses the whole row (an open-ended band's upper edge is infinite)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
-
-
 def _new_alert(organization: Any, draft: AlertDraft, facts: list[Any], reason: str) -> Alert:
     return Alert(
         organization=organization,
@@ -506,8 +493,8 @@ def _new_alert(organization: Any, draft: AlertDraft, facts: list[Any], reason: s
         session_number=draft.session_number,
         latest_session_number=draft.latest_session,
         reason=reason,
-        numbers=json_safe(draft.numbers),
-        facts=json_safe(facts),
+        numbers=draft.numbers,
+        facts=facts,
         fingerprint=draft.fingerprint,
         concern=draft.concern_key,
         resolution_proposed=draft.resolution_proposed,
