@@ -219,6 +219,7 @@ http {{
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-Proto https;
+      proxy_buffering off;
     }}
   }}
 }}
