@@ -211,3 +211,13 @@ def test_research_export_page_counts_only_up_to_its_limit(clinic, monkeypatch):
     page = clinic.login("researcher").get("/org/research-export/").content.decode()
     assert "more than 2 responses" in page
     assert "Download export" not in page
+
+
+def test_the_worker_stores_every_organizations_months_on_its_clock(clinic):
+    from alliance.growth import jobs
+    from alliance.jobs.schedule import autodiscover
+
+    assert "alliance.growth.jobs.store_month_figures" in autodiscover()
+    grow(clinic, 2, seed=7, prefix="J-")
+    assert jobs.store_month_figures() == 2 * summaries.STORED_MONTHS  # both organizations
+    assert jobs.store_month_figures() == 0
