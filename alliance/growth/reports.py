@@ -167,9 +167,12 @@ def _value(scale: str) -> Expression:
 def _own_value(therapist: Any) -> Subquery:
     """The therapist's own alliance score of the same session (at most one: one answer per
     participant, session and instrument)."""
+    # The therapist's own participant rows first (a handful, hashed once by the database), so
+    # the per-session lookup needs no join to every response's participant.
+    theirs = Participant.objects.filter(user=therapist).values("pk")
     own = (
         Response.objects.filter(
-            session=OuterRef("session"), instrument__kind="alliance", participant__user=therapist
+            session=OuterRef("session"), instrument__kind="alliance", participant__in=theirs
         )
         .order_by()
         .annotate(own=_value(ALLIANCE_SCALE))
@@ -529,6 +532,8 @@ def supervisee_summary(viewer: access.Viewer, therapist: Any, days: int) -> Supe
     now = timezone.now()
     alerts = (
         Alert.objects.filter(episode__in=episodes, state__in=ACTIVE_STATES)
+        # The page names each alert and its age; its numbers and findings stay in the database.
+        .defer("numbers", "facts", "reason")
         .select_related("episode", "participant__client")
         .prefetch_related("episode__participants__client")
         .order_by("raised_at", "opened_at", "pk")
