@@ -9,8 +9,9 @@ together.
 
 Completed months only (the page shows nothing else). A stored month is removed when a response
 of one of its sessions is stored, changed or deleted (a late paper form, a correction, an
-erasure); the worker stores it again within the hour (`growth.jobs`), and until then the page
-computes that month from the responses, never writing on a read.
+erasure); a job stores it again as soon as the worker gets to it (and the hourly run in
+`growth.jobs` catches anything missed); until then the page computes that month from the
+responses, never writing on a read.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from alliance.accounts.models import Organization
 from alliance.care.models import Session
 from alliance.checkins.models import Response
+from alliance.jobs.runner import enqueue_after_commit, job
 
 from . import reports
 from . import statistics as stats
@@ -253,6 +256,15 @@ def forget_month(sender: Any, instance: Response, **kwargs: Any) -> None:
     starts_at, organization_id = found
     days = {(starts_at + shift).date().replace(day=1) for shift in (-ZONE_SLACK, ZONE_SLACK)}
     MonthFigure.objects.filter(organization_id=organization_id, month__in=days).delete()
+    # Stored again by the worker within seconds; the hourly run is the safety net.
+    enqueue_after_commit(store_organization_months, organization_id=organization_id)
+
+
+@job
+def store_organization_months(*, organization_id: int | None) -> int:
+    """`refresh` for one organization, queued when a late answer changed one of its months."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    return refresh(organization) if organization is not None else 0
 
 
 def _this_month(starts_at: dt.datetime) -> bool:

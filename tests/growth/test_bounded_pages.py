@@ -108,7 +108,9 @@ def test_stored_month_figures_equal_a_computation_from_scratch(clinic):
     assert MonthFigure.objects.filter(organization=clinic.org).count() == 36 * 4
 
 
-def test_a_late_answer_forgets_its_month_and_the_page_still_counts_it(clinic):
+def test_a_late_answer_forgets_its_month_and_the_worker_stores_it_again(
+    clinic, django_capture_on_commit_callbacks
+):
     grow(clinic, 6, seed=2, prefix="L-")
     summaries.refresh(clinic.org)
     last_month = summaries.completed_months(1)[0]
@@ -119,13 +121,22 @@ def test_a_late_answer_forgets_its_month_and_the_page_still_counts_it(clinic):
     session = episode.sessions.create(
         number=1, starts_at=timezone.now() - dt.timedelta(days=LAST_MONTH), status="attended"
     )
-    rate(session, episode.participants.get(client__isnull=False), 2, "alliance-checkin-client")
+    with django_capture_on_commit_callbacks() as queued:
+        rate(session, episode.participants.get(client__isnull=False), 2, "alliance-checkin-client")
     assert not MonthFigure.objects.filter(month=summaries.first_day(last_month)).exists()
     # The other stored months stay; the page computes the forgotten one from the responses.
     assert MonthFigure.objects.filter(organization=clinic.org).count() == 35 * 4
     found = summaries.figures(clinic.org, [last_month])
     expected = from_scratch(clinic, [last_month])
     assert close(found["alliance"][last_month], expected[("alliance", last_month)])
+    # The job queued after the commit stores the month again, now with the late answer.
+    for callback in queued:
+        callback()
+    assert MonthFigure.objects.filter(organization=clinic.org).count() == 36 * 4
+    assert close(
+        summaries.figures(clinic.org, [last_month])["alliance"][last_month],
+        expected[("alliance", last_month)],
+    )
     # A check-in of this month leaves the stored months alone.
     summaries.refresh(clinic.org)
     client_with_ratings(clinic, "NOW", [7], days_ago=[0])
