@@ -32,6 +32,32 @@ from bench import common  # noqa: E402
 QUICK = [(20, 800, 40_000), (60, 2_400, 120_000)]
 FULL = [(20, 800, 40_000), (500, 20_000, 1_000_000)]
 BUDGET_MS = 250.0
+REUSE = False  # --reuse: time the pages on the network already loaded, at one size
+
+
+def loaded_network():  # noqa: ANN201 - a bench.network.Network or None
+    """The network a previous run left in the database, if there is one."""
+    from alliance.accounts.models import Organization, User
+    from alliance.care.models import Client
+    from alliance.checkins.models import Response
+    from bench.network import SLUG, Network
+
+    org = Organization.objects.filter(slug=SLUG).first()
+    if org is None:
+        return None
+    people = User.objects.filter(memberships__organization=org)
+    network = Network(
+        org,
+        list(people.filter(email__startswith="therapist").order_by("pk")),
+        list(people.filter(email__startswith="supervisor").order_by("pk")),
+        people.get(email__startswith="admin"),
+        people.get(email__startswith="researcher"),
+    )
+    network.counts = {
+        "clients": Client.objects.filter(organization=org).count(),
+        "response": Response.objects.filter(session__episode__organization=org).count(),
+    }
+    return network
 
 
 def _time(http, path: str, requests: int, warmup: int = 5) -> dict[str, float]:
@@ -56,7 +82,12 @@ def _time(http, path: str, requests: int, warmup: int = 5) -> dict[str, float]:
 
 
 def one_size(therapists: int, clients: int, responses: int, requests: int, first: bool) -> dict:
-    common.setup_django(common.database_url("pages"), fresh=True) if first else _fresh_again()
+    if REUSE:
+        common.setup_django(common.database_url("pages"), fresh=False)
+    elif first:
+        common.setup_django(common.database_url("pages"), fresh=True)
+    else:
+        _fresh_again()
     from django.db import connection
     from django.test import Client as HttpClient
     from django.utils import timezone
@@ -66,15 +97,19 @@ def one_size(therapists: int, clients: int, responses: int, requests: int, first
     from alliance.insights.service import recompute_organization
     from bench.network import load_network
 
-    network = load_network(therapists=therapists, clients=clients, responses=responses)
+    network = loaded_network() if REUSE else None
+    if network is None:
+        network = load_network(therapists=therapists, clients=clients, responses=responses)
+        t0 = time.perf_counter()
+        recompute_organization(network.organization)
+        network.seconds["alerts"] = time.perf_counter() - t0
     org = network.organization
     seconds = dict(network.seconds)
-    t0 = time.perf_counter()
-    recompute_organization(org)
-    seconds["alerts"] = time.perf_counter() - t0
+    MonthFigure.objects.filter(organization=org).delete()
     t0 = time.perf_counter()
     summaries.refresh(org)
     seconds["month figures"] = time.perf_counter() - t0
+    PracticePeriod.objects.filter(organization=org).delete()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     from alliance import wsgi  # noqa: F401  (the production start-up: views loaded, heap frozen)
@@ -148,8 +183,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Time the pages on the network a previous run left in alliance_bench_pages.",
+    )
     args = parser.parse_args(argv)
-    results = run(FULL if args.full else QUICK, args.requests)
+    global REUSE
+    REUSE = args.reuse
+    sizes = FULL if args.full else QUICK
+    results = run(sizes[-1:] if args.reuse else sizes, args.requests)
     text = json.dumps(results, indent=2, default=str)
     print(text)
     if args.json:
