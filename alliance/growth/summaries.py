@@ -43,8 +43,8 @@ ALLIANCE = "alliance"
 CALIBRATION = "calibration"
 MEASURES = (ALLIANCE, CALIBRATION, *(key for key, _label in reports.OUTCOMES))
 STORED_MONTHS = 36  # the longest choice of the organization view
-# No time zone is more than 14 hours from UTC: a session within 14 hours of a month's edge may
-# belong to either month in the clinic's zone, so both are forgotten.
+# No time zone is more than 14 hours from UTC: a session starting 14 hours or more after the
+# month began in UTC is in the current month in every clinic's zone.
 ZONE_SLACK = dt.timedelta(hours=14)
 
 Month = tuple[int, int]
@@ -140,14 +140,18 @@ def _moments(clients: int, ratings: int, s1: float, s2: float) -> Moments:
     return Moments(clients, ratings, centre, max(variance, 0.0))
 
 
+def _zone(name: str) -> Any:
+    """The clinic's time zone; the server's when it has none or an unknown one."""
+    try:
+        return zoneinfo.ZoneInfo(name) if name else timezone.get_default_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
 @contextmanager
 def clinic_time(organization: Any) -> Iterator[None]:
     """Months in the clinic's own time zone, as its pages count them, also on the worker."""
-    try:
-        zone: Any = zoneinfo.ZoneInfo(organization.time_zone) if organization.time_zone else None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = None
-    with timezone.override(zone or timezone.get_default_timezone()):
+    with timezone.override(_zone(organization.time_zone)):
         yield
 
 
@@ -243,19 +247,23 @@ def refresh(organization: Any, count: int = STORED_MONTHS) -> int:
 def forget_month(sender: Any, instance: Response, **kwargs: Any) -> None:
     """A response of a completed month changes that month's figures: drop them, so the page
     computes the month afresh until the worker stores it again. A check-in of this month (the
-    usual case) writes nothing here."""
-    if Response.session.is_cached(instance) and _this_month(instance.session.starts_at):  # type: ignore[attr-defined]
+    usual case) writes nothing here and, once the month is 14 hours old, reads nothing."""
+    session = instance.session if Response.session.is_cached(instance) else None  # type: ignore[attr-defined]
+    if session is not None and _this_month_everywhere(session.starts_at):
         return
     found = (
         Session.objects.filter(pk=instance.session_id)
-        .values_list("starts_at", "episode__organization_id")
+        .values_list("starts_at", "episode__organization_id", "episode__organization__time_zone")
         .first()
     )
-    if found is None or _this_month(found[0]):
+    if found is None:
         return
-    starts_at, organization_id = found
-    days = {(starts_at + shift).date().replace(day=1) for shift in (-ZONE_SLACK, ZONE_SLACK)}
-    MonthFigure.objects.filter(organization_id=organization_id, month__in=days).delete()
+    starts_at, organization_id, zone_name = found
+    zone = _zone(zone_name)
+    month = timezone.localtime(starts_at, zone).date().replace(day=1)
+    if month >= timezone.localdate(timezone=zone).replace(day=1):
+        return  # the month still filling up is never stored
+    MonthFigure.objects.filter(organization_id=organization_id, month=month).delete()
     # Stored again by the worker within seconds; the hourly run is the safety net.
     enqueue_after_commit(store_organization_months, organization_id=organization_id)
 
@@ -267,7 +275,7 @@ def store_organization_months(*, organization_id: int | None) -> int:
     return refresh(organization) if organization is not None else 0
 
 
-def _this_month(starts_at: dt.datetime) -> bool:
+def _this_month_everywhere(starts_at: dt.datetime) -> bool:
     """In the current month in every time zone (so in no stored month)."""
     month_start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return starts_at - ZONE_SLACK >= month_start
