@@ -263,9 +263,13 @@ def forget_month(sender: Any, instance: Response, **kwargs: Any) -> None:
     month = timezone.localtime(starts_at, zone).date().replace(day=1)
     if month >= timezone.localdate(timezone=zone).replace(day=1):
         return  # the month still filling up is never stored
-    MonthFigure.objects.filter(organization_id=organization_id, month=month).delete()
-    # Stored again by the worker within seconds; the hourly run is the safety net.
-    enqueue_after_commit(store_organization_months, organization_id=organization_id)
+    deleted, _by_model = MonthFigure.objects.filter(
+        organization_id=organization_id, month=month
+    ).delete()
+    if deleted:
+        # Stored again by the worker within seconds; the hourly run is the safety net. Once per
+        # month touched: an erasure of many answers of one month queues one job, not one each.
+        enqueue_after_commit(store_organization_months, organization_id=organization_id)
 
 
 @job
