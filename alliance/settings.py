@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "alliance.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -227,7 +228,9 @@ MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # Automatic logoff (HIPAA 164.312(a)(2)(iii)): the session ends after this many idle seconds.
 SESSION_COOKIE_AGE = env_int("ALLIANCE_IDLE_LOGOUT_SECONDS", 15 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Not every request: alliance.accounts.middleware.IdleTimeoutMiddleware pushes the idle timeout
+# back at most once a minute, so reading a page does not write the session row.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Security headers ----------------------------------------------------------------------------

@@ -7,8 +7,9 @@ reliable-change band are layers of the spec, so a test can assert on them as dat
 
 from __future__ import annotations
 
+import functools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,35 @@ class Expected:
 
 
 MEDIAN_SERIES = "Group median"
+
+# Specs already built, by everything they are built from. A spec is a pure function of its
+# inputs, so a remembered one can never be out of date: a new rating or alert changes the
+# inputs and so the key. Building one with Altair costs tens of milliseconds (deep copies of the
+# data on every layer), and an episode page shows up to eight; reopening an unchanged episode,
+# the common case, costs nothing. About 30 KB each, so a few MB per worker process.
+REMEMBERED_SPECS = 256
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def _remembered(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """`build`, remembering its last REMEMBERED_SPECS results. The spec returned is shared:
+    read it, copy it before changing it (render_svg does)."""
+    cached = functools.lru_cache(maxsize=REMEMBERED_SPECS)(
+        lambda args, kwargs: build(*args, **dict(kwargs))
+    )
+
+    @functools.wraps(build)
+    def remembered(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        key_args = tuple(_hashable(a) for a in args)
+        key_kwargs = tuple(sorted((k, _hashable(v)) for k, v in kwargs.items()))
+        return cached(key_args, key_kwargs)  # type: ignore[no-any-return]
+
+    remembered.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    remembered.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return remembered
 
 
 def median_with_range(
@@ -213,6 +243,7 @@ def _markers(markers: Sequence[Marker]) -> alt.Chart:
     )
 
 
+@_remembered
 def alliance_dimension(
     title: str,
     points: Sequence[Point],
@@ -238,6 +269,7 @@ def alliance_dimension(
     return _finish(chart)
 
 
+@_remembered
 def outcome_scores(
     title: str,
     points: Sequence[Point],

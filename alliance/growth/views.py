@@ -26,7 +26,7 @@ from alliance.audit.models import Action
 from alliance.converters import parse_id
 from alliance.dashboard.models import PageVisit
 
-from . import reports
+from . import reports, summaries
 from .forms import (
     AttributeDefinitionForm,
     ClientAttributesForm,
@@ -221,7 +221,7 @@ def organization(request: HttpRequest) -> HttpResponse:
     access.require_role(viewer, Role.ADMIN, Role.RESEARCHER)
     months = parse_id(request.GET.get("months"))
     months = months if months in MONTH_CHOICES else 12
-    rows = reports.organization_summary(viewer, months)
+    rows = summaries.organization_summary(viewer.organization, months)
     _record_page(viewer, "organization", f"Organization summary, {months} months")
     return render(
         request,

@@ -14,7 +14,7 @@ from alliance.dashboard import charts
 from . import priority
 from .models import AlertKind
 from .service import thresholds_for
-from .views import prompts_for
+from .views import prompts_by_kind
 
 ALLIANCE_DIMENSIONS = [
     ("alliance", "Alliance (mean)"),
@@ -322,8 +322,9 @@ def episode_insights(
     alerts = priority.ordered(
         list(episode.alerts.select_related("participant__client").prefetch_related("events__by"))
     )
+    prompts = prompts_by_kind(episode.organization, {alert.kind for alert in alerts})
     for alert in alerts:
-        alert.prompts = prompts_for(episode.organization, alert.kind)
+        alert.prompts = prompts[alert.kind]
         alert.error = (alert_errors or {}).get(alert.pk)
         alert.form_data = (alert_form_data or {}).get(alert.pk, {})
     responses = _responses(episode)

@@ -71,6 +71,16 @@ def prompts_for(organization: object, kind: str) -> list[str]:
     return own or list(SEED_PROMPTS.get(kind, []))
 
 
+def prompts_by_kind(organization: object, kinds: set[str]) -> dict[str, list[str]]:
+    """`prompts_for` of several kinds of alert in one query (the episode page's alerts)."""
+    own: dict[str, list[str]] = {}
+    if kinds:
+        rows = Prompt.objects.filter(organization=organization, kind__in=kinds, active=True)
+        for kind, text in rows.values_list("kind", "text"):
+            own.setdefault(kind, []).append(text)
+    return {kind: own.get(kind) or list(SEED_PROMPTS.get(kind, [])) for kind in kinds}
+
+
 @login_required
 def prompt_library(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
