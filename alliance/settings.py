@@ -290,7 +290,7 @@ WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
-        if ALLIANCE_ENV == "test"
+        if env_bool("ALLIANCE_JOBS_AT_ONCE", ALLIANCE_ENV == "test")
         else "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default"],
     }
@@ -298,9 +298,18 @@ TASKS = {
 # How often a failed job is tried in all, and the first wait; each wait doubles, up to an hour.
 JOB_MAX_ATTEMPTS = env_int("ALLIANCE_JOB_MAX_ATTEMPTS", 6)
 JOB_RETRY_BASE_SECONDS = env_int("ALLIANCE_JOB_RETRY_BASE_SECONDS", 10)
-# A job still "running" this long after it started belonged to a worker that died: a worker
-# starting up puts it back in the queue (docs/deployment.md).
-JOB_STALE_MINUTES = env_int("ALLIANCE_JOB_STALE_MINUTES", 30)
+# A job still "running" this long after it started belonged to a worker that died: every worker
+# puts it back in the queue, at start and then every so often (docs/deployment.md). The same
+# time lets a job take over an email or delivery a dead worker had claimed (jobs/effects.py).
+# ALLIANCE_JOB_STALE_MINUTES, the older name, is still read.
+JOB_STALE_SECONDS = env_int(
+    "ALLIANCE_JOB_STALE_SECONDS", 60 * env_int("ALLIANCE_JOB_STALE_MINUTES", 30)
+)
+# How often each worker looks at the schedule of periodic work (jobs/schedule.py); no periodic
+# function runs more often than this.
+JOB_SCHEDULE_TICK_SECONDS = env_int("ALLIANCE_JOB_SCHEDULE_TICK_SECONDS", 5)
+# Finished jobs, started schedule slots and done effects are deleted after this many days.
+JOB_KEEP_DAYS = env_int("ALLIANCE_JOB_KEEP_DAYS", 30)
 
 # --- Session language review (docs/language.md) ------------------------------------------------
 # Where `alliance language train` finds the AnnoMI files; the corpus itself is never shipped.

@@ -15,6 +15,7 @@ lose a finding (insights/pending.py), so even a job that gives up loses nothing.
 from __future__ import annotations
 
 import datetime as dt
+import contextlib
 import functools
 import logging
 from collections.abc import Callable
@@ -23,7 +24,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_tasks.base import Task, task
+from django_tasks.base import Task, TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
+
+from alliance.audit import context
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +46,30 @@ def job(func: Callable[..., Any]) -> Task[..., Any]:
     @functools.wraps(func)
     def run(*args: Any, attempt: int = 1, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with _acting_as_task():
+                return func(*args, **kwargs)
+        except Rescheduled:
+            raise  # the job queued its own next attempt; the backend records this one's error
         except Exception:
             _retry_later(the_task, attempt, args, kwargs)
             raise  # the backend records this attempt as failed, with the traceback
 
     the_task: Task[..., Any] = task()(run)
     return the_task
+
+
+class Rescheduled(Exception):
+    """Raised by a job that failed and has already queued its own next attempt on a schedule of
+    its own (a webhook delivery keeps its own backoff): the attempt is recorded as failed, with
+    this message on the Jobs page, and `@job` queues nothing more."""
+
+
+def _acting_as_task() -> Any:
+    """Audit events written by a job say "background task", each job run with its own id;
+    a job called inside another context (a test, a command) keeps that one."""
+    if context.active() is not None:
+        return contextlib.nullcontext()
+    return context.acting(context.ActingContext(request_id=context.new_request_id(), source="task"))
 
 
 def _retry_later(the_task: Task[..., Any], attempt: int, args: Any, kwargs: Any) -> None:
@@ -78,12 +99,11 @@ def enqueue_after_commit(the_task: Task[..., Any], *args: Any, **kwargs: Any) ->
 
 def recover_stale() -> int:
     """Queue again the jobs a worker claimed and never finished (it was killed, or its machine
-    went down): they have been "running" longer than settings.JOB_STALE_MINUTES. Jobs are safe
-    to run twice, so a slow job that is in fact still running does no harm."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    cutoff = timezone.now() - dt.timedelta(minutes=settings.JOB_STALE_MINUTES)
+    went down): they have been "running" longer than settings.JOB_STALE_SECONDS. Every worker
+    does this when it starts and then every so often (worker.py). Jobs are safe to run twice,
+    and their outside effects are claimed (effects.py), so a slow job that is in fact still
+    running does no harm."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
     return DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, started_at__lt=cutoff
     ).update(status=TaskResultStatus.READY, started_at=None)
