@@ -14,8 +14,8 @@ lose a finding (insights/pending.py), so even a job that gives up loses nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import contextlib
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
