@@ -35,8 +35,8 @@ from alliance.audit.models import Action
 from alliance.care.models import Session
 from alliance.converters import parse_id
 
-from . import jobs as checkin_jobs
 from . import client_language, fhir_export, ratelimit, services
+from . import jobs as checkin_jobs
 from .forms import (
     CONFIRM_PARTIAL_FIELD,
     IDEMPOTENCY_FIELD,
