@@ -342,6 +342,9 @@ ROUTES: dict[str, Route] = {
         get=ONLY_POST, post=ADMIN_POST, params={"kind": "overestimation"}
     ),
     "org/thresholds/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="thresholds"),
+    "org/thresholds/recompute/": Route(
+        get=ONLY_POST, post=ADMIN_POST, why="queues the recompute of the admin's own organization"
+    ),
     "episodes/<id:pk>/charts/<slug:name>.svg": Route(
         clinical=True, get=EPISODE_READ, params={"pk": "episode", "name": "alliance"}
     ),
