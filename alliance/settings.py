@@ -275,6 +275,8 @@ CHECKIN_FAILED_ATTEMPTS_PER_MINUTE = env_int("ALLIANCE_CHECKIN_FAILED_ATTEMPTS_P
 API_REQUESTS_PER_MINUTE = env_int("ALLIANCE_API_REQUESTS_PER_MINUTE", 120)
 EXPORT_PSEUDONYM_KEY = env_str("ALLIANCE_EXPORT_PSEUDONYM_KEY", "")
 EXPORT_MIN_CELL = env_int("ALLIANCE_EXPORT_MIN_CELL", 5)
+# How long a research export built by the worker can be downloaded before its file is removed.
+EXPORT_KEEP_HOURS = env_int("ALLIANCE_EXPORT_KEEP_HOURS", 24)
 WEBHOOK_MAX_ATTEMPTS = env_int("ALLIANCE_WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
 # Retry pending alert recomputes after requests (insights/pending.py). Off in tests, where a

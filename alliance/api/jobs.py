@@ -6,7 +6,7 @@ import datetime as dt
 
 from alliance.jobs.schedule import periodic
 
-from . import webhooks
+from . import research_exports, webhooks
 
 
 @periodic(every=dt.timedelta(seconds=15))
@@ -15,3 +15,10 @@ def find_alerts_for_webhooks() -> str:
     created = webhooks.queue_new_deliveries()
     overdue = webhooks.queue_overdue()
     return f"{created} new deliveries, {overdue} overdue queued again"
+
+
+@periodic(every=dt.timedelta(minutes=15))
+def remove_expired_exports() -> str:
+    """Expired research export files removed"""
+    files, rows = research_exports.expire()
+    return f"{files} file(s) removed, {rows} old record(s) deleted"
