@@ -199,7 +199,7 @@ class WebhookAttempt(models.Model):
 
 
 class ExportState(models.TextChoices):
-    QUEUED = "queued", _("Waiting for the worker")
+    QUEUED = "queued", _("Waiting for the background worker")
     RUNNING = "running", _("Being prepared")
     READY = "ready", _("Ready to download")
     FAILED = "failed", _("Failed")
