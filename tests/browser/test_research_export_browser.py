@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,7 +52,7 @@ def test_researcher_watches_the_export_finish_and_downloads_it(
     with page.expect_download() as event:
         ready.click()
     download = event.value
-    content = open(download.path(), "rb").read()
+    content = Path(download.path()).read_bytes()
     names = zipfile.ZipFile(io.BytesIO(content)).namelist()
     assert any(n.endswith("responses.csv") for n in names)
     assert download.suggested_filename == ResearchExport.objects.get().file_name
