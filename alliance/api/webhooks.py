@@ -311,8 +311,12 @@ def deliver(delivery_id: int, now: dt.datetime | None = None) -> str:
     """Attempt one delivery if it is still pending and due. A job that runs twice, or two
     workers with the same delivery, post it once: the attempt is an effect claimed before it."""
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-    if delivery is None or delivery.state != DeliveryState.PENDING:
-        return "already delivered" if delivery else "no such delivery"
+    if delivery is None:
+        return "no such delivery"
+    if delivery.state == DeliveryState.FAILED:
+        return "gave up earlier; its attempts are on the Integrations page"
+    if delivery.state != DeliveryState.PENDING:
+        return "already delivered"
     if delivery.next_attempt_at > (now or timezone.now()) + DUE_SLACK:
         return "not due yet"  # a spare job; the delivery's own is queued for later
     key = f"webhook-delivery:{delivery.pk}"

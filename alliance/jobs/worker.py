@@ -34,6 +34,8 @@ class ScheduledWorker(Worker):
         while self.running:
             close_old_connections()
             self.keep_time()
+            if not self.running:
+                return  # stopped while keeping the clock: take no new job
             claimed = self.claim_next()
             if claimed is not None:
                 self.run_task(claimed)

@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 from django.db import close_old_connections, connection
+from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from alliance.jobs import clock, schedule
+from alliance.jobs import jobs as housekeeping
+from alliance.jobs.admin_list import RUN_PERIODIC
 from alliance.jobs.models import ScheduledRun
 from tests.jobs import periodic_fixtures
 from tests.jobs.conftest import work
@@ -120,3 +123,27 @@ def test_every_app_registers_its_periodic_work() -> None:
     assert "alliance.jobs.jobs.clear_old_job_records" in names
     for found in schedule.PERIODIC.values():
         assert found.label and not found.label.endswith(".")
+
+
+def test_old_records_are_cleared_but_recent_and_failed_ones_stay(queue: None) -> None:
+    long_ago = timezone.now() - dt.timedelta(days=40)
+    yesterday = timezone.now() - dt.timedelta(days=2)
+
+    def job_row(path: str, status: str, finished: dt.datetime) -> DBTaskResult:
+        return DBTaskResult.objects.create(
+            status=status,
+            args_kwargs={"args": ["x"], "kwargs": {"organization_id": None}},
+            task_path=path,
+            backend_name="default",
+            run_after=finished,
+            finished_at=finished,
+        )
+
+    old_job = job_row("tests.jobs.flaky.flaky", TaskResultStatus.SUCCESSFUL, long_ago)
+    kept_job = job_row("tests.jobs.flaky.flaky", TaskResultStatus.FAILED, yesterday)
+    routine = job_row(RUN_PERIODIC, TaskResultStatus.SUCCESSFUL, yesterday)
+    failed_routine = job_row(RUN_PERIODIC, TaskResultStatus.FAILED, yesterday)
+    housekeeping.clear_old_job_records()
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert left == {kept_job.pk, failed_routine.pk}
+    assert old_job.pk not in left and routine.pk not in left
