@@ -1,5 +1,6 @@
-"""A real worker is killed (SIGKILL) in the middle of sending a check-in email; a second worker
-takes the job over once it is stale, and exactly one email arrives at a real SMTP server.
+"""A real worker is killed (SIGKILL) in the middle of sending a check-in email, or of posting an
+alert webhook; a second worker takes the job over once it is stale, and the effect happens once:
+one email at a real SMTP server, one acknowledged delivery at a real HTTP receiver.
 
 Real processes (`alliance worker`) against the test database, so PostgreSQL only: the SQLite
 test database lives in this process's memory, where another process cannot reach it.
@@ -16,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +28,11 @@ from django.db import connection
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from alliance.api import webhooks
+from alliance.api.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from alliance.checkins import jobs as checkin_jobs
 from alliance.checkins.models import CheckinRequest
+from alliance.insights.models import Alert
 from alliance.jobs.models import Effect
 from tests.checkins.helpers import issue
 
@@ -164,3 +169,92 @@ def test_a_worker_killed_mid_email_is_replaced_and_the_email_arrives_once(
     assert job.worker_ids == ["first", "second"] and job.return_value == "sent"
     assert Effect.objects.get().done_at is not None
     assert CheckinRequest.objects.get(pk=checkin.pk).email_sent_at is not None
+
+
+class Receiver:
+    """An HTTP receiver that reads the first POST and never answers it (the worker is killed
+    while it waits), then answers every later one with 200."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []  # X-Alliance-Delivery of every POST that arrived
+        self.acknowledged: list[str] = []  # … of those answered 2xx
+        self.in_the_middle = threading.Event()
+        self.released = threading.Event()
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            delivery = self.headers["X-Alliance-Delivery"]
+            state.seen.append(delivery)
+            if len(state.seen) == 1:
+                state.in_the_middle.set()
+                state.released.wait(30)
+                return  # no answer: the sender is gone
+            self.send_response(200)
+            self.end_headers()
+            state.acknowledged.append(delivery)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, f"http://127.0.0.1:{server.server_port}/hook"
+    state.released.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_worker_killed_mid_webhook_is_replaced_and_the_delivery_is_acknowledged_once(
+    queue: None, clinic: Any, receiver: tuple[Receiver, str], settings: Any
+) -> None:
+    state, url = receiver
+    settings.WEBHOOK_ALLOW_LOOPBACK_HTTP = settings.WEBHOOK_ALLOW_PRIVATE = True
+    WebhookEndpoint.objects.create(organization=clinic.org, url=url, secret="k" * 64)
+    Alert.objects.create(
+        organization=clinic.org,
+        episode=clinic.episode,
+        kind="risk",
+        severity="risk",
+        reason="PHQ-9 item 9 answered 1",
+        fingerprint="risk:1",
+    )
+    assert webhooks.queue_new_deliveries() == 1  # the delivery and its job, committed
+    env = {
+        **worker_environment(free_port()),
+        "ALLIANCE_WEBHOOK_ALLOW_LOOPBACK_HTTP": "true",
+        "ALLIANCE_WEBHOOKS_ALLOW_PRIVATE": "true",
+    }
+
+    first = start_worker("first", env)
+    try:
+        assert state.in_the_middle.wait(20), "the first worker never posted"
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        state.released.set()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == DeliveryState.PENDING and delivery.attempts == 0
+
+    second = start_worker("second", env)
+    try:
+        assert wait_for(lambda: WebhookDelivery.objects.get().state == DeliveryState.DELIVERED, 20)
+        time.sleep(1)  # time for a wrong third post
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(20)
+    delivery.refresh_from_db()
+    assert state.acknowledged == [str(delivery.pk)]  # one delivery, acknowledged once
+    # The receiver saw the unanswered first post too, under the same delivery id: what it
+    # de-duplicates on (docs/api.md).
+    assert state.seen == [str(delivery.pk)] * 2
+    assert delivery.attempts == 1 and [t.status_code for t in delivery.tries.all()] == [200]
