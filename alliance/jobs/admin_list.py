@@ -15,8 +15,7 @@ from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from . import schedule
-
-RUN_PERIODIC = "alliance.jobs.clock.run_periodic"
+from .clock import RUN_PERIODIC
 
 # What each job is called on the page; a job not named here shows its function's name.
 LABELS = {

@@ -16,6 +16,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from . import schedule
 from .models import ScheduledRun
@@ -23,6 +24,7 @@ from .runner import job
 
 logger = logging.getLogger(__name__)
 
+RUN_PERIODIC = "alliance.jobs.clock.run_periodic"
 # Slots are counted from here; daily slots start at midnight UTC.
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -43,11 +45,21 @@ def start_due(now: dt.datetime | None = None, worker_id: str = "") -> list[str]:
             name__in=current, slot_start__gte=min(current.values(), default=now)
         ).values_list("name", "slot_start")
     )
+    waiting = still_waiting()
     started = []
     for name, start in current.items():
-        if (name, start) not in taken and _start(name, start, worker_id):
+        if (name, start) in taken or name in waiting:
+            continue
+        if _start(name, start, worker_id):
             started.append(name)
     return started
+
+
+def still_waiting() -> set[str]:
+    """Periodic functions whose last run is queued and due but not yet picked up: while the
+    workers are busy (a long export), a 15-second function should not pile up a run per slot."""
+    queued = DBTaskResult.objects.ready().filter(task_path=RUN_PERIODIC)
+    return {str((args or [""])[0]) for args in queued.values_list("args_kwargs__args", flat=True)}
 
 
 def _start(name: str, start: dt.datetime, worker_id: str) -> bool:

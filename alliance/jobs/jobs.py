@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from .admin_list import RUN_PERIODIC
+from .clock import RUN_PERIODIC
 from .models import Effect, ScheduledRun
 from .schedule import periodic
 

@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from alliance.jobs import clock, schedule
 from alliance.jobs import jobs as housekeeping
-from alliance.jobs.admin_list import RUN_PERIODIC
+from alliance.jobs.clock import RUN_PERIODIC
 from alliance.jobs.models import ScheduledRun
 from tests.jobs import periodic_fixtures
 from tests.jobs.conftest import work
@@ -60,6 +60,7 @@ def test_two_workers_in_the_same_slot_start_it_once(queue: None, counting: None)
 
 def test_the_next_slot_runs_again(queue: None, counting: None) -> None:
     clock.start_due(NOON)
+    work()
     clock.start_due(NOON + dt.timedelta(minutes=5))
     work()
     assert periodic_fixtures.calls == ["five", "five"]
@@ -147,3 +148,13 @@ def test_old_records_are_cleared_but_recent_and_failed_ones_stay(queue: None) ->
     left = set(DBTaskResult.objects.values_list("pk", flat=True))
     assert left == {kept_job.pk, failed_routine.pk}
     assert old_job.pk not in left and routine.pk not in left
+
+
+def test_a_run_still_waiting_for_a_busy_worker_is_not_joined_by_the_next_slot(
+    queue: None, counting: None
+) -> None:
+    assert clock.start_due(NOON) == [NAME]
+    assert clock.start_due(NOON + dt.timedelta(minutes=5)) == []  # the first has not run yet
+    work()
+    assert periodic_fixtures.calls == ["five"]
+    assert clock.start_due(NOON + dt.timedelta(minutes=10)) == [NAME]
