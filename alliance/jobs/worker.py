@@ -64,7 +64,7 @@ class ScheduledWorker(Worker):
             if now >= self._next_schedule:
                 self._next_schedule = now + settings.JOB_SCHEDULE_TICK_SECONDS
                 for name in clock.start_due(worker_id=self.worker_id):
-                    logger.info("periodic %s queued", name)
+                    logger.debug("periodic %s queued", name)
         except DatabaseError:
             logger.exception("could not keep the schedule; trying again at the next tick")
         finally:

@@ -47,7 +47,13 @@ class Command(BaseCommand):
         worker.run()
 
     def _log_level(self, verbosity: int) -> None:
-        """What the worker does goes to the console handler of the root logger (settings)."""
-        level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-        for name in ("alliance.jobs", "django_tasks", "django_tasks_db"):
-            logging.getLogger(name).setLevel(level)
+        """What the worker does goes to the console handler of the root logger (settings). By
+        default: its start, jobs taken over from dead workers, and every failure (a line per
+        job that went well, every few seconds, would drown them); -v 2 shows every job."""
+        ours = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+        theirs = {0: logging.WARNING, 1: logging.WARNING, 2: logging.INFO}.get(
+            verbosity, logging.DEBUG
+        )
+        logging.getLogger("alliance.jobs").setLevel(ours)
+        for name in ("django_tasks", "django_tasks_db"):
+            logging.getLogger(name).setLevel(theirs)
