@@ -2,8 +2,9 @@
 
 Exists for a look by hand (`--dry-run`) and for sending at once: the background worker already
 sends due reminders every hour by itself (wellbeing/jobs.py, docs/wellbeing.md). Each person
-gets one reminder when the check is due and one per chosen interval while it stays undone; each send is recorded, so running the command
-twice on the same day sends nothing the second time.
+gets one reminder when the check is due and one per chosen interval while it stays undone;
+each send is recorded, so running the command twice on the same day sends nothing the second
+time.
 """
 
 from __future__ import annotations
