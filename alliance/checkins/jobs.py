@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from alliance.audit import context
 from alliance.jobs import effects, sealed
-from alliance.jobs.runner import enqueue_after_commit, job
+from alliance.jobs.runner import NoRetry, enqueue_after_commit, job
 from alliance.jobs.schedule import periodic
 
 from . import services
@@ -56,7 +56,13 @@ def send_link_email(
     )
     if checkin is None:
         return "the link no longer exists"
-    token = sealed.unseal(sealed_token, max_age_seconds=int(SEAL_LIFETIME.total_seconds()))
+    try:
+        token = sealed.unseal(sealed_token, max_age_seconds=int(SEAL_LIFETIME.total_seconds()))
+    except sealed.Unsealable:
+        raise NoRetry(
+            "the link in this job can no longer be opened (the secret key changed, or the job "
+            "is too old); create a new link"
+        ) from None
     if not checkin.matches(token) or not checkin.is_active:
         return "the link was answered, cancelled or expired before the email went out"
     key = f"checkin-email:{checkin.pk}:{send_id}"

@@ -48,8 +48,8 @@ def job(func: Callable[..., Any]) -> Task[..., Any]:
         try:
             with _acting_as_task():
                 return func(*args, **kwargs)
-        except Rescheduled:
-            raise  # the job queued its own next attempt; the backend records this one's error
+        except NoRetry:
+            raise  # retrying cannot help, or the job queued its own; the backend records it
         except Exception:
             _retry_later(the_task, attempt, args, kwargs)
             raise  # the backend records this attempt as failed, with the traceback
@@ -58,10 +58,15 @@ def job(func: Callable[..., Any]) -> Task[..., Any]:
     return the_task
 
 
-class Rescheduled(Exception):
+class NoRetry(Exception):
+    """Raised by a job whose attempt failed in a way another attempt would repeat (a sealed
+    secret that no longer opens): recorded as failed with this message on the Jobs page, and
+    `@job` queues nothing more."""
+
+
+class Rescheduled(NoRetry):
     """Raised by a job that failed and has already queued its own next attempt on a schedule of
-    its own (a webhook delivery keeps its own backoff): the attempt is recorded as failed, with
-    this message on the Jobs page, and `@job` queues nothing more."""
+    its own (a webhook delivery keeps its own backoff)."""
 
 
 def _acting_as_task() -> Any:

@@ -102,3 +102,18 @@ def test_overdue_links_are_marked_expired_with_an_audit_record(queue: None, clin
     event = AuditEvent.objects.filter(object_id=str(overdue.pk), action="update").last()
     assert event.after["state"] == "expired" and event.actor_label == "background task"
     assert checkin_jobs.expire_overdue_links() == "0 link(s) expired"  # safe to run again
+
+
+def test_a_job_whose_sealed_link_cannot_be_opened_fails_once_with_a_clear_error(
+    queue: None, clinic: Any, settings: Any
+) -> None:
+    clinic.client.email = "alex@example.test"
+    clinic.client.save()
+    checkin, token = issue(clinic)
+    _post_send(clinic, checkin, token)
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40  # rotated without the old one
+    work()
+    (row,) = rows()  # no retry: it would fail the same way
+    assert row.status == TaskResultStatus.FAILED
+    assert "can no longer be opened" in row.traceback
+    assert mail.outbox == []
