@@ -9,6 +9,7 @@ test database lives in this process's memory, where another process cannot reach
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import socket
@@ -25,6 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.db import connection
+from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -153,8 +155,12 @@ def test_a_worker_killed_mid_email_is_replaced_and_the_email_arrives_once(
     finally:
         if first.poll() is None:
             first.kill()
-    assert email_job().status == TaskResultStatus.RUNNING  # left behind by the dead worker
+    left = email_job()
+    assert left.status == TaskResultStatus.RUNNING  # left behind by the dead worker
     assert inbox.messages == []
+    # Not yet stale when the second worker starts: it is the worker's look every second or so,
+    # not the one at its start, that takes the job over.
+    assert timezone.now() - left.started_at < dt.timedelta(seconds=STALE_SECONDS)
 
     second = start_worker("second", env)
     try:
