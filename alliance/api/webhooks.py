@@ -307,12 +307,16 @@ class DeliveryFailed(Rescheduled):
     """This attempt failed; the delivery's own next attempt is already queued (or it gave up)."""
 
 
-def deliver(delivery_id: int, now: dt.datetime | None = None) -> str:
+def deliver(delivery_id: int, now: dt.datetime | None = None, *, by_hand: bool = False) -> str:
     """Attempt one delivery if it is still pending and due. A job that runs twice, or two
-    workers with the same delivery, post it once: the attempt is an effect claimed before it."""
+    workers with the same delivery, post it once: the attempt is an effect claimed before it.
+    An admin's "Retry now" (`by_hand`) gives a delivery that gave up one more attempt."""
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None:
         return "no such delivery"
+    if delivery.state == DeliveryState.FAILED and by_hand:
+        delivery.state, delivery.next_attempt_at = DeliveryState.PENDING, timezone.now()
+        delivery.save(update_fields=["state", "next_attempt_at"])
     if delivery.state == DeliveryState.FAILED:
         return "gave up earlier; its attempts are on the Integrations page"
     if delivery.state != DeliveryState.PENDING:
@@ -345,6 +349,6 @@ def deliver(delivery_id: int, now: dt.datetime | None = None) -> str:
 
 
 @job
-def deliver_webhook(delivery_id: int, *, organization_id: int | None) -> str:
+def deliver_webhook(delivery_id: int, *, organization_id: int | None, by_hand: bool = False) -> str:
     """Post one alert webhook delivery (retries follow the delivery's own backoff)."""
-    return deliver(delivery_id)
+    return deliver(delivery_id, by_hand=by_hand)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -145,6 +146,15 @@ def period_label(every: dt.timedelta) -> str:
         if seconds % size == 0:
             return f"{seconds // size} {unit}"
     return f"{seconds} s"
+
+
+def retry_arguments(job: Task[..., Any], result: DBTaskResult) -> dict[str, Any]:
+    """The keywords for a retry by hand: the failed row's, as a fresh first attempt, and
+    `by_hand=True` for a job that takes it (a webhook delivery that gave up tries once more)."""
+    kwargs = {k: v for k, v in result.args_kwargs["kwargs"].items() if k != "attempt"}
+    if "by_hand" in inspect.signature(job.func).parameters:
+        kwargs["by_hand"] = True
+    return kwargs
 
 
 def last_line(traceback: str) -> str:

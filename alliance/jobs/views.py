@@ -55,7 +55,6 @@ def retry(request: HttpRequest, pk: str) -> HttpResponse:
     if job is None:
         messages.error(request, _("This job no longer exists in this version; it cannot be run."))
         return redirect("jobs:list")
-    kwargs = {k: v for k, v in result.args_kwargs["kwargs"].items() if k != "attempt"}
-    job.enqueue(*result.args_kwargs["args"], **kwargs)
+    job.enqueue(*result.args_kwargs["args"], **admin_list.retry_arguments(job, result))
     messages.success(request, _("The job is queued again."))
     return redirect("jobs:list")

@@ -180,9 +180,10 @@ def test_failures_are_retried_with_backoff_and_recorded(
     assert [r.status for r in rows()] == ["FAILED", "FAILED", "SUCCESSFUL"]
 
 
-def test_unreachable_endpoint_gives_up_after_the_limit(
-    queue: None, clinic: Clinic, loopback_allowed, settings
+def test_unreachable_endpoint_gives_up_after_the_limit_and_a_retry_by_hand_tries_again(
+    queue: None, clinic: Clinic, receiver, loopback_allowed, settings
 ) -> None:  # noqa: ANN001
+    state, url_of_receiver = receiver
     settings.WEBHOOK_MAX_ATTEMPTS = 2
     endpoint(clinic, "http://127.0.0.1:9/nothing-listens")
     raise_alert(clinic)
@@ -195,6 +196,16 @@ def test_unreachable_endpoint_gives_up_after_the_limit(
     assert all(t.error and t.status_code is None for t in delivery.tries.all())
     assert "gave up" in rows()[-1].traceback
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists()
+
+    # The admin fixes the address and presses "Retry now" on the Jobs page: one more attempt.
+    WebhookEndpoint.objects.update(url=url_of_receiver)
+    response = clinic.login("admin").post(f"/org/jobs/{rows()[-1].pk}/retry/")
+    assert response.status_code == 302
+    assert rows()[-1].args_kwargs["kwargs"]["by_hand"] is True
+    work()
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DELIVERED and delivery.attempts == 3
+    assert len(state.received) == 1
 
 
 def test_a_delivery_whose_job_was_lost_is_queued_again(
