@@ -333,8 +333,9 @@ def recipient_email(participant: Participant) -> str:
     return participant.user.email if participant.user_id else ""
 
 
-def send_link_email(request: CheckinRequest, token: str) -> str:
-    """Send the link by email; returns the address. The audit records the send, not the link."""
+def link_email(request: CheckinRequest, token: str) -> tuple[str, str, str]:
+    """The email that carries a check-in link: (to, subject, body). Sent by the worker
+    (checkins/jobs.py), never inside a page's request."""
     to = recipient_email(request.participant)
     if not to:
         raise ValueError("no email address")
@@ -358,14 +359,26 @@ def send_link_email(request: CheckinRequest, token: str) -> str:
         % context
     )
     subject = _("%(clinic)s: how was your session?") % context
+    return to, subject, body
+
+
+def send_link_email(request: CheckinRequest, token: str) -> str:
+    """Send the link by email now; returns the address. The audit records the send, not the
+    link. Pages queue checkins.jobs.send_link_email instead, which calls this once."""
+    to, subject, body = link_email(request, token)
     send_mail(subject, body, None, [to])
     with transaction.atomic():
-        before = trail.snapshot(request)
-        request.email_sent_at = timezone.now()
-        request.save(update_fields=["email_sent_at"])
-        trail.record_update(request, before)
-        trail.record(Action.SEND, request, after={"channel": "email", "to": _mask(to)})
+        record_email_sent(request, to)
     return to
+
+
+def record_email_sent(request: CheckinRequest, to: str) -> None:
+    """Call inside a transaction; the acting context names who asked for the email."""
+    before = trail.snapshot(request)
+    request.email_sent_at = timezone.now()
+    request.save(update_fields=["email_sent_at"])
+    trail.record_update(request, before)
+    trail.record(Action.SEND, request, after={"channel": "email", "to": _mask(to)})
 
 
 def _mask(address: str) -> str:

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             "--pending",
             action="store_true",
             help="Only the episodes whose recompute after a check-in failed and is waiting "
-            "for a retry (run from cron or the worker).",
+            "for a retry (the worker also does this every minute).",
         )
         recompute.add_argument(
             "--dry-run",
