@@ -23,7 +23,6 @@ from . import research_exports
 from .forms import ExportForm, TokenForm, WebhookForm
 from .models import ApiToken, WebhookDelivery, WebhookEndpoint
 
-
 COUNT_SHOWN_UP_TO = 200_000
 
 
