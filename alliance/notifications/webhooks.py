@@ -1,8 +1,8 @@
 """Risk events through the organization's webhooks, content-free like the email.
 
 The deliveries are rows of the webhook module (alliance/api/webhooks.py), which signs and sends
-them with its retries; one row per endpoint, alert and event, so an event goes out once. The
-payload names no client and carries no answer or reason: the receiving system follows `url`
+them on the worker with its retries; one row per endpoint, alert and event, so an event goes out
+once. The payload names no client and carries no answer or reason: the receiving system follows `url`
 with its API token to read what it may.
 """
 
@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
+from alliance.api import webhooks as api_webhooks
 from alliance.api.models import WebhookDelivery, WebhookEndpoint
 
 RISK_ANSWERED = "risk.answered"
@@ -33,10 +35,19 @@ def payload(alert: Any, event: str) -> dict[str, Any]:
 
 
 def queue(alert: Any, event: str) -> int:
-    """One delivery of `event` about `alert` to each active endpoint of its organization."""
+    """One delivery of `event` about `alert` to each active endpoint of its organization, each
+    created with the job that sends it (as alliance/api/webhooks.py does); a second call
+    creates nothing."""
+    created = 0
     endpoints = WebhookEndpoint.objects.filter(organization_id=alert.organization_id, active=True)
-    rows = [
-        WebhookDelivery(endpoint=e, alert=alert, event=event, payload=payload(alert, event))
-        for e in endpoints
-    ]
-    return len(WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)) if rows else 0
+    for endpoint in endpoints:
+        try:
+            with transaction.atomic():
+                delivery = WebhookDelivery.objects.create(
+                    endpoint=endpoint, alert=alert, event=event, payload=payload(alert, event)
+                )
+                api_webhooks.queue_attempt(delivery)
+        except IntegrityError:
+            continue  # already queued
+        created += 1
+    return created

@@ -146,7 +146,7 @@ def test_a_risk_alert_goes_out_through_the_webhooks_without_content(
     assert "C-0001" not in str(delivery.payload)
     from alliance.api import webhooks
 
-    webhooks.enqueue_new_alerts()  # the alert's own "alert.created" still goes out too
+    webhooks.queue_new_deliveries()  # the alert's own "alert.created" still goes out too
     assert WebhookDelivery.objects.filter(event="alert.created").count() == 1
 
 
