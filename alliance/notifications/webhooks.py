@@ -2,8 +2,8 @@
 
 The deliveries are rows of the webhook module (alliance/api/webhooks.py), which signs and sends
 them on the worker with its retries; one row per endpoint, alert and event, so an event goes out
-once. The payload names no client and carries no answer or reason: the receiving system follows `url`
-with its API token to read what it may.
+once. The payload names no client and carries no answer or reason: the receiving system follows
+`url` with its API token to read what it may.
 """
 
 from __future__ import annotations
