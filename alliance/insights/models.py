@@ -29,6 +29,7 @@ class AlertKind(models.TextChoices):
     GOAL_AGREEMENT = "goal_agreement", kind_label("goal_agreement")
     GOAL_PROGRESS = "goal_progress", kind_label("goal_progress")
     RISK_UNANSWERED = "risk_unanswered", kind_label("risk_unanswered")
+    PULSE_FALL = "pulse_fall", kind_label("pulse_fall")
 
 
 class Severity(models.TextChoices):

@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 
 from alliance.care.models import CLIENT_ROLES, ParticipantRole
 
-from . import analysis, recovery, texts, trends
+from . import analysis, pulse, recovery, texts, trends
 from .models import SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
 
 ROLE_CODE = {role: analysis.CLIENT for role in CLIENT_ROLES} | {
@@ -521,6 +521,7 @@ def recompute_episode(episode: Any) -> int:
             obs = observations(Response.objects.filter(session__episode=episode))
         findings = analysis.analyse(obs, thresholds_for(episode.organization))
         drafts = drafts_from(findings) + unanswered_risk_drafts([episode.pk])
+        drafts += pulse.drafts([episode.pk])
         new_alerts = apply_drafts(episode.organization, [episode.pk], drafts)
         trends.store(trends.compute([episode.pk]))
     return new_alerts
@@ -549,6 +550,7 @@ def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) ->
             obs = observations(responses, stream=True)
         totals["responses"] += responses.count()
         drafts = drafts_from(analysis.analyse(obs, thresholds)) + unanswered_risk_drafts(batch)
+        drafts += pulse.drafts(batch)
         totals["new_alerts"] += apply_drafts(organization, batch, drafts)
         trends.refresh(batch)
     return totals
