@@ -202,7 +202,8 @@ def _queue(row: ScheduledLink, now: dt.datetime, the_job: Any) -> int:
     """Queue the row's job when it is time (quiet hours over) and it is not queued already."""
     if row.state == SendState.HELD and hold_reason(row) is None:
         row.state, row.held_reason = SendState.WAITING, ""  # e.g. consent recorded since
-        row.save(update_fields=["state", "held_reason"])
+        row.queued_at = None
+        row.save(update_fields=["state", "held_reason", "queued_at"])
     if row.state != SendState.WAITING or row.send_at > now:
         return 0
     if row.queued_at is not None and now - row.queued_at < REQUEUE_AFTER:
@@ -507,9 +508,11 @@ def _status_of(row: ScheduledLink, now: dt.datetime) -> LinkStatus:
             state = "replaced"
         elif request.expires_at <= now or request.state == "expired":
             state, when = "expired", request.expires_at
+        elif request.state == "opened" and (
+            request.reminded_at is None or request.opened_at >= request.reminded_at
+        ):
+            state, when = "opened", request.opened_at
         elif request.reminded_at:
             state, when = "reminded", request.reminded_at
-        elif request.state == "opened":
-            state, when = "opened", request.opened_at
     channel = str(MessageChannel(row.channel).label) if row.channel else ""
     return LinkStatus(row.participant, row.purpose, label, when, state, channel)
