@@ -373,6 +373,13 @@ def post_bodies(world: World) -> dict[str, Any]:
         "erase": {"code": CLINIC_CLIENT[1]},
         "share_transcript": {"share": "1"},
         "transcript_settings": {"rules_language": "en"},
+        "sending_episode": {
+            "action": "episode",
+            "send_automatically": "on",
+            "pulse_every_days": "7",
+        },
+        "org_sending": {"reminder_hours": "24", "send_after_start_minutes": ""},
+        "kiosk": {"session": ids["session"]},
     }
 
 
