@@ -277,6 +277,9 @@ SMS_BACKEND = env_str("ALLIANCE_SMS_BACKEND", "alliance.checkins.sms.ConsoleSmsB
 SMS_GATEWAY_URL = env_str("ALLIANCE_SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = env_str("ALLIANCE_SMS_GATEWAY_TOKEN", "")
 SMS_SENDER = env_str("ALLIANCE_SMS_SENDER", "Alliance")
+# The demo clinic (`alliance demo`): its session of today sends its check-in this many minutes
+# after the start instead of at the session's end, so a visitor sees a link go out by itself.
+DEMO_SEND_AFTER_START_MINUTES = env_int("ALLIANCE_DEMO_SEND_AFTER_START_MINUTES", 2)
 # Office tablet mode: back to the neutral screen after this many seconds without a touch.
 KIOSK_IDLE_SECONDS = env_int("ALLIANCE_KIOSK_IDLE_SECONDS", 90)
 

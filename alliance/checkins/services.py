@@ -477,8 +477,9 @@ def save_response(
     the stored one and creates nothing. Call inside a transaction."""
     key = f"{participant.pk}:{instrument.key}:{idempotency_key}"[:120]
     if instrument.key == PULSE_KEY:
-        # A pulse may be answered again after the same session, once per link.
-        same = Q(request=request, instrument_key=instrument.key)
+        # A pulse may be answered again after the same session, once per link (an imported
+        # one, without a link, is known by its idempotency key alone).
+        same = Q(request=request, instrument_key=instrument.key) if request else Q(pk__in=[])
     else:
         same = Q(session=session, participant=participant, instrument_key=instrument.key)
     existing = Response.objects.filter(Q(idempotency_key=key) | same).order_by().first()
