@@ -109,3 +109,22 @@ def test_without_an_agreed_interval_no_pulse_is_sent(
     end = clinic.session.starts_at + dt.timedelta(minutes=clinic.session.duration_minutes)
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.send_due_links(now=end + dt.timedelta(days=7, minutes=1)) == 0
+
+
+def test_the_pulse_form_and_its_email_in_the_clients_language(
+    clinic: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    agree_on_a_weekly_pulse(clinic)
+    clinic.client.language = "de"
+    clinic.client.save()
+    end = clinic.session.starts_at + dt.timedelta(minutes=clinic.session.duration_minutes)
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.send_due_links(now=end + dt.timedelta(days=7, minutes=1))
+    [message] = mail.outbox
+    assert "Wie ist es Ihnen seit Ihrer letzten Sitzung ergangen?" in message.subject
+    assert "Bitte leiten Sie diese E-Mail nicht weiter." in message.body
+    token = LINK.findall(message.body)[0]
+    page = clinic.login("anonymous").get(f"/c/{token}/").content.decode()
+    assert "Kurze Nachfrage zwischen den Sitzungen" in page
+    assert "Wie ist es Ihnen seit unserer letzten Sitzung ergangen?" in page
+    assert "Sehr schlecht" in page and "Möchten Sie noch etwas ergänzen?" in page
