@@ -199,6 +199,8 @@ def _a_session_today_that_sends_itself(organization: Organization, tess: User) -
 
 def _pulses(episode: object) -> None:
     """Three pulses after the last sessions held: steady, then lower."""
+    import datetime as dt
+
     from alliance.checkins import services
     from alliance.checkins.models import PULSE_KEY
     from alliance.measures.models import current_instrument
@@ -207,13 +209,17 @@ def _pulses(episode: object) -> None:
     held = list(episode.sessions.filter(status="attended").order_by("-number")[:3])  # type: ignore[attr-defined]
     participant = episode.client_participants()[0]  # type: ignore[attr-defined]
     for session, value in zip(reversed(held), ("7", "7", "6"), strict=False):
-        services.save_response(
+        response, _created = services.save_response(
             session=session,
             participant=participant,
             instrument=pulse,
             answers={"pulse": value},
             idempotency_key=f"demo-pulse-{session.pk}",
             channel="link",
+        )
+        # answered four days after each session, as a weekly pulse would be
+        type(response).objects.filter(pk=response.pk).update(
+            submitted_at=session.starts_at + dt.timedelta(days=4)
         )
 
 

@@ -38,6 +38,10 @@ class PulsePanel:
     def latest(self) -> PulsePoint | None:
         return self.points[-1] if self.points else None
 
+    @property
+    def dots(self) -> list[tuple[str, str]]:
+        return [tuple(pair.split(",")) for pair in self.line.split()]  # type: ignore[misc]
+
 
 def polyline(values: Sequence[float], width: int = 240, height: int = 60, top: float = 10) -> str:
     """Pure: points for a small 0–10 line, first value at the left."""

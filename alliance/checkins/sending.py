@@ -516,3 +516,19 @@ def _status_of(row: ScheduledLink, now: dt.datetime) -> LinkStatus:
             state, when = "reminded", request.reminded_at
     channel = str(MessageChannel(row.channel).label) if row.channel else ""
     return LinkStatus(row.participant, row.purpose, label, when, state, channel)
+
+
+def episode_overview(episode: CareEpisode, now: dt.datetime | None = None) -> list[Any]:
+    """The link states of the latest session that started and the next one, for the episode
+    page: [(session, [LinkStatus, …]), …], sessions without any state left out."""
+    now = now or timezone.now()
+    sessions = episode.sessions.exclude(status__in=("cancelled", "no_show"))
+    latest = sessions.filter(starts_at__lte=now).order_by("-starts_at").first()
+    following = sessions.filter(starts_at__gt=now).order_by("starts_at").first()
+    found = []
+    for session in (latest, following):
+        if session is not None:
+            statuses = session_statuses(session, now)
+            if statuses:
+                found.append((session, statuses))
+    return found
