@@ -51,7 +51,7 @@ def test_two_clients_in_a_row_on_one_tablet(
     tablet.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(tablet, live_server.url, "tess@northside.test")
     tablet.goto(f"{live_server.url}/kiosk/")
-    couples_row = tablet.locator("tr", has_text="Alex, Bo")
+    couples_row = tablet.locator("ul.kiosk-sessions li", has_text="Alex, Bo")
     couples_row.get_by_role("button", name="Use the tablet for this session").click()
     tablet.get_by_role("heading", name="Please hand the tablet to your client").wait_for()
     assert "Alex" not in tablet.content() and "Bo" not in tablet.content()
