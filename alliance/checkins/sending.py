@@ -32,6 +32,7 @@ from .models import (
     PULSE_KEY,
     CheckinRequest,
     ContactPreferences,
+    EpisodeCheckinSettings,
     LinkPurpose,
     MessageChannel,
     ScheduledLink,
@@ -110,22 +111,35 @@ def _has_before_measures(session: Session, participant: Participant) -> bool:
 
 
 def planned_for_session(
-    session: Session, now: dt.datetime, offset_minutes: int | None
+    session: Session,
+    now: dt.datetime,
+    offset_minutes: int | None,
+    *,
+    due_only: bool = False,
+    known: frozenset[tuple[int, str]] = frozenset(),
 ) -> list[Planned]:
     """The pre-session link (when the plan asks something before this session and there is
-    still time) and the session check-in, for each client taking part."""
+    still time) and the session check-in, for each client taking part; with `due_only`, only
+    those due at `now` (the periodic run: the plan is read only when something is due)."""
     zone = organization_zone(session.episode.organization)
     start = session.starts_at.astimezone(zone)
     local_now = now.astimezone(zone)
     found = []
     for participant in _clients(session.episode):
         pre = timing.pre_session_due(start, local_now)
-        if pre is not None and _has_before_measures(session, participant):
-            found.append(
-                Planned(session, participant, SendPurpose.PRE_SESSION, f"pre:{session.pk}", pre)
+        if pre is not None:
+            planned = Planned(
+                session, participant, SendPurpose.PRE_SESSION, f"pre:{session.pk}", pre
             )
+            wanted = not due_only or _due_now(planned, now)
+            # a row made earlier already knew the plan asked something (`known`)
+            made = (participant.pk, planned.slot) in known
+            if wanted and (made or _has_before_measures(session, participant)):
+                found.append(planned)
         after = timing.session_checkin_due(start, session.duration_minutes, offset_minutes)
-        found.append(Planned(session, participant, SendPurpose.SESSION, f"s:{session.pk}", after))
+        planned = Planned(session, participant, SendPurpose.SESSION, f"s:{session.pk}", after)
+        if not due_only or _due_now(planned, now):
+            found.append(planned)
     return found
 
 
@@ -144,14 +158,17 @@ def _candidate_sessions(now: dt.datetime) -> Any:
             status__in=SENDABLE_SESSION_STATES,
             episode__status="open",
         )
-        .select_related("episode__organization")
+        .select_related("episode__organization", "episode__checkin_settings")
         .prefetch_related("episode__participants__client")
         .order_by("starts_at")
     )
 
 
 def _automatic(episode: CareEpisode) -> bool:
-    return services.episode_settings(episode).send_automatically
+    try:
+        return bool(episode.checkin_settings.send_automatically)  # cached when prefetched
+    except EpisodeCheckinSettings.DoesNotExist:
+        return True  # the default
 
 
 # --- the periodic part: rows and jobs -----------------------------------------------------------
@@ -165,15 +182,25 @@ def schedule_due(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     offsets: dict[int, int | None] = {}
     queued = 0
-    for session in _candidate_sessions(now):
+    sessions = list(_candidate_sessions(now))
+    # One read of the rows already made: a link sent or not needed costs no further query.
+    rows = {
+        (row.participant_id, row.slot): row
+        for row in ScheduledLink.objects.filter(session__in=sessions).select_related(
+            "session__episode__organization", "participant__client"
+        )
+    }
+    for session in sessions:
         org = session.episode.organization
         if org.pk not in offsets:
             offsets[org.pk] = sending_settings(org).send_after_start_minutes
-        if not _automatic(session.episode):
-            continue
-        for planned in planned_for_session(session, now, offsets[org.pk]):
-            if _due_now(planned, now):
-                queued += _queue(_row_for(planned), now, deliver_scheduled_link)
+        due = planned_for_session(
+            session, now, offsets[org.pk], due_only=True, known=frozenset(rows)
+        )
+        if due and _automatic(session.episode):
+            for planned in due:
+                row = rows.get((planned.participant.pk, planned.slot)) or _row_for(planned)
+                queued += _queue(row, now, deliver_scheduled_link)
     queued += _schedule_pulses(now)
     return queued
 
