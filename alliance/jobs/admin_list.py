@@ -13,7 +13,11 @@ from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 # What each job is called on the page; a job not named here shows its function's name.
-LABELS = {"recompute_pending_episode": _("Alert recompute after a check-in")}
+LABELS = {
+    "recompute_pending_episode": _("Alert recompute after a check-in"),
+    "deliver_scheduled_link": _("Check-in link sent by itself"),
+    "remind_scheduled_link": _("Reminder of an unanswered check-in link"),
+}
 
 
 def of_organization(organization_id: int) -> QuerySet[DBTaskResult]:
