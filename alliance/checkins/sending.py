@@ -482,7 +482,8 @@ def session_statuses(session: Session, now: dt.datetime | None = None) -> list[L
     )
     found = [_status_of(row, now) for row in rows]
     made = {(row.participant_id, row.slot) for row in rows}
-    if not _automatic(session.episode) or session.status not in SENDABLE_SESSION_STATES:
+    episode = session.episode
+    if not (episode.is_open and _automatic(episode) and session.status in SENDABLE_SESSION_STATES):
         return found
     offset = sending_settings(session.episode.organization).send_after_start_minutes
     for planned in planned_for_session(session, now, offset):
