@@ -92,6 +92,11 @@ def kiosk_ready(request: HttpRequest) -> HttpResponse:
     session = _armed_session(request)
     if session is None:
         return redirect("checkins:kiosk")
+    abandoned = _current_link(request, session)
+    if abandoned is not None:
+        # Put down unanswered (idle, or "back"): that link is closed, so it neither stays
+        # open on the tablet nor holds back the link the client would get by email.
+        services.cancel(abandoned)
     kiosk.remember_link(request, None)
     context = {
         "clinic_name": session.episode.organization.name,

@@ -84,3 +84,18 @@ def test_without_tablet_mode_the_tablet_pages_lead_to_the_choice(clinic: Any) ->
     assert http.get("/kiosk/checkin/")["Location"] == "/kiosk/"
     assert http.post("/kiosk/next/")["Location"] == "/kiosk/"
     assert http.get("/").status_code == 200  # the caseload is not locked
+
+
+def test_a_form_put_down_unanswered_is_closed(clinic: Any) -> None:
+    from alliance.checkins.models import CheckinRequest
+
+    tablet = clinic.login("therapist")
+    tablet.post("/kiosk/", {"session": clinic.session.pk})
+    tablet.post("/kiosk/next/")
+    assert tablet.get("/kiosk/checkin/").status_code == 200
+    link = CheckinRequest.objects.get(session=clinic.session)
+    assert link.state == "opened"
+    tablet.get("/kiosk/ready/")  # the idle return
+    link.refresh_from_db()
+    assert link.state == "cancelled"
+    assert not Response.objects.filter(session=clinic.session).exists()
