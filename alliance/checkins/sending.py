@@ -227,7 +227,7 @@ def _row_for(planned: Planned) -> ScheduledLink:
 
 def _queue(row: ScheduledLink, now: dt.datetime, the_job: Any) -> int:
     """Queue the row's job when it is time (quiet hours over) and it is not queued already."""
-    if row.state == SendState.HELD and hold_reason(row) is None:
+    if row.state == SendState.HELD and blocker(row) is None:
         row.state, row.held_reason = SendState.WAITING, ""  # e.g. consent recorded since
         row.queued_at = None
         row.save(update_fields=["state", "held_reason", "queued_at"])
@@ -339,6 +339,15 @@ def hold_reason(row: ScheduledLink) -> str | None:
     return None
 
 
+def blocker(row: ScheduledLink) -> str | None:
+    """Why the row cannot go out now: a hold reason, or a link given in person that is still
+    open (re-checked on each run, so the row goes out once that link is closed unanswered)."""
+    reason = hold_reason(row)
+    if reason is None and row.purpose != SendPurpose.PULSE and _given_in_person(row):
+        return "link_given"
+    return reason
+
+
 def _instruments(row: ScheduledLink) -> list[Any]:
     if row.purpose == SendPurpose.PULSE:
         from alliance.measures.models import current_instrument
@@ -391,11 +400,9 @@ def deliver(pk: int) -> str:
         row = _locked(pk)
         if row is None or row.state != SendState.WAITING:
             return "nothing to do"
-        reason = hold_reason(row)
+        reason = blocker(row)
         if reason is not None:
             return _hold(row, reason)
-        if row.purpose != SendPurpose.PULSE and _given_in_person(row):
-            return _hold(row, "link_given", SendState.NOT_NEEDED)
         instruments = _instruments(row)
         if not instruments:
             return _hold(row, "answered", SendState.NOT_NEEDED)

@@ -173,6 +173,10 @@ def test_a_link_given_in_person_is_not_replaced(
     assert mail.outbox == []
     assert ScheduledLink.objects.get().held_reason == "link_given"
     assert CheckinRequest.objects.filter(state="pending").count() == 1
+    # the client left without answering and staff cancelled that link: the email goes out
+    services.cancel(CheckinRequest.objects.get(state="pending"))
+    run(timezone.now(), django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1
 
 
 def test_a_job_run_twice_sends_once(
