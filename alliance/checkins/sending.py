@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,12 +59,7 @@ REQUEUE_AFTER = dt.timedelta(minutes=15)
 SENDABLE_SESSION_STATES = (SessionStatus.SCHEDULED, SessionStatus.ATTENDED)
 
 
-def organization_zone(organization: Any) -> dt.tzinfo:
-    name = getattr(organization, "time_zone", "") or settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+organization_zone = services.organization_zone
 
 
 def sending_settings(organization: Any) -> SendingSettings:

@@ -6,8 +6,10 @@ between being made and being shown or sent; only their SHA-256 is stored or audi
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -351,14 +353,26 @@ EMAIL_ASKS = {
 }
 
 
+def organization_zone(organization: Any) -> dt.tzinfo:
+    """The clinic's time zone (Settings), else the server's: messages and schedules use it."""
+    name = getattr(organization, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
 def message_context(request: CheckinRequest, token: str) -> dict[str, str]:
     episode = request.session.episode
+    zone = organization_zone(episode.organization)
     return {
         "clinic": episode.organization.name,
         "therapist": therapist_first_name(episode),
         "link": link_url(token),
-        "expires": timezone.localtime(request.expires_at).strftime("%Y-%m-%d %H:%M"),
-        "session_day": timezone.localtime(request.session.starts_at).strftime("%Y-%m-%d %H:%M"),
+        "expires": timezone.localtime(request.expires_at, zone).strftime("%Y-%m-%d %H:%M"),
+        "session_day": timezone.localtime(request.session.starts_at, zone).strftime(
+            "%Y-%m-%d %H:%M"
+        ),
     }
 
 
