@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django.core import mail
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from alliance.checkins import jobs, services
 from alliance.checkins.models import PULSE_KEY, ContactPreferences, Response
@@ -73,6 +74,9 @@ def test_a_weekly_pulse_is_stored_shown_and_a_sharp_fall_raises_an_alert(
     assert alert.severity == "medium" and alert.participant.client == clinic.client
     assert "pulse 4 after session 1, 4 points below the client's usual 8" in alert.reason
 
+    fhir = clinic.login("therapist").get(f"/responses/{pulses[1].pk}/fhir.json").json()
+    QuestionnaireResponse.model_validate(fhir)
+    assert fhir["questionnaire"].endswith("/alliance-pulse|1.0.0")
     page = clinic.login("therapist").get(f"/episodes/{clinic.episode.pk}/").content.decode()
     assert "Between sessions" in page and "Sharp fall between sessions" in page
     assert re.search(r"<strong>4</strong>.*<strong>8</strong>", page, re.S)
