@@ -249,3 +249,28 @@ def test_the_demo_offset_sends_the_checkin_minutes_after_the_start(
     upcoming(consenting, start)
     assert run(start + dt.timedelta(minutes=1), django_capture_on_commit_callbacks) == 0
     assert run(start + dt.timedelta(minutes=2), django_capture_on_commit_callbacks) == 1
+
+
+class RefusingGateway:
+    def send(self, to: str, text: str) -> str:
+        raise sms.SmsError("gateway down")
+
+
+def test_a_refused_message_leaves_the_link_unsent_for_the_retry(
+    consenting: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.SMS_BACKEND = f"{__name__}.RefusingGateway"
+    ContactPreferences.objects.filter(client=consenting.client).update(channel="sms")
+    upcoming(consenting, timezone.now() - dt.timedelta(minutes=55))
+    run(timezone.now(), django_capture_on_commit_callbacks)  # the job fails (and is retried)
+    row = ScheduledLink.objects.get()
+    assert row.state == SendState.WAITING and row.request is None
+    assert not CheckinRequest.objects.filter(session=row.session).exists()  # rolled back
+    settings.SMS_BACKEND = "alliance.checkins.sms.MemorySmsBackend"
+    sms.MemorySmsBackend.outbox.clear()
+    with pytest.raises(sms.SmsError):
+        settings.SMS_BACKEND = f"{__name__}.RefusingGateway"
+        sending.deliver(row.pk)
+    settings.SMS_BACKEND = "alliance.checkins.sms.MemorySmsBackend"
+    assert sending.deliver(row.pk) == "sent"  # what the job's retry does
+    assert len(sms.MemorySmsBackend.outbox) == 1
