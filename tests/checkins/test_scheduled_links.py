@@ -274,3 +274,18 @@ def test_a_refused_message_leaves_the_link_unsent_for_the_retry(
     settings.SMS_BACKEND = "alliance.checkins.sms.MemorySmsBackend"
     assert sending.deliver(row.pk) == "sent"  # what the job's retry does
     assert len(sms.MemorySmsBackend.outbox) == 1
+
+
+def test_a_reminder_due_at_night_waits_for_the_morning(
+    consenting: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    upcoming(consenting, timezone.now() - dt.timedelta(minutes=55))
+    run(timezone.now(), django_capture_on_commit_callbacks)
+    row = ScheduledLink.objects.get()
+    night = local(timezone.localdate() + dt.timedelta(days=2), 23)
+    ScheduledLink.objects.filter(pk=row.pk).update(sent_at=night - dt.timedelta(hours=25))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.send_due_reminders(now=night) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.send_due_reminders(now=night + dt.timedelta(hours=9, minutes=1)) == 1
+    assert len(mail.outbox) == 2 and "A reminder:" in mail.outbox[1].body
