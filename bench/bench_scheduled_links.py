@@ -56,6 +56,7 @@ def _measure(n: int, runs: int) -> dict[str, object]:
     from django.utils import timezone
 
     from alliance.checkins import sending
+    from alliance.checkins.jobs import deliver_scheduled_link
 
     _clinic(n, f"sched{n}")
     now = timezone.now()
@@ -65,7 +66,7 @@ def _measure(n: int, runs: int) -> dict[str, object]:
     for _ in range(runs):
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
-            queued = sending.schedule_due(at)
+            queued = sending.schedule_due(deliver_scheduled_link, at)
             ms.append((time.perf_counter() - start) * 1000)
         queries.append((len(captured.captured_queries), queued))
     return {

@@ -18,13 +18,13 @@ from . import sending
 @periodic(every=dt.timedelta(minutes=1))
 def send_due_links(now: dt.datetime | None = None) -> int:
     """Pre-session links, session check-ins and pulses that are due: one job each."""
-    return sending.schedule_due(now)
+    return sending.schedule_due(deliver_scheduled_link, now)
 
 
 @periodic(every=dt.timedelta(minutes=5))
 def send_due_reminders(now: dt.datetime | None = None) -> int:
     """One reminder for each link still unanswered after the organization's reminder time."""
-    return sending.schedule_reminders(now)
+    return sending.schedule_reminders(remind_scheduled_link, now)
 
 
 @job

@@ -19,11 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from alliance.audit import trail
 from alliance.care.models import CLIENT_ROLES, CareEpisode, Participant, Session, SessionStatus
+from alliance.jobs.runner import enqueue_after_commit
+from alliance.measures.models import current_instrument
 
 from . import services, timing
 from .models import (
@@ -168,11 +170,10 @@ def _automatic(episode: CareEpisode) -> bool:
 # --- the periodic part: rows and jobs -----------------------------------------------------------
 
 
-def schedule_due(now: dt.datetime | None = None) -> int:
-    """Make a row for every link due now and queue its job; returns how many jobs were queued.
-    Safe to run twice: a row exists once per participant and slot."""
-    from .jobs import deliver_scheduled_link
-
+def schedule_due(deliver_job: Any, now: dt.datetime | None = None) -> int:
+    """Make a row for every link due now and queue `deliver_job` for it (jobs.py passes its
+    job); returns how many jobs were queued. Safe to run twice: a row exists once per
+    participant and slot."""
     now = now or timezone.now()
     offsets: dict[int, int | None] = {}
     queued = 0
@@ -194,8 +195,8 @@ def schedule_due(now: dt.datetime | None = None) -> int:
         if due and _automatic(session.episode):
             for planned in due:
                 row = rows.get((planned.participant.pk, planned.slot)) or _row_for(planned)
-                queued += _queue(row, now, deliver_scheduled_link)
-    queued += _schedule_pulses(now)
+                queued += _queue(row, now, deliver_job)
+    queued += _schedule_pulses(now, deliver_job)
     return queued
 
 
@@ -233,15 +234,11 @@ def _queue(row: ScheduledLink, now: dt.datetime, the_job: Any) -> int:
     if not claimed:
         return 0  # another run queued it a moment ago
     organization_id = row.session.episode.organization_id
-    from alliance.jobs.runner import enqueue_after_commit
-
     enqueue_after_commit(the_job, row.pk, organization_id=organization_id)
     return 1
 
 
-def _schedule_pulses(now: dt.datetime) -> int:
-    from .jobs import deliver_scheduled_link
-
+def _schedule_pulses(now: dt.datetime, deliver_job: Any) -> int:
     queued = 0
     episodes = CareEpisode.objects.filter(
         status="open", checkin_settings__pulse_every_days__gt=0
@@ -267,14 +264,13 @@ def _schedule_pulses(now: dt.datetime) -> int:
             planned = Planned(
                 last, participant, SendPurpose.PULSE, f"p:{last.pk}:{slot.number}", slot.due
             )
-            queued += _queue(_row_for(planned), now, deliver_scheduled_link)
+            queued += _queue(_row_for(planned), now, deliver_job)
     return queued
 
 
-def schedule_reminders(now: dt.datetime | None = None) -> int:
-    """Queue one reminder for each sent link still unanswered after the organization's time."""
-    from .jobs import remind_scheduled_link
-
+def schedule_reminders(remind_job: Any, now: dt.datetime | None = None) -> int:
+    """Queue `remind_job` once for each sent link still unanswered after the organization's
+    reminder time."""
     now = now or timezone.now()
     rows = ScheduledLink.objects.filter(
         state=SendState.SENT,
@@ -303,9 +299,7 @@ def schedule_reminders(now: dt.datetime | None = None) -> int:
             pk=row.pk, reminder_queued_at=row.reminder_queued_at
         ).update(reminder_queued_at=now)
         if claimed:
-            from alliance.jobs.runner import enqueue_after_commit
-
-            enqueue_after_commit(remind_scheduled_link, row.pk, organization_id=org.pk)
+            enqueue_after_commit(remind_job, row.pk, organization_id=org.pk)
             queued += 1
     return queued
 
@@ -344,8 +338,6 @@ def blocker(row: ScheduledLink) -> str | None:
 
 def _instruments(row: ScheduledLink) -> list[Any]:
     if row.purpose == SendPurpose.PULSE:
-        from alliance.measures.models import current_instrument
-
         pulse = current_instrument(PULSE_KEY)
         return [pulse] if pulse else []
     due = [
@@ -418,8 +410,6 @@ def deliver(pk: int) -> str:
 
 def _send(request: CheckinRequest, token: str, channel: str, kind: str, **kw: Any) -> None:
     """Through the client's channel, in the client's language."""
-    from django.utils import translation
-
     lang = request.participant.client.language or settings.LANGUAGE_CODE
     with translation.override(lang):
         if channel == MessageChannel.SMS:
