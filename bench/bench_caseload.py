@@ -114,6 +114,40 @@ def run(sizes: list[int], requests: int) -> dict:
             f"queries {r['queries']}  {r['bytes'] // 1024} KB",
             flush=True,
         )
+    # The same page with the session written on every request, as before: requests alternate
+    # between the two set-ups, so machine noise falls on both alike and the ratio holds.
+    from django.test.utils import override_settings
+
+    plain = HttpClient(HTTP_HOST="127.0.0.1")
+    plain.force_login(therapists[max(sizes)])
+    with override_settings(SESSION_SAVE_EVERY_REQUEST=True):
+        saving = HttpClient(HTTP_HOST="127.0.0.1")
+        saving.force_login(therapists[max(sizes)])
+        saving.get("/")
+        from django.db import connection as db
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(db) as captured:
+            assert saving.get("/").status_code == 200
+        saving_queries = len(captured.captured_queries)
+    pair: dict[str, list[float]] = {"now": [], "saving": []}
+    for _ in range(requests):
+        for name, http in (("now", plain), ("saving", saving)):
+            with override_settings(SESSION_SAVE_EVERY_REQUEST=name == "saving"):
+                start = time.perf_counter()
+                assert http.get("/").status_code == 200
+                pair[name].append((time.perf_counter() - start) * 1000)
+    results["session_write"] = {
+        "without": common.summary(pair["now"]),
+        "with": common.summary(pair["saving"]),
+        "queries_with": saving_queries,
+    }
+    print(
+        f"  caseload N={max(sizes)}, alternating: p50 {common.percentile(pair['now'], 50):.1f} ms "
+        f"without the session write, {common.percentile(pair['saving'], 50):.1f} ms with it "
+        f"({saving_queries} queries)",
+        flush=True,
+    )
     therapist = therapists[min(sizes)]
     episode = CareEpisode.objects.filter(participants__user=therapist).order_by("pk").first()
     http = HttpClient(HTTP_HOST="127.0.0.1")

@@ -139,7 +139,14 @@ def request(
             h["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(method, path, body=data, headers=h)
         resp = conn.getresponse()
-        return resp.status, dict(resp.getheaders()), resp.read().decode("utf-8", "replace")
+        found = dict(resp.getheaders())
+        # Every cookie the page set, as a browser would send them back ("name=value; …").
+        found["_cookies"] = "; ".join(
+            v.split(";", 1)[0]
+            for k, v in resp.getheaders()
+            if k.lower() == "set-cookie" and "=;" not in v.split(";", 1)[0] + ";"
+        )
+        return resp.status, found, resp.read().decode("utf-8", "replace")
     finally:
         conn.close()
 
@@ -184,7 +191,7 @@ class Run:
             path = f"/c/{token}/"
             try:
                 t0 = time.perf_counter()
-                status, _h, html = request("GET", port, path)
+                status, got, html = request("GET", port, path)
                 t1 = time.perf_counter()
                 data = answers(html) if status == 200 else None
                 if data is None:
@@ -204,7 +211,8 @@ class Run:
                 self.get_ms.append((t1 - t0) * 1000)
                 self.post_ms.append((t3 - t2) * 1000)
                 if status == 302 and headers.get("Location", "").endswith("/done/"):
-                    self.done[token] = data
+                    # Kept with the cookies the form set: a resend comes from the same browser.
+                    self.done[token] = {**data, "_cookies": got.get("_cookies", "")}
                 else:
                     self.errors.append(f"POST {status}")
 
@@ -217,8 +225,12 @@ def double_submits(port: int, run: Run, spare: list[str], sample: int) -> dict[s
     """Repeat POSTs of completed forms, and simultaneous pairs of POSTs of fresh forms."""
     repeats = list(run.done.items())[:sample]
     repeat_ok = 0
-    for token, data in repeats:
-        status, headers, _b = request("POST", port, f"/c/{token}/", data)
+    for token, sent in repeats:
+        # The same browser sending the form again (its first answer's reply lost): since the
+        # link pages stopped trusting the key alone, it is recognised by the form's cookie.
+        data = {k: v for k, v in sent.items() if k != "_cookies"}
+        cookie = {"Cookie": sent["_cookies"]} if sent.get("_cookies") else {}
+        status, headers, _b = request("POST", port, f"/c/{token}/", data, cookie)
         repeat_ok += status == 302 and headers.get("Location", "").endswith("/done/")
     pairs_ok, pair_tokens = 0, []
     for token in spare[:sample]:

@@ -2,10 +2,13 @@
 
 Usage: .venv/bin/python -m bench.run_all [--full]   (or `make bench`)
 
-Quick (a few minutes): the caseload at 10 and 100 episodes, check-in submissions for about
-30 s (at most 1,000) at 50 concurrent, and the database recompute at 100k responses. --full adds
-the recompute at 300k and 1M responses (loading 1M rows takes about 11 minutes on 2 cores) and
-submissions for 60 s (at most 2,000).
+Quick (under 15 minutes on 2 cores): the caseload at 10 and 100 episodes, check-in submissions
+for about 30 s (at most 1,000) at 50 concurrent, the database recompute at 100k responses, the
+summary pages at 40k and 120k responses (bench_pages), and the open-loop journey benchmark
+(bench_load) for 8 s per load level on one server and on two behind nginx. --full adds the
+recompute at 300k and 1M responses (loading 1M rows takes about 11 minutes on 2 cores),
+submissions for 60 s (at most 2,000), the pages at 500 therapists / 20,000 clients / 1,000,000
+responses and 30 s per load level.
 Each benchmark runs as its own process on its own PostgreSQL database (alliance_bench_*,
 recreated; the server is DATABASE_URL's or postgresql://postgres@127.0.0.1:5432) with
 ALLIANCE_ENV=development.
@@ -44,7 +47,64 @@ def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
-def print_table(caseload: dict, submit: dict, recompute: dict, faults: dict | None) -> None:
+def page_rows(pages: dict) -> list[tuple[str, str, str, str]]:
+    """The summary pages at the larger size of the run, and their query counts at both."""
+    last = pages["runs"][-1]
+    size = last["size"]
+    rows = []
+    for page, r in last["pages"].items():
+        timed = "computed" not in page
+        rows.append(
+            (
+                f"{page}, {size.get('response', 0)} responses, {size.get('clients', 0)} clients",
+                f"p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, {r['queries']} queries "
+                f"({'same' if pages['queries equal'][page] else 'NOT the same'} at the small size)",
+                "p95 < 250 ms, same queries" if timed else "(information)",
+                _verdict(r["p95"] < 250 and pages["queries equal"][page]) if timed else "",
+            )
+        )
+    return rows
+
+
+def load_rows(load: dict) -> list[tuple[str, str, str, str]]:
+    if "skipped" in load:
+        return [
+            (f"open-loop journeys, {load.get('servers', 2)} servers", load["skipped"], "", "n/a")
+        ]
+    name = f"{load['servers']} server(s), {load['workers']} gunicorn workers"
+    rows = [
+        (
+            f"submission vs bare view, {name}",
+            f"{load['capacity journeys/s']:.1f} journeys/s vs {load['bare requests/s']:.0f} "
+            f"bare/s = {load['ratio journeys/bare']:.3f}",
+            ">= 0.15",
+            _verdict(load["ratio journeys/bare"] >= 0.15),
+        )
+    ]
+    for level, r in load["levels"].items():
+        j, seen = r.get("journey", {}), r.get("alert visible ms", {})
+        rows.append(
+            (
+                f"open loop {level} ({r['rate']:.1f}/s), {name}",
+                f"journey p50 {j.get('p50', 0):.0f} p95 {j.get('p95', 0):.0f} p99 "
+                f"{j.get('p99', 0):.0f} ms; errors {r['errors']}, unfinished {r['unfinished']}; "
+                f"alert p95 {seen.get('p95', 0) / 1000:.1f} s ({r['alerts']['new alert seen']}/"
+                f"{r['alerts']['drops']} drops raised one)",
+                "alert p95 < 5 s",
+                _verdict(bool(seen) and seen["p95"] < 5000 and r["errors"] == 0),
+            )
+        )
+    return rows
+
+
+def print_table(
+    caseload: dict,
+    submit: dict,
+    recompute: dict,
+    faults: dict | None,
+    pages: dict | None = None,
+    loads: list[dict] | None = None,
+) -> None:
     rows: list[tuple[str, str, str, str]] = []
     for n, r in sorted(caseload["caseload"].items(), key=lambda kv: int(kv[0])):
         rows.append(
@@ -103,6 +163,10 @@ def print_table(caseload: dict, submit: dict, recompute: dict, faults: dict | No
                 _verdict(recompute.get("pass")) if big else "",
             )
         )
+    if pages is not None:
+        rows += page_rows(pages)
+    for load in loads or []:
+        rows += load_rows(load)
     if faults is not None:
         f, i = faults["post_ms"], faults["integrity"]
         rows.append(
@@ -143,6 +207,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     sizes = ["100000", "300000", "1000000"] if args.full else ["100000"]
     recompute = _run("bench.bench_recompute_db", ["--sizes", *sizes], tmp / "recompute.json")
+    pages = _run("bench.bench_pages", ["--full"] if args.full else [], tmp / "pages.json")
+    load_seconds = "30" if args.full else "8"
+    loads = [
+        _run(
+            "bench.bench_load",
+            ["--seconds", load_seconds, "--servers", str(n)],
+            tmp / f"load{n}.json",
+        )
+        for n in (1, 2)
+    ]
 
     faults = None
     if args.faults:
@@ -154,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         # Its exit status is its verdict; the table shows it.
         faults = _run("bench.bench_faults", extra, tmp / "faults.json", check=False)
 
-    print_table(caseload, submit, recompute, faults)
+    print_table(caseload, submit, recompute, faults, pages, loads)
     print(f"\nraw results: {tmp}")
     return 0
 

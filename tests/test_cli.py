@@ -72,3 +72,9 @@ def test_demo_loads_once_and_prints_logins(db: None) -> None:
     call_command("demo", stdout=out)
     assert "already loaded" in out.getvalue()
     assert CareEpisode.objects.count() == episodes
+
+
+def test_serve_loads_the_application_once_for_all_workers() -> None:
+    out = StringIO()
+    call_command("serve", "--dry-run", stdout=out)
+    assert "--preload" in out.getvalue().split()

@@ -1,7 +1,9 @@
-"""Sign-ins, sign-outs and failed attempts go into the audit trail."""
+"""Sign-ins, sign-outs and failed attempts go into the audit trail; a sign-in also starts the
+idle-timeout clock (see middleware.IdleTimeoutMiddleware)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -10,10 +12,16 @@ from django.dispatch import receiver
 from alliance.audit import trail
 from alliance.audit.models import Action
 
+from .middleware import REFRESHED_KEY
+
 
 @receiver(user_logged_in)
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     _record_in_each_organization(Action.LOGIN, user)
+    session = getattr(request, "session", None)
+    if session is not None:
+        # Saved with the sign-in itself, so the next page need not write the session again.
+        session[REFRESHED_KEY] = int(time.time())
 
 
 @receiver(user_logged_out)

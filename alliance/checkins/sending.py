@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.audit import trail
 from alliance.care.models import CLIENT_ROLES, CareEpisode, Participant, Session, SessionStatus
+from alliance.jobs import effects
 from alliance.jobs.runner import enqueue_after_commit
 from alliance.measures.models import current_instrument
 
@@ -381,7 +382,12 @@ def _locked(pk: int) -> ScheduledLink | None:
 
 
 def deliver(pk: int) -> str:
-    """Make the row's link and send it, once. Returns what happened (for the jobs page)."""
+    """Make the row's link and send it, once. Returns what happened (for the jobs page).
+
+    No lock is held while the message goes out (an SMTP exchange or a gateway call can take
+    seconds; on SQLite a held write lock would stop every page): the send is claimed as an
+    effect (alliance.jobs.effects), the link made, the message sent, and the claim marked done
+    in the transaction that records it."""
     with transaction.atomic():
         row = _locked(pk)
         if row is None or row.state != SendState.WAITING:
@@ -392,14 +398,20 @@ def deliver(pk: int) -> str:
         instruments = _instruments(row)
         if not instruments:
             return _hold(row, "answered", SendState.NOT_NEEDED)
-        purpose = LinkPurpose.PULSE if row.purpose == SendPurpose.PULSE else LinkPurpose.SESSION
-        issued = services.issue_link(
-            row.session, row.participant, by=None, instruments=instruments, purpose=purpose
-        )
-        assert issued is not None  # instruments were given
-        request, token = issued
-        channel = contact_preferences(row.participant.client).channel
-        _send(request, token, channel, row.purpose)
+    key = f"scheduled-link:{row.pk}"
+    if not effects.claim(key):
+        return "already sent"
+    purpose = LinkPurpose.PULSE if row.purpose == SendPurpose.PULSE else LinkPurpose.SESSION
+    issued = services.issue_link(
+        row.session, row.participant, by=None, instruments=instruments, purpose=purpose
+    )
+    assert issued is not None  # instruments were given
+    request, token = issued
+    channel = contact_preferences(row.participant.client).channel
+    to = _send_or_release(key, request, token, channel, row.purpose)
+    with transaction.atomic():
+        effects.done(key)
+        services.record_sent(request, channel, to)
         before = trail.snapshot(row)
         row.state, row.channel, row.request = SendState.SENT, channel, request
         row.sent_at = timezone.now()
@@ -408,14 +420,22 @@ def deliver(pk: int) -> str:
     return "sent"
 
 
-def _send(request: CheckinRequest, token: str, channel: str, kind: str, **kw: Any) -> None:
-    """Through the client's channel, in the client's language."""
+def _send_or_release(
+    key: str, request: CheckinRequest, token: str, channel: str, kind: str, **kw: Any
+) -> str:
+    """Through the client's channel, in the client's language; a refused message releases the
+    claim and closes the link it carried (nobody holds it), so the retry starts afresh."""
     lang = request.participant.client.language or settings.LANGUAGE_CODE
-    with translation.override(lang):
-        if channel == MessageChannel.SMS:
-            services.send_link_sms(request, token, kind, **kw)
-        else:
-            services.send_link_email(request, token, kind, **kw)
+    try:
+        with translation.override(lang):
+            if channel == MessageChannel.SMS:
+                return services.text_link_now(request, token, kind, **kw)
+            return services.email_link_now(request, token, kind, **kw)
+    except Exception:
+        effects.release(key)
+        if not kw.get("reminder"):
+            services.cancel(request)
+        raise
 
 
 def remind(pk: int) -> str:
@@ -424,21 +444,30 @@ def remind(pk: int) -> str:
         row = _locked(pk)
         if row is None or row.state != SendState.SENT or row.reminded_at is not None:
             return "nothing to do"
-        request = (
-            CheckinRequest.objects.select_for_update(of=("self",)).filter(pk=row.request_id).first()
-        )
+        request = CheckinRequest.objects.filter(pk=row.request_id).first()
         if request is None or not request.is_active:
             return "answered or closed"
         reason = hold_reason(row)
         if reason is not None:
             return "held: " + reason
-        token = secrets.token_urlsafe(32)
+    key = f"scheduled-reminder:{row.pk}"
+    if not effects.claim(key):
+        return "already reminded"
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
         before = trail.snapshot(request)
         request.reminder_token_hash = hash_token(token)
-        request.reminded_at = timezone.now()
-        request.save(update_fields=["reminder_token_hash", "reminded_at"])
+        request.save(update_fields=["reminder_token_hash"])
         trail.record_update(request, before)
-        _send(request, token, row.channel or MessageChannel.EMAIL, row.purpose, reminder=True)
+    channel = row.channel or MessageChannel.EMAIL
+    to = _send_or_release(key, request, token, channel, row.purpose, reminder=True)
+    with transaction.atomic():
+        effects.done(key)
+        before = trail.snapshot(request)
+        request.reminded_at = timezone.now()
+        request.save(update_fields=["reminded_at"])
+        trail.record_update(request, before)
+        services.record_sent(request, channel, to)
         row.reminded_at = request.reminded_at
         row.save(update_fields=["reminded_at"])
     return "reminded"

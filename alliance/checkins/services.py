@@ -39,6 +39,7 @@ from alliance.measures.scoring import normalise_answers, score
 from . import sms
 from .models import (
     ACTIVE_STATES,
+    CONJOINT_OUTCOME_EVERY_N,
     PULSE_KEY,
     Channel,
     CheckinRequest,
@@ -127,12 +128,9 @@ def clinic_plan(organization: Any) -> list[ClinicPlanEntry]:
 
 def copy_clinic_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
     """Give an episode its own plan, copied from its organization's default."""
-    conjoint = episode.format != EpisodeFormat.INDIVIDUAL
     with transaction.atomic():
         for row in clinic_plan(episode.organization):
-            fields = {name: getattr(row, name) for name in PLAN_FIELDS}
-            if conjoint and fields["instrument_key"] == CLIENT_FORM:
-                fields["instrument_key"] = CONJOINT_FORM
+            fields = plan_fields_for(row, episode)
             entry, created = EpisodePlanEntry.objects.get_or_create(
                 episode=episode,
                 instrument_key=fields["instrument_key"],
@@ -161,14 +159,24 @@ def episode_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
     rows = list(EpisodePlanEntry.objects.filter(episode=episode))
     if rows:
         return rows
-    conjoint = episode.format != EpisodeFormat.INDIVIDUAL
-    unsaved = []
-    for row in effective_clinic_plan(episode.organization):
-        fields = {name: getattr(row, name) for name in PLAN_FIELDS}
-        if conjoint and fields["instrument_key"] == CLIENT_FORM:
-            fields["instrument_key"] = CONJOINT_FORM
-        unsaved.append(EpisodePlanEntry(episode=episode, **fields))
-    return unsaved
+    return [
+        EpisodePlanEntry(episode=episode, **plan_fields_for(row, episode))
+        for row in effective_clinic_plan(episode.organization)
+    ]
+
+
+def plan_fields_for(row: ClinicPlanEntry, episode: CareEpisode) -> dict[str, Any]:
+    """A clinic plan row as it applies to one episode: couple, family and group episodes ask
+    the conjoint alliance form, and the outcome measures every 4 sessions where the clinic
+    plan says every session (models.EVERY_SESSION_IN_INDIVIDUAL_ONLY)."""
+    fields = {name: getattr(row, name) for name in PLAN_FIELDS}
+    if episode.format == EpisodeFormat.INDIVIDUAL:
+        return fields
+    if fields["instrument_key"] == CLIENT_FORM:
+        fields["instrument_key"] = CONJOINT_FORM
+    if row.every_session_in_individual_only:
+        fields |= {"schedule": Schedule.EVERY_N, "every_n": CONJOINT_OUTCOME_EVERY_N}
+    return fields
 
 
 def episode_settings(episode: CareEpisode) -> EpisodeCheckinSettings:
@@ -378,8 +386,12 @@ def message_context(request: CheckinRequest, token: str) -> dict[str, str]:
 
 def link_email(
     request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
-) -> tuple[str, str]:
-    """Subject and plain-text body of a link's email, in the active language."""
+) -> tuple[str, str, str]:
+    """The email that carries a check-in link, in the active language: (to, subject, body).
+    Sent by the worker (checkins/jobs.py), never inside a page's request."""
+    to = recipient_email(request.participant)
+    if not to:
+        raise ValueError("no email address")
     context = message_context(request, token)
     asks = str(EMAIL_ASKS.get(kind, EMAIL_ASKS["session"])) % context
     if reminder:
@@ -393,7 +405,7 @@ def link_email(
         "Your answers go only to %(clinic)s. Please do not forward this email.\n"
     ) % {**context, "asks": asks}
     subject = str(EMAIL_SUBJECTS.get(kind, EMAIL_SUBJECTS["session"])) % context
-    return subject, body
+    return to, subject, body
 
 
 def link_text_message(
@@ -410,17 +422,24 @@ def link_text_message(
 def send_link_email(
     request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
 ) -> str:
-    """Send the link by email; returns the address. The audit records the send, not the link."""
-    to = recipient_email(request.participant)
-    if not to:
-        raise ValueError("no email address")
-    subject, body = link_email(request, token, kind, reminder)
-    send_mail(subject, body, None, [to])
-    _record_sent(request, "email", to)
+    """Send the link by email now; returns the address. The audit records the send, not the
+    link. Pages queue checkins.jobs.send_link_email instead, which calls this once."""
+    to = email_link_now(request, token, kind, reminder)
+    with transaction.atomic():
+        record_sent(request, "email", to)
     return to
 
 
-def send_link_sms(
+def email_link_now(
+    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+) -> str:
+    """Only the sending (no record): for jobs that record it with their own claim."""
+    to, subject, body = link_email(request, token, kind, reminder)
+    send_mail(subject, body, None, [to])
+    return to
+
+
+def text_link_now(
     request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
 ) -> str:
     """Send the link as a text message through settings.SMS_BACKEND; returns the number."""
@@ -428,18 +447,22 @@ def send_link_sms(
     if not to:
         raise ValueError("no phone number")
     sms.send(to, link_text_message(request, token, kind, reminder))
-    _record_sent(request, "sms", to)
     return to
 
 
-def _record_sent(request: CheckinRequest, channel: str, to: str) -> None:
-    with transaction.atomic():
-        before = trail.snapshot(request)
-        if channel == "email":
-            request.email_sent_at = timezone.now()
-            request.save(update_fields=["email_sent_at"])
-            trail.record_update(request, before)
-        trail.record(Action.SEND, request, after={"channel": channel, "to": _mask(to)})
+def record_email_sent(request: CheckinRequest, to: str) -> None:
+    """Call inside a transaction; the acting context names who asked for the email."""
+    record_sent(request, "email", to)
+
+
+def record_sent(request: CheckinRequest, channel: str, to: str) -> None:
+    """Call inside a transaction: the send is audited with a masked address, never the link."""
+    before = trail.snapshot(request)
+    if channel == "email":
+        request.email_sent_at = timezone.now()
+        request.save(update_fields=["email_sent_at"])
+        trail.record_update(request, before)
+    trail.record(Action.SEND, request, after={"channel": channel, "to": _mask(to)})
 
 
 def _mask(address: str) -> str:

@@ -7,8 +7,9 @@ reliable-change band are layers of the spec, so a test can assert on them as dat
 
 from __future__ import annotations
 
+import functools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,35 @@ class Expected:
 
 
 MEDIAN_SERIES = "Group median"
+
+# Specs already built, by everything they are built from. A spec is a pure function of its
+# inputs, so a remembered one can never be out of date: a new rating or alert changes the
+# inputs and so the key. Building one with Altair costs tens of milliseconds (deep copies of the
+# data on every layer), and an episode page shows up to eight; reopening an unchanged episode,
+# the common case, costs nothing. About 30 KB each, so a few MB per worker process.
+REMEMBERED_SPECS = 256
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def _remembered(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """`build`, remembering its last REMEMBERED_SPECS results. The spec returned is shared:
+    read it, copy it before changing it (render_svg does)."""
+    cached = functools.lru_cache(maxsize=REMEMBERED_SPECS)(
+        lambda args, kwargs: build(*args, **dict(kwargs))
+    )
+
+    @functools.wraps(build)
+    def remembered(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        key_args = tuple(_hashable(a) for a in args)
+        key_kwargs = tuple(sorted((k, _hashable(v)) for k, v in kwargs.items()))
+        return cached(key_args, key_kwargs)  # type: ignore[no-any-return]
+
+    remembered.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    remembered.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return remembered
 
 
 def median_with_range(
@@ -130,20 +160,41 @@ def _lines(points: Sequence[Point], y_title: str, y_max: float) -> alt.Chart:
     )
 
 
+LABEL_GAP = 0.07  # of the scale's top: about one line of 11-pixel text on the charts' height
+
+
+def label_positions(last_values: dict[str, float], gap: float) -> dict[str, float]:
+    """Where each line's name is written: at its last value, moved down just enough that two
+    lines ending at the same value (client and therapist both at 8) do not print over each
+    other."""
+    placed: dict[str, float] = {}
+    below: float | None = None
+    for who, value in sorted(last_values.items(), key=lambda item: -item[1]):
+        at = value if below is None else min(value, below - gap)
+        placed[who] = at
+        below = at
+    return placed
+
+
 def _end_labels(points: Sequence[Point]) -> alt.Chart:
     """Each line's name written beside its last point, so a line is read without the legend."""
     last: dict[str, Point] = {}
     for p in sorted(points, key=lambda p: p.session):
         last[p.series] = p
+    gap = LABEL_GAP * max([10.0, *(p.value for p in points)])
+    placed = label_positions({who: p.value for who, p in last.items()}, gap)
     data = alt.Data(
-        values=[{"session": p.session, "who": p.series, "value": p.value} for p in last.values()]
+        values=[
+            {"session": p.session, "who": who, "value": p.value, "label_at": placed[who]}
+            for who, p in last.items()
+        ]
     )
     return (
         alt.Chart(data)
         .mark_text(align="left", dx=6, fontSize=11)
         .encode(
             x="session:Q",
-            y="value:Q",
+            y="label_at:Q",
             text="who:N",
             color=alt.Color("who:N", scale=_colour_scale([p.series for p in points]), legend=None),
         )
@@ -192,16 +243,22 @@ def _markers(markers: Sequence[Marker]) -> alt.Chart:
     )
 
 
+@_remembered
 def alliance_dimension(
     title: str,
     points: Sequence[Point],
     markers: Sequence[Marker] = (),
     y_max: float = 10,
     spreads: Sequence[Spread] = (),
+    expected: Sequence[Expected] = (),
+    expected_label: str = "Usual early alliance in this clinic",
 ) -> dict[str, Any]:
     """One alliance dimension (bond, goals, tasks, overall) over sessions, one line per rater;
-    for a group summary, the members' median with their range as a shaded band."""
+    for a group summary, the members' median with their range as a shaded band; with
+    `expected`, the usual range of the clinic's clients at each early session."""
     layers: list[alt.Chart] = _person_layers(points, title, y_max, spreads)
+    if expected:
+        layers.insert(0, _expected_band(expected, expected_label, fmt=".1f"))
     if markers:
         layers.insert(0, _markers(markers))
     chart = (
@@ -212,6 +269,7 @@ def alliance_dimension(
     return _finish(chart)
 
 
+@_remembered
 def outcome_scores(
     title: str,
     points: Sequence[Point],
@@ -302,7 +360,7 @@ def _reliable_change_band(points: Sequence[Point], change: float, y_max: float) 
     return alt.layer(band, name)
 
 
-def _expected_band(expected: Sequence[Expected], label: str) -> alt.LayerChart:
+def _expected_band(expected: Sequence[Expected], label: str, fmt: str = ".0f") -> alt.LayerChart:
     data = alt.Data(
         values=[
             {"session": e.session, "low": e.low, "high": e.high, "label": label} for e in expected
@@ -311,8 +369,8 @@ def _expected_band(expected: Sequence[Expected], label: str) -> alt.LayerChart:
     tooltip = [
         alt.Tooltip("label:N", title="Band"),
         alt.Tooltip("session:Q", title="Session"),
-        alt.Tooltip("low:Q", title="From", format=".0f"),
-        alt.Tooltip("high:Q", title="To", format=".0f"),
+        alt.Tooltip("low:Q", title="From", format=fmt),
+        alt.Tooltip("high:Q", title="To", format=fmt),
     ]
     base = alt.Chart(data)
     area = base.mark_area(color="#0072B2", opacity=0.18, interpolate="monotone").encode(

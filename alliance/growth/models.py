@@ -177,3 +177,36 @@ def own_practice_period(viewer: Any, pk: int) -> PracticePeriod:
     if period is None:
         raise Http404("Not found")
     return period
+
+
+class MonthFigure(models.Model):
+    """One measure of one completed calendar month for the whole organization, as the
+    organization view shows it: the clients' own means summarised (how many clients, how many
+    ratings, the mean of the client means and their sample variance).
+
+    Stored so that the organization view reads a few dozen rows instead of every response of
+    the months it shows. A completed month changes only when a late answer, a correction or an
+    erasure touches it; each of those removes the month's rows (see `growth.summaries`) and the
+    worker stores them again. A month without rows is computed from the responses on the fly.
+    """
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(help_text="The first day of the calendar month.")
+    measure = models.CharField(max_length=20)
+    clients = models.PositiveIntegerField()
+    ratings = models.PositiveIntegerField()
+    mean = models.FloatField()
+    variance = models.FloatField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "month", "measure"], name="growth_month_figure_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.month:%Y-%m} of organization {self.organization_id}"

@@ -13,9 +13,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import FloatField, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Expression,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, ExtractQuarter, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -138,6 +153,159 @@ def calibration_pairs(
     return [(r, own[r.session_id], r.value) for r in ratings if r.session_id in own]
 
 
+# ---------------------------------------------------------------- readers summed by the database
+#
+# The pages below never load one row per rating: the database adds the ratings up per client
+# (and per whatever the page groups by), and statistics.py finishes the two-stage estimate from
+# those sums. What comes back is bounded by clients × groups, not by the years of check-ins.
+
+
+def _value(scale: str) -> Expression:
+    return Cast(KT(f"scores__scales__{scale}"), FloatField())
+
+
+def _own_value(therapist: Any) -> Subquery:
+    """The therapist's own alliance score of the same session (at most one: one answer per
+    participant, session and instrument)."""
+    # The therapist's own participant rows first (a handful, hashed once by the database), so
+    # the per-session lookup needs no join to every response's participant.
+    theirs = Participant.objects.filter(user=therapist).values("pk")
+    own = (
+        Response.objects.filter(
+            session=OuterRef("session"), instrument__kind="alliance", participant__in=theirs
+        )
+        .order_by()
+        .annotate(own=_value(ALLIANCE_SCALE))
+        .values("own")[:1]
+    )
+    return Subquery(own, output_field=FloatField())
+
+
+def _staff_value() -> Subquery:
+    """The lead and co-therapists' own alliance score of the same session; their mean where both
+    rated."""
+    staff = (
+        Response.objects.filter(
+            session=OuterRef("session"),
+            instrument__kind="alliance",
+            participant__role__in=list(WRITING_STAFF_ROLES),
+        )
+        .order_by()
+        .annotate(staff_value=_value(ALLIANCE_SCALE))
+        .filter(staff_value__isnull=False)
+        .values("session")
+        .annotate(mean=Avg("staff_value"))
+        .values("mean")
+    )
+    return Subquery(staff, output_field=FloatField())
+
+
+def _session_band() -> Case:
+    return Case(
+        *[
+            When(session__number__range=(first, last), then=Value(index))
+            for index, (first, last, _label) in enumerate(stats.SESSION_BANDS)
+        ],
+        output_field=IntegerField(),
+    )
+
+
+def _client_alliance(episodes: QuerySet[CareEpisode], **where: Any) -> QuerySet[Any]:
+    return (
+        Response.objects.filter(_client_rated(), session__episode__in=episodes, **where)
+        .filter(instrument__kind="alliance")
+        .order_by()
+        .annotate(value=_value(ALLIANCE_SCALE))
+        .filter(value__isnull=False)
+    )
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One client's alliance ratings of one episode's sessions in one session band and one
+    calendar quarter, summed by the database; `gap` sums the therapist's own score minus the
+    client's over the sessions both rated."""
+
+    episode_id: int
+    client_id: int
+    format: str
+    band: int
+    year: int
+    quarter: int
+    total: float
+    count: int
+    gap_total: float
+    gap_count: int
+
+
+def pattern_cells(episodes: QuerySet[CareEpisode], therapist: Any) -> list[Cell]:
+    """Everything "My patterns" shows, in one query of at most episodes × bands × quarters
+    rows."""
+    rows = (
+        _client_alliance(episodes)
+        .annotate(
+            own=_own_value(therapist),
+            band=_session_band(),
+            year=ExtractYear("session__starts_at"),
+            quarter=ExtractQuarter("session__starts_at"),
+        )
+        .values(
+            "session__episode_id",
+            "participant__client_id",
+            "session__episode__format",
+            "band",
+            "year",
+            "quarter",
+        )
+        .annotate(
+            total=Sum("value"),
+            count=Count("pk"),
+            gap_total=Sum(F("own") - F("value")),
+            gap_count=Count("own"),
+        )
+        .values_list(
+            "session__episode_id",
+            "participant__client_id",
+            "session__episode__format",
+            "band",
+            "year",
+            "quarter",
+            "total",
+            "count",
+            "gap_total",
+            "gap_count",
+        )
+    )
+    return [Cell(*row[:8], row[8] or 0.0, row[9]) for row in rows]
+
+
+def client_sums(
+    episodes: QuerySet[CareEpisode], between: tuple[dt.date, dt.date]
+) -> list[stats.ClientSum]:
+    """Clients' alliance ratings of the sessions in `between`, summed per client."""
+    rows = (
+        _client_alliance(episodes, session__starts_at__date__range=between)
+        .values("participant__client_id")
+        .annotate(total=Sum("value"), count=Count("pk"))
+        .values_list("participant__client_id", "total", "count")
+    )
+    return list(rows)
+
+
+def calibration_sums(episodes: QuerySet[CareEpisode], therapist: Any) -> list[stats.ClientSum]:
+    """The therapist's own score minus the client's, summed per client over the sessions both
+    rated."""
+    rows = (
+        _client_alliance(episodes)
+        .annotate(own=_own_value(therapist))
+        .filter(own__isnull=False)
+        .values("participant__client_id")
+        .annotate(total=Sum(F("own") - F("value")), count=Count("pk"))
+        .values_list("participant__client_id", "total", "count")
+    )
+    return list(rows)
+
+
 # ------------------------------------------------------------------------------ my patterns
 
 
@@ -169,57 +337,57 @@ class Patterns:
 
 def patterns(viewer: access.Viewer, therapist: Any) -> Patterns:
     episodes = therapist_episodes(viewer, therapist)
-    ratings = client_ratings(episodes)
-    pairs = calibration_pairs(ratings, own_ratings(episodes, therapist))
-    weaker, stronger = _extremes(episodes, ratings)
+    cells = pattern_cells(episodes, therapist)
+    weaker, stronger = _extremes(episodes, cells)
+    gaps = [c for c in cells if c.gap_count]
     return Patterns(
-        overall=stats.summarise([(r.client_id, r.value) for r in ratings]),
-        by_session=_by_session(ratings),
-        by_format=_by_format(ratings),
-        by_attribute=attribute_groups(viewer.organization, ratings),
-        calibration=stats.calibration([(r.client_id, mine, theirs) for r, mine, theirs in pairs]),
-        calibration_by_quarter=_calibration_by_quarter(pairs),
+        overall=stats.summarise_sums((c.client_id, c.total, c.count) for c in cells),
+        by_session=_by_session(cells),
+        by_format=_by_format(cells),
+        by_attribute=attribute_groups(viewer.organization, cells),
+        calibration=stats.summarise_sums((c.client_id, c.gap_total, c.gap_count) for c in gaps),
+        calibration_by_quarter=_calibration_by_quarter(gaps),
         weaker=weaker,
         stronger=stronger,
-        checkins=len(ratings),
+        checkins=sum(c.count for c in cells),
     )
 
 
-def _by_session(ratings: list[Rating]) -> list[tuple[str, stats.Summary]]:
-    rows = [(stats.session_band(r.session_number), r.client_id, r.value) for r in ratings]
+def _by_session(cells: list[Cell]) -> list[tuple[str, stats.Summary]]:
+    rows = [(c.band, c.client_id, c.total, c.count) for c in cells]
     return [
         (stats.SESSION_BANDS[band][2], summary)
-        for band, summary in stats.summarise_groups(rows, order=int, complementary=True)
+        for band, summary in stats.summarise_sum_groups(rows, order=int, complementary=True)
     ]
 
 
-def _by_format(ratings: list[Rating]) -> list[tuple[str, stats.Summary]]:
+def _by_format(cells: list[Cell]) -> list[tuple[str, stats.Summary]]:
     order = [value for value, _label in EpisodeFormat.choices]
     labels = dict(EpisodeFormat.choices)
-    rows = [(r.format, r.client_id, r.value) for r in ratings]
+    rows = [(c.format, c.client_id, c.total, c.count) for c in cells]
     return [
         (str(labels.get(fmt, fmt)), summary)
-        for fmt, summary in stats.summarise_groups(rows, order=order.index, complementary=True)
+        for fmt, summary in stats.summarise_sum_groups(rows, order=order.index, complementary=True)
     ]
 
 
-def attribute_groups(organization: Any, ratings: list[Rating]) -> list[AttributeGroups]:
+def attribute_groups(organization: Any, cells: list[Cell]) -> list[AttributeGroups]:
     """For each attribute in use, one group per recorded answer, in the definition's order.
     Clients without a recorded (consented) answer are in no group."""
     definitions = list(AttributeDefinition.objects.filter(organization=organization, active=True))
     values = ClientAttribute.objects.filter(
-        definition__in=definitions, client_id__in={r.client_id for r in ratings}
+        definition__in=definitions, client_id__in={c.client_id for c in cells}
     ).values_list("definition_id", "client_id", "value")
     answer: dict[tuple[int, int], str] = {(d, c): v for d, c, v in values}
     result = []
     for definition in definitions:
         options = list(definition.options)
         rows = [
-            (answer[(definition.pk, r.client_id)], r.client_id, r.value)
-            for r in ratings
-            if (definition.pk, r.client_id) in answer
+            (answer[(definition.pk, c.client_id)], c.client_id, c.total, c.count)
+            for c in cells
+            if (definition.pk, c.client_id) in answer
         ]
-        groups = stats.summarise_groups(rows, order=_in_order_of(options), complementary=True)
+        groups = stats.summarise_sum_groups(rows, order=_in_order_of(options), complementary=True)
         result.append(AttributeGroups(definition, groups))
     return result
 
@@ -230,29 +398,22 @@ def _in_order_of(options: list[str]) -> Any:
     return lambda value: (rank.get(value, len(rank)), value)
 
 
-def _quarter_label(day: dt.date) -> str:
-    year, number = stats.quarter(day.year, day.month)
-    return f"{year} Q{number}"
-
-
-def _calibration_by_quarter(
-    pairs: list[tuple[Rating, float, float]],
-) -> list[tuple[str, stats.Summary]]:
-    rows = [(_quarter_label(r.day), r.client_id, mine - theirs) for r, mine, theirs in pairs]
-    return stats.summarise_groups(rows, order=str, complementary=True)
+def _calibration_by_quarter(gaps: list[Cell]) -> list[tuple[str, stats.Summary]]:
+    rows = [(f"{c.year} Q{c.quarter}", c.client_id, c.gap_total, c.gap_count) for c in gaps]
+    return stats.summarise_sum_groups(rows, order=str, complementary=True)
 
 
 def _extremes(
-    episodes: QuerySet[CareEpisode], ratings: list[Rating]
+    episodes: QuerySet[CareEpisode], cells: list[Cell]
 ) -> tuple[list[EpisodeMean], list[EpisodeMean]]:
     """Episodes with the lowest and highest mean client alliance (at least a few check-ins)."""
-    by_episode: dict[int, list[float]] = defaultdict(list)
-    for r in ratings:
-        by_episode[r.episode_id].append(r.value)
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+    for c in cells:
+        sums[c.episode_id][0] += c.total
+        sums[c.episode_id][1] += c.count
+    count = {episode: int(n) for episode, (_total, n) in sums.items()}
     means = {
-        episode: stats.mean(values)
-        for episode, values in by_episode.items()
-        if len(values) >= MIN_CHECKINS_FOR_EXTREMES
+        episode: total / n for episode, (total, n) in sums.items() if n >= MIN_CHECKINS_FOR_EXTREMES
     }
     low, high = stats.extremes(means, EXTREMES)
     shown = episodes.filter(pk__in=[e for e, _m in low + high]).prefetch_related(
@@ -260,8 +421,8 @@ def _extremes(
     )
     found = {e.pk: e for e in shown}
     return (
-        [EpisodeMean(found[e], m, len(by_episode[e])) for e, m in low],
-        [EpisodeMean(found[e], m, len(by_episode[e])) for e, m in high],
+        [EpisodeMean(found[e], m, count[e]) for e, m in low],
+        [EpisodeMean(found[e], m, count[e]) for e, m in high],
     )
 
 
@@ -288,17 +449,15 @@ def previous_window(period: PracticePeriod) -> tuple[dt.date, dt.date]:
 def practice_report(viewer: access.Viewer, period: PracticePeriod) -> PracticeReport:
     episodes = therapist_episodes(viewer, period.therapist)
     before_from, before_until = previous_window(period)
-    during = client_ratings(episodes, between=(period.starts_on, period.ends_on))
-    before = client_ratings(episodes, between=(before_from, before_until))
-    during_pairs = [(r.client_id, r.value) for r in during]
-    before_pairs = [(r.client_id, r.value) for r in before]
+    during = client_sums(episodes, (period.starts_on, period.ends_on))
+    before = client_sums(episodes, (before_from, before_until))
     return PracticeReport(
         period=period,
         before_from=before_from,
         before_until=before_until,
-        during=stats.summarise(during_pairs),
-        before=stats.summarise(before_pairs),
-        comparison=stats.compare(before_pairs, during_pairs),
+        during=stats.summarise_sums(during),
+        before=stats.summarise_sums(before),
+        comparison=stats.compare_sums(before, during),
         comments=practice_comments(episodes, period.starts_on, period.ends_on),
     )
 
@@ -332,6 +491,7 @@ def practice_comments(
 class AlertLine:
     alert: Alert
     age_days: int
+    is_new: bool = False  # arrived since the viewer last opened the page
 
     @property
     def who(self) -> str:
@@ -359,6 +519,22 @@ class Supervisee:
     not_on_track: list[ClientLine]
     calibration: stats.Summary
     notes: list[Any]
+    news: News | None = None
+
+    @property
+    def new_alerts(self) -> list[AlertLine]:
+        return [line for line in self.open_alerts if line.is_new]
+
+
+@dataclass
+class News:
+    """What arrived since the viewer last opened the page: check-ins (one per person and
+    session, as on the episode page) and alerts (by when they were raised in the system, not
+    by their clinical date, so an alert about an older session still counts as new)."""
+
+    since: dt.datetime
+    checkins: int
+    alerts: int
 
 
 def rupture_days(organization: Any) -> int:
@@ -366,22 +542,29 @@ def rupture_days(organization: Any) -> int:
     return found.rupture_discussion_days if found else 14
 
 
-def supervisee_summary(viewer: access.Viewer, therapist: Any, days: int) -> Supervisee:
+def supervisee_summary(
+    viewer: access.Viewer, therapist: Any, days: int, since: dt.datetime | None = None
+) -> Supervisee:
+    """One supervisee's part of the supervision page; with `since` (the viewer's previous
+    visit), what is new since then is counted and the new alerts are marked."""
     from .models import SupervisionNote
 
     episodes = therapist_episodes(viewer, therapist)
     now = timezone.now()
     alerts = (
         Alert.objects.filter(episode__in=episodes, state__in=ACTIVE_STATES)
+        # The page names each alert and its age; its numbers and findings stay in the database.
+        .defer("numbers", "facts", "reason")
         .select_related("episode", "participant__client")
         .prefetch_related("episode__participants__client")
         .order_by("raised_at", "opened_at", "pk")
     )
     # Age in clinical time (the session's date or the answer's moment), as on every page.
-    lines = [AlertLine(a, max((now - a.raised).days, 0)) for a in alerts]
+    lines = [
+        AlertLine(a, max((now - a.raised).days, 0), since is not None and a.opened_at > since)
+        for a in alerts
+    ]
     waiting = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
-    ratings = client_ratings(episodes)
-    pairs = calibration_pairs(ratings, own_ratings(episodes, therapist))
     return Supervisee(
         therapist=therapist,
         alerts_by_age=_by_age(lines),
@@ -394,13 +577,26 @@ def supervisee_summary(viewer: access.Viewer, therapist: Any, days: int) -> Supe
             and line.age_days >= days
         ],
         not_on_track=_clients_off_track(lines),
-        calibration=stats.calibration([(r.client_id, mine, theirs) for r, mine, theirs in pairs]),
+        calibration=stats.summarise_sums(calibration_sums(episodes, therapist)),
         notes=list(
             SupervisionNote.objects.filter(
                 organization=viewer.organization, therapist=therapist
             ).select_related("supervisor")
         ),
+        news=_news(episodes, lines, since),
     )
+
+
+def _news(episodes: QuerySet[CareEpisode], lines: list[AlertLine], since: Any) -> News | None:
+    if since is None:
+        return None
+    checkins = (
+        Response.objects.filter(session__episode__in=episodes, submitted_at__gt=since)
+        .values("session_id", "participant_id")
+        .distinct()
+        .count()
+    )
+    return News(since, checkins, sum(line.is_new for line in lines))
 
 
 def _clients_off_track(lines: list[AlertLine]) -> list[ClientLine]:
@@ -438,68 +634,7 @@ def _by_age(lines: list[AlertLine]) -> list[tuple[str, int]]:
 # ----------------------------------------------------------------------------- organization
 
 
-@dataclass
-class MonthRow:
-    label: str
-    alliance: stats.Summary
-    calibration: stats.Summary
-    outcomes: list[stats.Summary]
-
-
 def months_back(today: dt.date, count: int) -> list[tuple[int, int]]:
     """The last `count` calendar months as (year, month), oldest first, this month included."""
     index = today.year * 12 + today.month - 1
     return [divmod(i, 12) for i in range(index - count + 1, index + 1)]
-
-
-def organization_summary(viewer: access.Viewer, count: int) -> list[MonthRow]:
-    """Month by month: client-rated alliance, the therapist−client gap, and each outcome
-    measure's total, each a mean over clients with its interval, small months suppressed."""
-    episodes = organization_episodes(viewer)
-    # Completed months only: a month still filling up changes with each check-in, and comparing
-    # the page before and after one would give that one client's score.
-    last_day = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
-    months = [(y, m + 1) for y, m in months_back(last_day, count)]
-    first = dt.date(months[0][0], months[0][1], 1)
-    window = (first, last_day)
-    alliance = client_ratings(episodes, between=window)
-    pairs = calibration_pairs(alliance, _staff_ratings(episodes, window))
-    outcomes = [
-        client_ratings(episodes, instrument_key=key, scale="total", between=window)
-        for key, _label in OUTCOMES
-    ]
-
-    def monthly(rows: list[tuple[tuple[int, int], int, float]]) -> dict[Any, stats.Summary]:
-        return dict(stats.summarise_groups(rows))
-
-    by_alliance = monthly([((r.day.year, r.day.month), r.client_id, r.value) for r in alliance])
-    by_gap = monthly([((r.day.year, r.day.month), r.client_id, a - b) for r, a, b in pairs])
-    by_outcome = [
-        monthly([((r.day.year, r.day.month), r.client_id, r.value) for r in rows])
-        for rows in outcomes
-    ]
-    empty = stats.Suppressed()
-    return [
-        MonthRow(
-            label=f"{year}-{month:02d}",
-            alliance=by_alliance.get((year, month), empty),
-            calibration=by_gap.get((year, month), empty),
-            outcomes=[found.get((year, month), empty) for found in by_outcome],
-        )
-        for year, month in months
-    ]
-
-
-def _staff_ratings(episodes: QuerySet[CareEpisode], window: tuple[dt.date, dt.date]) -> dict:
-    """The lead or co-therapist's own score per session; where both rated, their mean."""
-    rows = _scores(
-        episodes,
-        ALLIANCE_SCALE,
-        instrument__kind="alliance",
-        participant__role__in=list(WRITING_STAFF_ROLES),
-        session__starts_at__date__range=window,
-    ).values_list("session_id", "value")
-    by_session: dict[int, list[float]] = defaultdict(list)
-    for session, value in rows:
-        by_session[session].append(value)
-    return {session: stats.mean(values) for session, values in by_session.items()}

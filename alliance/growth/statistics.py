@@ -174,6 +174,63 @@ def client_means(ratings: Iterable[Rating]) -> dict[Hashable, float]:
 # ------------------------------------------------------------------------------------ figures
 
 
+# Ratings already added up per client by the database: (client, sum of values, how many).
+ClientSum = tuple[Hashable, float, int]
+
+
+def merge_sums(sums: Iterable[ClientSum]) -> dict[Hashable, tuple[float, int]]:
+    """One (sum, count) per client; a client may come in several rows (several episodes,
+    sessions or groups the database kept apart)."""
+    merged: dict[Hashable, tuple[float, int]] = {}
+    for client, total, count in sums:
+        before = merged.get(client, (0.0, 0))
+        merged[client] = (before[0] + total, before[1] + count)
+    return merged
+
+
+def summarise_sums(sums: Iterable[ClientSum], *, min_clients: int = MIN_CLIENTS) -> Summary:
+    """`summarise` for ratings the database has already summed per client: the same two-stage
+    estimate, without one Python object per rating."""
+    merged = merge_sums(sums)
+    if len(merged) < max(min_clients, 2):
+        return Suppressed()
+    means = [total / count for total, count in merged.values()]
+    centre, low, high = mean_interval(means)
+    ratings = sum(count for _total, count in merged.values())
+    return Estimate(centre, low, high, clients=len(merged), ratings=ratings)
+
+
+def summary_from_moments(
+    clients: int, ratings: int, centre: float, variance: float, *, min_clients: int = MIN_CLIENTS
+) -> Summary:
+    """The estimate from stored figures of the client means (how many, their mean and sample
+    variance), as `summarise` would give it from the ratings themselves."""
+    if clients < max(min_clients, 2):
+        return Suppressed()
+    half = t_critical(clients - 1) * math.sqrt(max(variance, 0.0) / clients)
+    return Estimate(centre, centre - half, centre + half, clients=clients, ratings=ratings)
+
+
+def summarise_sum_groups(
+    rows: Iterable[tuple[K, Hashable, float, int]],
+    order: Callable[[K], Any] | None = None,
+    *,
+    min_clients: int = MIN_CLIENTS,
+    complementary: bool = False,
+) -> list[tuple[K, Summary]]:
+    """`summarise_groups` for (group, client, sum, count) rows summed by the database."""
+    groups: dict[K, list[ClientSum]] = {}
+    for group, client, total, count in rows:
+        groups.setdefault(group, []).append((client, total, count))
+    keys = sorted(groups, key=order) if order else list(groups)
+    result = [(key, summarise_sums(groups[key], min_clients=min_clients)) for key in keys]
+    if complementary:
+        clients = {key: {client for client, _t, _n in groups[key]} for key in groups}
+        hidden = _hide_complements(clients, result, min_clients)
+        result = [(key, Suppressed() if key in hidden else s) for key, s in result]
+    return result
+
+
 def summarise(ratings: Sequence[Rating], *, min_clients: int = MIN_CLIENTS) -> Summary:
     """Mean over clients of each client's mean, with its 95% interval; suppressed when fewer
     than `min_clients` distinct clients rated."""
@@ -205,6 +262,23 @@ def compare(
     se = math.sqrt(va + vb)
     df = welch_df(va, len(a), vb, len(b))
     half = t_critical(df) * se
+    return Difference(first, second, diff, diff - half, diff + half, df)
+
+
+def compare_sums(
+    before: Sequence[ClientSum], after: Sequence[ClientSum], *, min_clients: int = MIN_CLIENTS
+) -> Comparison:
+    """`compare` for ratings the database has already summed per client."""
+    first = summarise_sums(before, min_clients=min_clients)
+    second = summarise_sums(after, min_clients=min_clients)
+    if isinstance(first, Suppressed) or isinstance(second, Suppressed):
+        return Suppressed()
+    a = [total / count for total, count in merge_sums(before).values()]
+    b = [total / count for total, count in merge_sums(after).values()]
+    va, vb = sample_variance(a) / len(a), sample_variance(b) / len(b)
+    diff = second.mean - first.mean
+    df = welch_df(va, len(a), vb, len(b))
+    half = t_critical(df) * math.sqrt(va + vb)
     return Difference(first, second, diff, diff - half, diff + half, df)
 
 
@@ -258,6 +332,12 @@ def _complement(
     """The groups to suppress so that the suppressed ones, taken together, are not a small
     group themselves (secondary suppression)."""
     clients = {key: {client for client, _value in groups[key]} for key in groups}
+    return _hide_complements(clients, result, min_clients)
+
+
+def _hide_complements(
+    clients: Mapping[K, set[Hashable]], result: Sequence[tuple[K, Summary]], min_clients: int
+) -> set[K]:
     hidden = {key for key, summary in result if isinstance(summary, Suppressed)}
     shown = [key for key, _summary in result if key not in hidden]
     while shown:

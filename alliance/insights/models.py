@@ -2,12 +2,56 @@
 
 from __future__ import annotations
 
+import json
+import math
+from typing import Any
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .kinds import BY_KEY, RUPTURE_KINDS
 from .kinds import label as kind_name
+
+# The analysis uses infinity for an open-ended band (PHQ-9 "20 or more"). JSON has no such
+# number: Python writes the token Infinity, which SQLite keeps and PostgreSQL refuses, so the
+# whole alert could not be stored there. These numbers are written as the strings below and
+# read back as floats.
+NON_FINITE = {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}
+
+
+def _spelled(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _spelled(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_spelled(v) for v in value]
+    return value
+
+
+def _read_back(value: Any) -> Any:
+    if isinstance(value, str) and value in NON_FINITE:
+        return NON_FINITE[value]
+    if isinstance(value, list):
+        return [_read_back(v) for v in value]
+    return value
+
+
+class NumbersEncoder(DjangoJSONEncoder):
+    """Writes infinite and NaN numbers as strings any database's JSON accepts."""
+
+    def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
+        return super().iterencode(_spelled(o), _one_shot)
+
+
+class NumbersDecoder(json.JSONDecoder):
+    """Reads NumbersEncoder's strings back as the numbers they stand for."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["object_hook"] = lambda pairs: {k: _read_back(v) for k, v in pairs.items()}
+        super().__init__(*args, **kwargs)
 
 
 def kind_label(key: str):  # noqa: ANN201 - a lazy string
@@ -29,6 +73,7 @@ class AlertKind(models.TextChoices):
     GOAL_AGREEMENT = "goal_agreement", kind_label("goal_agreement")
     GOAL_PROGRESS = "goal_progress", kind_label("goal_progress")
     RISK_UNANSWERED = "risk_unanswered", kind_label("risk_unanswered")
+    WEAK_EARLY_ALLIANCE = "weak_early_alliance", kind_label("weak_early_alliance")
     PULSE_FALL = "pulse_fall", kind_label("pulse_fall")
 
 
@@ -73,7 +118,7 @@ class Alert(models.Model):
     scale = models.CharField(max_length=40, blank=True)
     session_number = models.PositiveIntegerField(null=True, blank=True)
     reason = models.TextField()
-    numbers = models.JSONField(default=dict)
+    numbers = models.JSONField(default=dict, encoder=NumbersEncoder, decoder=NumbersDecoder)
     state = models.CharField(max_length=15, choices=AlertState.choices, default=AlertState.OPEN)
     resolution_proposed = models.CharField(max_length=300, blank=True)
     # One alert per finding: the analysis may run many times over the same history.
@@ -83,7 +128,9 @@ class Alert(models.Model):
     concern = models.CharField(max_length=200, blank=True, default="")
     # The findings behind the alert, each with the session and moment its numbers come from;
     # the reason is written from them as of the day it is read (texts.py).
-    facts = models.JSONField(default=list, blank=True)
+    facts = models.JSONField(
+        default=list, blank=True, encoder=NumbersEncoder, decoder=NumbersDecoder
+    )
     # When the alert was raised in clinical time: the date of the session that raised it, or
     # the moment a risk answer arrived. `opened_at` is only when the row was written (a
     # history loaded at once writes every row today).
