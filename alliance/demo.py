@@ -183,8 +183,14 @@ def _a_session_today_that_sends_itself(organization: Organization, tess: User) -
     client = episode.client_participants()[0].client
     client.email = f"{client.code.lower()}@clients.example.org"
     client.save(update_fields=["email"])
+    # No quiet hours for this client, so the demo shows a link going out at any hour.
     ContactPreferences.objects.create(
-        client=client, consent=True, consent_noted_at=timezone.now(), consent_noted_by=tess
+        client=client,
+        consent=True,
+        consent_noted_at=timezone.now(),
+        consent_noted_by=tess,
+        quiet_from=dt.time(0),
+        quiet_until=dt.time(0),
     )
     row = services.episode_settings(episode)
     row.pulse_every_days = 7

@@ -227,7 +227,15 @@ def _queue(row: ScheduledLink, now: dt.datetime, the_job: Any) -> int:
         row.state, row.held_reason = SendState.WAITING, ""  # e.g. consent recorded since
         row.queued_at = None
         row.save(update_fields=["state", "held_reason", "queued_at"])
-    if row.state != SendState.WAITING or row.send_at > now:
+    if row.state != SendState.WAITING:
+        return 0
+    if row.send_at > now:
+        _follow_quiet_hours(row)  # they may have changed since the row was made
+    if row.send_at > now:
+        reason = blocker(row)
+        if reason is not None:  # say why now, not when the quiet hours end
+            with transaction.atomic():
+                _hold(row, reason)
         return 0
     if row.queued_at is not None and now - row.queued_at < REQUEUE_AFTER:
         return 0
@@ -237,6 +245,15 @@ def _queue(row: ScheduledLink, now: dt.datetime, the_job: Any) -> int:
     organization_id = row.session.episode.organization_id
     enqueue_after_commit(the_job, row.pk, organization_id=organization_id)
     return 1
+
+
+def _follow_quiet_hours(row: ScheduledLink) -> None:
+    zone = organization_zone(row.session.episode.organization)
+    prefs = contact_preferences(row.participant.client)
+    send_at = quiet_hours(prefs).after(row.planned_at.astimezone(zone))
+    if send_at != row.send_at:
+        row.send_at = send_at
+        row.save(update_fields=["send_at"])
 
 
 def _schedule_pulses(now: dt.datetime, deliver_job: Any) -> int:

@@ -23,7 +23,11 @@ LINK = re.compile(r"/c/([A-Za-z0-9_-]{40,64})/")
 def agree_on_a_weekly_pulse(clinic: Any) -> None:
     clinic.client.email = "alex@example.test"
     clinic.client.save()
-    ContactPreferences.objects.create(client=clinic.client, consent=True)
+    # no quiet hours: the tests run at any hour of the day
+    quiet = dt.time(0)
+    ContactPreferences.objects.create(
+        client=clinic.client, consent=True, quiet_from=quiet, quiet_until=quiet
+    )
     row = services.episode_settings(clinic.episode)
     row.pulse_every_days = 7
     row.save()

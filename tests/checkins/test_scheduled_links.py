@@ -26,6 +26,7 @@ from alliance.checkins.models import (
 from alliance.jobs.schedule import PERIODIC, autodiscover
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
+NO_QUIET = dt.time(0)  # quiet from 00:00 until 00:00: none
 LINK = re.compile(r"/c/([A-Za-z0-9_-]{40,64})/")
 
 
@@ -44,7 +45,10 @@ def consenting(clinic: Any) -> Any:
     clinic.client.email = "alex@example.test"
     clinic.client.phone = "+44 7700 900123"
     clinic.client.save()
-    ContactPreferences.objects.create(client=clinic.client, consent=True)
+    # No quiet hours unless a test sets them: the tests run at any hour of the day.
+    ContactPreferences.objects.create(
+        client=clinic.client, consent=True, quiet_from=NO_QUIET, quiet_until=NO_QUIET
+    )
     return clinic
 
 
@@ -130,7 +134,9 @@ def test_nothing_is_sent_without_consent_and_the_therapist_sees_why(
     assert "not sent" in page and "has not agreed to receive check-in messages" in page
 
     # consent recorded later the same day: the next run sends it
-    ContactPreferences.objects.create(client=clinic.client, consent=True)
+    ContactPreferences.objects.create(
+        client=clinic.client, consent=True, quiet_from=NO_QUIET, quiet_until=NO_QUIET
+    )
     run(timezone.now(), django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 1
     row.refresh_from_db()
@@ -140,6 +146,9 @@ def test_nothing_is_sent_without_consent_and_the_therapist_sees_why(
 def test_a_link_due_in_quiet_hours_waits_until_they_end(
     consenting: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    ContactPreferences.objects.filter(client=consenting.client).update(
+        quiet_from=dt.time(21), quiet_until=dt.time(8)
+    )
     day = timezone.localdate() + dt.timedelta(days=2)
     session = upcoming(consenting, local(day, 20, 40))  # ends 21:30, quiet from 21:00
     run(local(day, 21, 31), django_capture_on_commit_callbacks)
@@ -265,7 +274,8 @@ def test_a_refused_message_leaves_the_link_unsent_for_the_retry(
     run(timezone.now(), django_capture_on_commit_callbacks)  # the job fails (and is retried)
     row = ScheduledLink.objects.get()
     assert row.state == SendState.WAITING and row.request is None
-    assert not CheckinRequest.objects.filter(session=row.session).exists()  # rolled back
+    # the link made for the refused message is closed: nobody holds it
+    assert CheckinRequest.objects.get(session=row.session).state == "cancelled"
     settings.SMS_BACKEND = "alliance.checkins.sms.MemorySmsBackend"
     sms.MemorySmsBackend.outbox.clear()
     with pytest.raises(sms.SmsError):
@@ -279,8 +289,14 @@ def test_a_refused_message_leaves_the_link_unsent_for_the_retry(
 def test_a_reminder_due_at_night_waits_for_the_morning(
     consenting: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    upcoming(consenting, timezone.now() - dt.timedelta(minutes=55))
-    run(timezone.now(), django_capture_on_commit_callbacks)
+    ContactPreferences.objects.filter(client=consenting.client).update(
+        quiet_from=dt.time(21), quiet_until=dt.time(8)
+    )
+    upcoming(consenting, local(timezone.localdate() + dt.timedelta(days=1), 12))
+    run(
+        local(timezone.localdate() + dt.timedelta(days=1), 12, 51),
+        django_capture_on_commit_callbacks,
+    )
     row = ScheduledLink.objects.get()
     night = local(timezone.localdate() + dt.timedelta(days=2), 23)
     ScheduledLink.objects.filter(pk=row.pk).update(sent_at=night - dt.timedelta(hours=25))
