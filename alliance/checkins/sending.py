@@ -2,11 +2,12 @@
 
 The periodic functions in jobs.py call `schedule_due` and `schedule_reminders` with the time;
 they only write `ScheduledLink` rows (unique per participant and slot, so a second run finds
-them) and queue one job per row. The job (`deliver`, `remind`) locks its row, checks it is
-still to be sent, makes the link and sends it in one transaction, so a row is sent once even
-when two workers run the same job. A message can only be sent twice if a worker dies after the
-gateway accepted it and before the commit; the link in the first message then no longer works
-and the second one does (docs/checkins.md).
+them) and queue one job per row. The job (`deliver`, `remind`) checks its row under a lock, claims
+the send as an effect (alliance.jobs.effects), makes the link and sends it with no lock held, and
+marks it sent in one transaction, so a row is sent once even when two workers run the same job.
+A message can only be sent twice if a worker dies after the gateway accepted it and before the
+commit; the link in the first message then no longer works and the second one does
+(docs/checkins.md).
 """
 
 from __future__ import annotations
