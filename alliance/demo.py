@@ -157,6 +157,7 @@ def _load_histories(organizations: dict[str, Organization], people: dict[str, Us
     _agree_goals(people["tess"])
     _growth(organizations[DEMO_SLUG], people)
     _tell_the_tour(people)
+    _a_session_today_that_sends_itself(organizations[DEMO_SLUG], people["tess"])
 
 
 def _tell_the_tour(people: dict[str, User]) -> None:
@@ -204,6 +205,80 @@ def _tell_the_tour(people: dict[str, User]) -> None:
             episode=individual[2 % len(individual)],
             user=people["ines"],
             role=ParticipantRole.INTERPRETER,
+        )
+
+
+def _a_session_today_that_sends_itself(organization: Organization, tess: User) -> None:
+    """A session of Tess's starting a minute after the demo is loaded, with a client who agreed
+    to messages: its check-in goes out by itself a couple of minutes after the start
+    (settings.DEMO_SEND_AFTER_START_MINUTES instead of the session's end), so a visitor sees a
+    link sent without anyone creating it. The same client has a weekly between-session pulse
+    with a few answers, so the episode page shows its trend."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from alliance.care.models import CareEpisode, Session
+    from alliance.checkins import services
+    from alliance.checkins.models import ContactPreferences, SendingSettings
+
+    SendingSettings.objects.create(
+        organization=organization, send_after_start_minutes=settings.DEMO_SEND_AFTER_START_MINUTES
+    )
+    episode = (
+        CareEpisode.objects.filter(participants__user=tess, status="open", format="individual")
+        .order_by("pk")
+        .first()
+    )
+    if episode is None:
+        return
+    client = episode.client_participants()[0].client
+    client.email = f"{client.code.lower()}@clients.example.org"
+    client.save(update_fields=["email"])
+    # No quiet hours for this client, so the demo shows a link going out at any hour.
+    ContactPreferences.objects.create(
+        client=client,
+        consent=True,
+        consent_noted_at=timezone.now(),
+        consent_noted_by=tess,
+        quiet_from=dt.time(0),
+        quiet_until=dt.time(0),
+    )
+    row = services.episode_settings(episode)
+    row.pulse_every_days = 7
+    row.save()
+    start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    Session.objects.create(
+        episode=episode, number=episode.next_session_number(), starts_at=start, status="scheduled"
+    )
+    episode.renumber_sessions()
+    _pulses(episode)
+
+
+def _pulses(episode: object) -> None:
+    """Three pulses after the last sessions held: steady, then lower."""
+    import datetime as dt
+
+    from alliance.checkins import services
+    from alliance.checkins.models import PULSE_KEY
+    from alliance.measures.models import current_instrument
+
+    pulse = current_instrument(PULSE_KEY)
+    held = list(episode.sessions.filter(status="attended").order_by("-number")[:3])  # type: ignore[attr-defined]
+    participant = episode.client_participants()[0]  # type: ignore[attr-defined]
+    for session, value in zip(reversed(held), ("7", "7", "6"), strict=False):
+        response, _created = services.save_response(
+            session=session,
+            participant=participant,
+            instrument=pulse,
+            answers={"pulse": value},
+            idempotency_key=f"demo-pulse-{session.pk}",
+            channel="link",
+        )
+        # answered four days after each session, as a weekly pulse would be
+        type(response).objects.filter(pk=response.pk).update(
+            submitted_at=session.starts_at + dt.timedelta(days=4)
         )
 
 

@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "alliance.accounts.middleware.CurrentOrganizationMiddleware",
     "alliance.accounts.middleware.RequireTwoFactorMiddleware",
+    "alliance.checkins.kiosk.KioskLockMiddleware",
     "alliance.insights.pending.RetryPendingMiddleware",
 ]
 
@@ -280,6 +281,17 @@ DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "Alliance <alliance@localhos
 CHECKIN_LINK_HOURS = env_int("ALLIANCE_CHECKIN_LINK_HOURS", 72)
 # Failed check-in link attempts allowed per IP address and minute before a friendly 429 page.
 CHECKIN_FAILED_ATTEMPTS_PER_MINUTE = env_int("ALLIANCE_CHECKIN_FAILED_ATTEMPTS_PER_MINUTE", 20)
+# Text messages (alliance/checkins/sms.py): a class with send(to, text). The console backend
+# writes them to the log; HttpGatewaySmsBackend is the documented example for an HTTP gateway.
+SMS_BACKEND = env_str("ALLIANCE_SMS_BACKEND", "alliance.checkins.sms.ConsoleSmsBackend")
+SMS_GATEWAY_URL = env_str("ALLIANCE_SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env_str("ALLIANCE_SMS_GATEWAY_TOKEN", "")
+SMS_SENDER = env_str("ALLIANCE_SMS_SENDER", "Alliance")
+# The demo clinic (`alliance demo`): its session of today sends its check-in this many minutes
+# after the start instead of at the session's end, so a visitor sees a link go out by itself.
+DEMO_SEND_AFTER_START_MINUTES = env_int("ALLIANCE_DEMO_SEND_AFTER_START_MINUTES", 2)
+# Office tablet mode: back to the neutral screen after this many seconds without a touch.
+KIOSK_IDLE_SECONDS = env_int("ALLIANCE_KIOSK_IDLE_SECONDS", 90)
 
 # --- Interoperability: API, FHIR, research export, webhooks (docs/configuration.md) ----------
 API_REQUESTS_PER_MINUTE = env_int("ALLIANCE_API_REQUESTS_PER_MINUTE", 120)

@@ -179,6 +179,18 @@ def get_session_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> Ses
     return session
 
 
+def own_sessions(viewer: Viewer) -> QuerySet[Session]:
+    """Sessions of episodes this person works in as therapist or co-therapist (office tablet
+    mode: never a supervisee's or a colleague's session)."""
+    context.note_read(listing="care.Session")
+    return Session.objects.filter(episode__in=writable_episodes(viewer)).select_related("episode")
+
+
+def get_own_session(viewer: Viewer, pk: Any) -> Session:
+    session: Session = _get_or_404(own_sessions(viewer), pk)
+    return session
+
+
 def require_role(viewer: Viewer, *roles: str) -> None:
     """403 for a signed-in member without the role; pages for roles are not secret."""
     if not any(viewer.has(role) for role in roles):

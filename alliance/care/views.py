@@ -205,6 +205,8 @@ def render_episode(
 ) -> HttpResponse:
     """The episode page around today: a summary of the latest session and what is due, the
     open alerts, one chart area, the plan and the sessions. Editing lives on its settings page."""
+    from alliance.checkins.pulse import pulse_panel
+    from alliance.checkins.sending import episode_overview
     from alliance.dashboard.episode_summary import episode_summary
     from alliance.goals.panels import plan_panel as goals_plan_panel
     from alliance.insights.panels import GROUP_VIEWS, episode_insights
@@ -227,6 +229,8 @@ def render_episode(
         episode, insights.responses, goal_reviews_due=len(plan.overdue) if plan else 0
     )
     context["news"] = news_since(since, insights)
+    context["pulse"] = pulse_panel(episode)
+    context["link_states"] = episode_overview(episode)
     return render(request, "care/episode_detail.html", context, status=status)
 
 

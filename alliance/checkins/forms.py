@@ -20,7 +20,14 @@ from alliance.measures import i18n
 from alliance.measures.models import Instrument
 from alliance.measures.scoring import Item, enabled_items, validate_answers
 
-from .models import ClinicPlanEntry, EpisodeCheckinSettings, Schedule
+from .models import (
+    ClinicPlanEntry,
+    ContactPreferences,
+    EpisodeCheckinSettings,
+    MessageChannel,
+    Schedule,
+    SendingSettings,
+)
 
 IDEMPOTENCY_FIELD = "idempotency_key"
 # Set by the "send anyway" step: the client has been told which ratings they skipped.
@@ -349,7 +356,13 @@ class PlanEntryForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        keys = Instrument.objects.order_by("key").values_list("key", "title").distinct()
+        # The pulse is not a per-session measure: it has its own interval (SendingForm).
+        keys = (
+            Instrument.objects.exclude(kind="pulse")
+            .order_by("key")
+            .values_list("key", "title")
+            .distinct()
+        )
         seen: dict[str, str] = {}
         for key, title in keys:
             seen[key] = title
@@ -373,3 +386,77 @@ class ShareProgressForm(forms.ModelForm):
     class Meta:
         model = EpisodeCheckinSettings
         fields = ["share_progress_with_client"]
+
+
+class EpisodeSendingForm(forms.ModelForm):
+    """Per episode: whether links go out by themselves, and the pulse's agreed interval."""
+
+    class Meta:
+        model = EpisodeCheckinSettings
+        fields = ["send_automatically", "pulse_every_days"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pulse_every_days"].widget.attrs.update(min=0, max=60)
+
+    def clean_pulse_every_days(self) -> int:
+        days = self.cleaned_data.get("pulse_every_days") or 0
+        if not 0 <= days <= 60:
+            raise forms.ValidationError(_("Choose a number of days from 0 (off) to 60."))
+        return int(days)
+
+
+class ContactPreferencesForm(forms.ModelForm):
+    """Per client: channel, consent and quiet hours (the clinic's time zone)."""
+
+    class Meta:
+        model = ContactPreferences
+        fields = ["channel", "consent", "quiet_from", "quiet_until"]
+        widgets = {
+            "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args: Any, client: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        channel = data.get("channel")
+        client = self.client
+        if data.get("consent") and client is not None:
+            if channel == MessageChannel.EMAIL and not client.email:
+                self.add_error(
+                    "channel", _("There is no email address for this client: add it first.")
+                )
+            if channel == MessageChannel.SMS and not client.phone:
+                self.add_error(
+                    "channel", _("There is no phone number for this client: add it first.")
+                )
+        return data
+
+
+class SendingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SendingSettings
+        fields = ["reminder_hours", "send_after_start_minutes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reminder_hours"].widget.attrs.update(min=0, max=168)
+        self.fields["send_after_start_minutes"].widget.attrs.update(min=0, max=600)
+
+    def clean_reminder_hours(self) -> int:
+        hours = self.cleaned_data.get("reminder_hours") or 0
+        if not 0 <= hours <= 168:
+            raise forms.ValidationError(_("Choose a number of hours from 0 (no reminder) to 168."))
+        return int(hours)
+
+    def clean_send_after_start_minutes(self) -> int | None:
+        minutes = self.cleaned_data.get("send_after_start_minutes")
+        if minutes is not None and not 0 <= minutes <= 600:
+            raise forms.ValidationError(
+                _("Choose a number of minutes from 0 to 600, or leave it empty.")
+            )
+        return minutes

@@ -1,4 +1,11 @@
-"""The check-in app's background work: link emails and marking overdue links expired."""
+"""The check-in app's background work: link emails, marking overdue links expired, and the links
+that go out by themselves.
+
+The periodic functions find what is due on their own (a slot missed while no worker ran is run
+once, late, and finds the same work), and one job per link sends it. All are safe to run twice:
+the rows they write are unique per participant and slot, and each send is claimed once
+(alliance.jobs.effects).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ from alliance.jobs import effects, sealed
 from alliance.jobs.runner import NoRetry, enqueue_after_commit, job
 from alliance.jobs.schedule import periodic
 
-from . import services
+from . import sending, services
 from .models import ACTIVE_STATES, CheckinRequest, CheckinState
 
 # A sealed token in a job row opens nothing after this, whatever the link's own expiry.
@@ -116,3 +123,27 @@ def expire_overdue_links() -> str:
         expired += len(batch)
         if len(batch) < EXPIRE_BATCH:
             return f"{expired} link(s) expired"
+
+
+@periodic(every=dt.timedelta(minutes=1))
+def send_due_links(now: dt.datetime | None = None) -> int:
+    """Pre-session links, session check-ins and pulses that are due: one job each."""
+    return sending.schedule_due(deliver_scheduled_link, now)
+
+
+@periodic(every=dt.timedelta(minutes=5))
+def send_due_reminders(now: dt.datetime | None = None) -> int:
+    """One reminder for each link still unanswered after the organization's reminder time."""
+    return sending.schedule_reminders(remind_scheduled_link, now)
+
+
+@job
+def deliver_scheduled_link(scheduled_id: int, *, organization_id: int | None) -> str:
+    """Make and send one scheduled link (email or SMS), or record why it was not sent."""
+    return sending.deliver(scheduled_id)
+
+
+@job
+def remind_scheduled_link(scheduled_id: int, *, organization_id: int | None) -> str:
+    """The one reminder of an unanswered scheduled link."""
+    return sending.remind(scheduled_id)

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
+# The between-session pulse (measures/instruments/alliance-pulse.json).
+PULSE_KEY = "alliance-pulse"
 
 
 class Respondent(models.TextChoices):
@@ -148,6 +150,22 @@ class EpisodeCheckinSettings(models.Model):
         default=False,
         help_text=_("After a check-in, the client sees a table of their own past alliance scores."),
     )
+    send_automatically = models.BooleanField(
+        _("send check-in links by themselves"),
+        default=True,
+        help_text=_(
+            "For scheduled sessions: the plan's questions before the session the evening before, "
+            "the session check-in at its end. Only to clients who agreed to receive messages."
+        ),
+    )
+    pulse_every_days = models.PositiveSmallIntegerField(
+        _("between-session pulse every … days"),
+        default=0,
+        help_text=_(
+            "One question between sessions (How have things been since our last session? 0–10). "
+            "0 means off; agree the interval with the client."
+        ),
+    )
 
     def __str__(self) -> str:
         return f"Check-in settings of episode {self.episode_id}"
@@ -175,6 +193,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+class LinkPurpose(models.TextChoices):
+    SESSION = "session", _("Session check-in")
+    PULSE = "pulse", _("Between-session pulse")
+
+
 class CheckinRequest(models.Model):
     """One link for one respondent and one session; it may carry several instruments."""
 
@@ -197,6 +220,15 @@ class CheckinRequest(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    # A pulse belongs to the session it asks about ("since our last session") and never
+    # replaces that session's own check-in link.
+    purpose = models.CharField(
+        max_length=10, choices=LinkPurpose.choices, default=LinkPurpose.SESSION
+    )
+    # The reminder carries a second token for the same link, so both messages open it; as with
+    # the first, only its SHA-256 is kept.
+    reminder_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -226,8 +258,11 @@ class CheckinRequest(models.Model):
     def matches(self, token: str) -> bool:
         import hmac
 
-        return bool(TOKEN_RE.match(token or "")) and hmac.compare_digest(
-            self.token_hash, hash_token(token)
+        if not TOKEN_RE.match(token or ""):
+            return False
+        given = hash_token(token)
+        return hmac.compare_digest(self.token_hash, given) or hmac.compare_digest(
+            self.reminder_token_hash or "", given
         )
 
     def instruments(self) -> list:
@@ -301,9 +336,18 @@ class Response(models.Model):
         ordering = ["session", "participant", "pk"]
         constraints = [
             # Covers (request, instrument, respondent) too: a request belongs to one session.
+            # The between-session pulse may be answered more than once after the same session
+            # (weekly pulses, sessions a fortnight apart): once per link instead.
             models.UniqueConstraint(
-                fields=["session", "participant", "instrument_key"], name="answer_once_per_session"
-            )
+                fields=["session", "participant", "instrument_key"],
+                condition=~models.Q(instrument_key=PULSE_KEY),
+                name="answer_once_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["request", "instrument_key"],
+                condition=models.Q(instrument_key=PULSE_KEY),
+                name="pulse_once_per_link",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -325,3 +369,153 @@ class Response(models.Model):
             if key in (self.scores.get("scales") or {}):
                 return key, self.scores["scales"][key]
         return None
+
+
+# --- links that go out by themselves (docs/checkins.md, "Links that go out by themselves") ------
+
+
+def _evening() -> dt.time:
+    return dt.time(21, 0)
+
+
+def _morning() -> dt.time:
+    return dt.time(8, 0)
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message (SMS)")
+    NONE = "none", _("None: links are given in person")
+
+
+class ContactPreferences(models.Model):
+    """How a client agreed to receive check-in links: channel, consent and quiet hours.
+
+    Kept per client (not per episode): it is the client's choice, and it follows them into
+    their next episode. Without consent nothing is sent automatically."""
+
+    client = models.OneToOneField(
+        "care.Client", on_delete=models.CASCADE, related_name="contact_preferences"
+    )
+    channel = models.CharField(
+        _("send links by"),
+        max_length=10,
+        choices=MessageChannel.choices,
+        default=MessageChannel.EMAIL,
+    )
+    consent = models.BooleanField(
+        _("the client agreed to receive check-in messages"),
+        default=False,
+        help_text=_("Ask the client first. Without their agreement nothing is sent."),
+    )
+    consent_noted_at = models.DateTimeField(null=True, blank=True)
+    consent_noted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quiet_from = models.TimeField(
+        _("quiet hours from"),
+        default=_evening,
+        help_text=_("Nothing is sent from this time (the clinic's time zone) …"),
+    )
+    quiet_until = models.TimeField(
+        _("quiet hours until"), default=_morning, help_text=_("… until this time.")
+    )
+
+    def __str__(self) -> str:
+        return f"Contact preferences of client {self.client_id}"
+
+    @property
+    def organization(self):  # noqa: ANN201 - used by the audit trail
+        return self.client.organization
+
+    def audit_client_code(self) -> str:
+        return self.client.code
+
+
+def default_reminder_hours() -> int:
+    return 24
+
+
+class SendingSettings(models.Model):
+    """An organization's rules for links that go out by themselves."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="sending_settings"
+    )
+    reminder_hours = models.PositiveSmallIntegerField(
+        _("remind after … hours"),
+        default=default_reminder_hours,
+        help_text=_("One reminder when a sent link is still unanswered after this long; 0: none."),
+    )
+    send_after_start_minutes = models.PositiveSmallIntegerField(
+        _("send the session check-in … minutes after the start"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leave empty to send it when the session ends (start plus its length). "
+            "A few minutes suits a demonstration."
+        ),
+    )
+
+    def __str__(self) -> str:
+        return f"Sending settings of {self.organization_id}"
+
+
+class SendPurpose(models.TextChoices):
+    PRE_SESSION = "pre_session", _("Before the session")
+    SESSION = "session", _("Session check-in")
+    PULSE = "pulse", _("Between-session pulse")
+
+
+class SendState(models.TextChoices):
+    WAITING = "waiting", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    HELD = "held", _("Not sent")
+    NOT_NEEDED = "not_needed", _("Not needed")
+
+
+class ScheduledLink(models.Model):
+    """One link the measurement plan sends by itself: made once per participant and slot (the
+    unique slot is what makes the periodic run safe to repeat), then sent by a job."""
+
+    session = models.ForeignKey(
+        "care.Session", on_delete=models.CASCADE, related_name="scheduled_links"
+    )
+    participant = models.ForeignKey(
+        "care.Participant", on_delete=models.CASCADE, related_name="scheduled_links"
+    )
+    # "pre_session:<session>", "session:<session>" or "pulse:<session>:<n>"
+    slot = models.CharField(max_length=80)
+    purpose = models.CharField(max_length=12, choices=SendPurpose.choices)
+    planned_at = models.DateTimeField()
+    # planned_at moved past the client's quiet hours
+    send_at = models.DateTimeField()
+    state = models.CharField(max_length=12, choices=SendState.choices, default=SendState.WAITING)
+    # why it was not sent (services.HOLD_REASONS), shown to the therapist
+    held_reason = models.CharField(max_length=20, blank=True)
+    channel = models.CharField(max_length=10, blank=True)
+    request = models.ForeignKey(
+        CheckinRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_queued_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["planned_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "slot"], name="scheduled_link_once")
+        ]
+        indexes = [models.Index(fields=["state", "send_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} link for session {self.session_id}"
+
+    @property
+    def organization(self):  # noqa: ANN201
+        return self.session.episode.organization
+
+    def audit_client_code(self) -> str:
+        return self.participant.audit_client_code()

@@ -9,7 +9,7 @@ from django.utils import translation
 from alliance.accounts import access
 from alliance.care.models import Session
 
-from . import services
+from . import sending, services
 from .forms import IDEMPOTENCY_FIELD, QuestionnaireForm
 from .models import CheckinRequest, Response
 
@@ -46,5 +46,7 @@ def session_panel(viewer: access.Viewer, session: Session) -> dict[str, Any]:
             "instrument", "participant__client", "participant__user", "entered_by_staff"
         ),
         "own_form": own_form,
+        "scheduled": sending.session_statuses(session),
+        "automatic": services.episode_settings(session.episode).send_automatically,
         "idempotency_field": IDEMPOTENCY_FIELD,
     }

@@ -6,8 +6,10 @@ between being made and being shown or sent; only their SHA-256 is stored or audi
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from alliance.audit import trail
 from alliance.audit.models import Action
@@ -33,9 +36,11 @@ from alliance.care.models import (
 from alliance.measures.models import Instrument, current_instrument
 from alliance.measures.scoring import normalise_answers, score
 
+from . import sms
 from .models import (
     ACTIVE_STATES,
     CONJOINT_OUTCOME_EVERY_N,
+    PULSE_KEY,
     Channel,
     CheckinRequest,
     CheckinRequestItem,
@@ -43,6 +48,7 @@ from .models import (
     ClinicPlanEntry,
     EpisodeCheckinSettings,
     EpisodePlanEntry,
+    LinkPurpose,
     Respondent,
     Response,
     Schedule,
@@ -248,16 +254,18 @@ def issue_link(
     *,
     by: Any,
     instruments: Iterable[Instrument] | None = None,
+    purpose: str = LinkPurpose.SESSION,
 ) -> tuple[CheckinRequest, str] | None:
     """A new single-use link for everything this participant still has to answer; an earlier
-    active link for the same participant and session is cancelled, so only the newest works."""
+    active link for the same participant, session and purpose is cancelled, so only the newest
+    works (a pulse never cancels the session's own check-in, nor the other way round)."""
     chosen = list(instruments) if instruments is not None else open_measures(session, participant)
     if not chosen:
         return None
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         for old in CheckinRequest.objects.select_for_update().filter(
-            session=session, participant=participant, state__in=ACTIVE_STATES
+            session=session, participant=participant, state__in=ACTIVE_STATES, purpose=purpose
         ):
             set_state(old, CheckinState.CANCELLED)
         request = CheckinRequest.objects.create(
@@ -266,6 +274,7 @@ def issue_link(
             token_hash=hash_token(token),
             expires_at=default_expiry(session.episode.organization),
             created_by=by,
+            purpose=purpose,
         )
         for pos, instrument in enumerate(chosen, 1):
             CheckinRequestItem.objects.create(request=request, instrument=instrument, position=pos)
@@ -292,7 +301,7 @@ def find_request(token: str) -> CheckinRequest | None:
         CheckinRequest.objects.select_related(
             "session__episode__organization", "participant__client", "participant__user"
         )
-        .filter(token_hash=hash_token(token))
+        .filter(Q(token_hash=hash_token(token)) | Q(reminder_token_hash=hash_token(token)))
         .first()
     )
 
@@ -334,55 +343,132 @@ def recipient_email(participant: Participant) -> str:
     return participant.user.email if participant.user_id else ""
 
 
-def link_email(request: CheckinRequest, token: str) -> tuple[str, str, str]:
-    """The email that carries a check-in link: (to, subject, body). Sent by the worker
-    (checkins/jobs.py), never inside a page's request."""
-    to = recipient_email(request.participant)
-    if not to:
-        raise ValueError("no email address")
+# What each kind of message asks, by purpose (a link's own purpose, or "pre_session").
+EMAIL_SUBJECTS = {
+    "session": _lazy("%(clinic)s: how was your session?"),
+    "pre_session": _lazy("%(clinic)s: a few questions before your session"),
+    "pulse": _lazy("%(clinic)s: how have things been since your last session?"),
+}
+EMAIL_ASKS = {
+    "session": _lazy("%(therapist)s at %(clinic)s asks you to rate your session."),
+    "pre_session": _lazy(
+        "Before your session on %(session_day)s, %(therapist)s at %(clinic)s asks you a few "
+        "questions."
+    ),
+    "pulse": _lazy(
+        "%(therapist)s at %(clinic)s asks one question: how have things been since your last "
+        "session?"
+    ),
+}
+
+
+def organization_zone(organization: Any) -> dt.tzinfo:
+    """The clinic's time zone (Settings), else the server's: messages and schedules use it."""
+    name = getattr(organization, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def message_context(request: CheckinRequest, token: str) -> dict[str, str]:
     episode = request.session.episode
-    context = {
+    zone = organization_zone(episode.organization)
+    return {
         "clinic": episode.organization.name,
         "therapist": therapist_first_name(episode),
         "link": link_url(token),
-        "expires": timezone.localtime(request.expires_at).strftime("%Y-%m-%d %H:%M"),
+        "expires": timezone.localtime(request.expires_at, zone).strftime("%Y-%m-%d %H:%M"),
+        "session_day": timezone.localtime(request.session.starts_at, zone).strftime(
+            "%Y-%m-%d %H:%M"
+        ),
     }
-    body = (
-        _(
-            "Hello,\n\n"
-            "%(therapist)s at %(clinic)s asks you to rate your session. "
-            "It takes under a minute:\n\n"
-            "%(link)s\n\n"
-            "The link works once and until %(expires)s. If it has expired, ask %(therapist)s for a "
-            "new one.\n\n"
-            "Your answers go only to %(clinic)s. Please do not forward this email.\n"
-        )
-        % context
-    )
-    subject = _("%(clinic)s: how was your session?") % context
+
+
+def link_email(
+    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+) -> tuple[str, str, str]:
+    """The email that carries a check-in link, in the active language: (to, subject, body).
+    Sent by the worker (checkins/jobs.py), never inside a page's request."""
+    to = recipient_email(request.participant)
+    if not to:
+        raise ValueError("no email address")
+    context = message_context(request, token)
+    asks = str(EMAIL_ASKS.get(kind, EMAIL_ASKS["session"])) % context
+    if reminder:
+        asks = _("A reminder: %(asks)s") % {"asks": asks}
+    body = _(
+        "Hello,\n\n"
+        "%(asks)s It takes a minute or two:\n\n"
+        "%(link)s\n\n"
+        "The link works once and until %(expires)s. If it has expired, ask %(therapist)s for a "
+        "new one.\n\n"
+        "Your answers go only to %(clinic)s. Please do not forward this email.\n"
+    ) % {**context, "asks": asks}
+    subject = str(EMAIL_SUBJECTS.get(kind, EMAIL_SUBJECTS["session"])) % context
     return to, subject, body
 
 
-def send_link_email(request: CheckinRequest, token: str) -> str:
+def link_text_message(
+    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+) -> str:
+    """The SMS: short, the clinic's name first, no clinical words."""
+    context = message_context(request, token)
+    asks = str(EMAIL_ASKS.get(kind, EMAIL_ASKS["session"])) % context
+    if reminder:
+        asks = _("A reminder: %(asks)s") % {"asks": asks}
+    return _("%(asks)s %(link)s (works once, until %(expires)s)") % {**context, "asks": asks}
+
+
+def send_link_email(
+    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+) -> str:
     """Send the link by email now; returns the address. The audit records the send, not the
     link. Pages queue checkins.jobs.send_link_email instead, which calls this once."""
-    to, subject, body = link_email(request, token)
-    send_mail(subject, body, None, [to])
+    to = email_link_now(request, token, kind, reminder)
     with transaction.atomic():
-        record_email_sent(request, to)
+        record_sent(request, "email", to)
+    return to
+
+
+def email_link_now(
+    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+) -> str:
+    """Only the sending (no record): for jobs that record it with their own claim."""
+    to, subject, body = link_email(request, token, kind, reminder)
+    send_mail(subject, body, None, [to])
+    return to
+
+
+def text_link_now(
+    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+) -> str:
+    """Send the link as a text message through settings.SMS_BACKEND; returns the number."""
+    to = request.participant.client.phone if request.participant.client_id else ""
+    if not to:
+        raise ValueError("no phone number")
+    sms.send(to, link_text_message(request, token, kind, reminder))
     return to
 
 
 def record_email_sent(request: CheckinRequest, to: str) -> None:
     """Call inside a transaction; the acting context names who asked for the email."""
+    record_sent(request, "email", to)
+
+
+def record_sent(request: CheckinRequest, channel: str, to: str) -> None:
+    """Call inside a transaction: the send is audited with a masked address, never the link."""
     before = trail.snapshot(request)
-    request.email_sent_at = timezone.now()
-    request.save(update_fields=["email_sent_at"])
-    trail.record_update(request, before)
-    trail.record(Action.SEND, request, after={"channel": "email", "to": _mask(to)})
+    if channel == "email":
+        request.email_sent_at = timezone.now()
+        request.save(update_fields=["email_sent_at"])
+        trail.record_update(request, before)
+    trail.record(Action.SEND, request, after={"channel": channel, "to": _mask(to)})
 
 
 def _mask(address: str) -> str:
+    if "@" not in address:
+        return f"***{address[-3:]}"  # a phone number: its last digits
     name, _sep, domain = address.partition("@")
     return f"{name[:1]}***@{domain}"
 
@@ -428,14 +514,13 @@ def save_response(
     or a second answer by the same person to the same instrument in the same session, returns
     the stored one and creates nothing. Call inside a transaction."""
     key = f"{participant.pk}:{instrument.key}:{idempotency_key}"[:120]
-    existing = (
-        Response.objects.filter(
-            Q(idempotency_key=key)
-            | Q(session=session, participant=participant, instrument_key=instrument.key)
-        )
-        .order_by()
-        .first()
-    )
+    if instrument.key == PULSE_KEY:
+        # A pulse may be answered again after the same session, once per link (an imported
+        # one, without a link, is known by its idempotency key alone).
+        same = Q(request=request, instrument_key=instrument.key) if request else Q(pk__in=[])
+    else:
+        same = Q(session=session, participant=participant, instrument_key=instrument.key)
+    existing = Response.objects.filter(Q(idempotency_key=key) | same).order_by().first()
     if existing is not None:
         return existing, False
     clean, scores, risk = scored(instrument, answers)
@@ -459,9 +544,7 @@ def save_response(
             announce_stored(response)
     except IntegrityError:
         # A concurrent submit won the race (possible where no row lock was taken first).
-        found = Response.objects.filter(
-            session=session, participant=participant, instrument_key=instrument.key
-        ).first()
+        found = Response.objects.filter(same).first()
         if found is None:
             raise
         return found, False

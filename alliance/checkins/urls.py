@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import kiosk_views, sending_views, views
 
 app_name = "checkins"
 urlpatterns = [
@@ -17,4 +17,13 @@ urlpatterns = [
     path("responses/<id:pk>/fhir.json", views.response_fhir, name="response_fhir"),
     path("episodes/<id:pk>/plan/", views.episode_plan, name="episode_plan"),
     path("org/checkin-plan/", views.clinic_plan, name="clinic_plan"),
+    # Links that go out by themselves: per episode and client, and the organization's rules.
+    path("episodes/<id:pk>/sending/", sending_views.episode_sending, name="episode_sending"),
+    path("org/sending/", sending_views.organization_sending, name="org_sending"),
+    # Office tablet mode.
+    path("kiosk/", kiosk_views.kiosk_home, name="kiosk"),
+    path("kiosk/ready/", kiosk_views.kiosk_ready, name="kiosk_ready"),
+    path("kiosk/next/", kiosk_views.kiosk_next, name="kiosk_next"),
+    path("kiosk/checkin/", kiosk_views.kiosk_checkin, name="kiosk_checkin"),
+    path("kiosk/end/", kiosk_views.kiosk_end, name="kiosk_end"),
 ]

@@ -50,6 +50,7 @@ from .models import (
     CheckinState,
     ClinicPlanEntry,
     EpisodePlanEntry,
+    LinkPurpose,
     Response,
 )
 
@@ -88,6 +89,7 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 def _client_context(checkin: CheckinRequest, form: QuestionnaireForm, token: str) -> dict:
     episode = checkin.session.episode
+    pulse = checkin.purpose == LinkPurpose.PULSE
     return {
         "form": form,
         "clinic_name": episode.organization.name,
@@ -98,7 +100,8 @@ def _client_context(checkin: CheckinRequest, form: QuestionnaireForm, token: str
         "checkin": checkin,
         # The agenda question is asked before the session; afterwards it would only lengthen
         # the form the client came to answer.
-        "before_session": checkin.session.starts_at > timezone.now(),
+        "before_session": checkin.session.starts_at > timezone.now() and not pulse,
+        "pulse": pulse,
     }
 
 

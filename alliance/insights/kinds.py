@@ -35,6 +35,7 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("goal_agreement", _("Goal agreement falling")),
     KindInfo("goal_progress", _("Goal progress falling")),
     KindInfo("risk_unanswered", _("Risk item not answered")),
+    KindInfo("pulse_fall", _("Sharp fall between sessions")),
     # Earlier versions raised these separately; they are now part of other kinds (an unrepaired
     # rupture is an alliance drop's repair state, a reliable deterioration is one fact of "not on
     # track" for the same score). Old rows keep their names.

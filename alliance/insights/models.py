@@ -74,6 +74,7 @@ class AlertKind(models.TextChoices):
     GOAL_PROGRESS = "goal_progress", kind_label("goal_progress")
     RISK_UNANSWERED = "risk_unanswered", kind_label("risk_unanswered")
     WEAK_EARLY_ALLIANCE = "weak_early_alliance", kind_label("weak_early_alliance")
+    PULSE_FALL = "pulse_fall", kind_label("pulse_fall")
 
 
 class Severity(models.TextChoices):

@@ -90,4 +90,11 @@ SEED_PROMPTS: dict[str, list[str]] = {
         "There are a few things we could try instead — which would suit you best?",
         "What would a small step forward look like before we next meet?",
     ],
+    "pulse_fall": [
+        "Your check between sessions was much lower than before. What has happened since we met?",
+        "How are you doing right now, today?",
+        "Is there something from our last session that has stayed with you?",
+        "What has helped, even a little, in the days since?",
+        "If the fall came with thoughts of harming yourself, follow your clinic's risk procedure.",
+    ],
 }

@@ -22,7 +22,7 @@ from alliance.care.models import CLIENT_ROLES, ParticipantRole
 from alliance.goals import alerts as goal_alerts
 from alliance.goals.models import GoalRating
 
-from . import analysis, recovery, texts, trends
+from . import analysis, pulse, recovery, texts, trends
 from .models import SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
 from .signals import alerts_raised
 
@@ -589,6 +589,7 @@ def recompute_episode(episode: Any) -> int:
         drafts = (
             drafts_from(findings) + unanswered_risk_drafts([episode.pk]) + goal_drafts([episode.pk])
         )
+        drafts += pulse.drafts([episode.pk])
         new_alerts = apply_drafts(episode.organization, [episode.pk], drafts)
         trends.store(trends.compute([episode.pk]))
     return new_alerts
@@ -621,6 +622,7 @@ def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) ->
             + unanswered_risk_drafts(batch)
             + goal_drafts(batch)
         )
+        drafts += pulse.drafts(batch)
         totals["new_alerts"] += apply_drafts(organization, batch, drafts)
         trends.refresh(batch)
     return totals

@@ -27,6 +27,8 @@ LABELS = {
     "send_wellbeing_reminder": _("Wellbeing reminder email"),
     "build_research_export": _("Research export"),
     "run_periodic": _("Scheduled work"),
+    "deliver_scheduled_link": _("Check-in link sent by itself"),
+    "remind_scheduled_link": _("Reminder of an unanswered check-in link"),
 }
 
 

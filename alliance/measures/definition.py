@@ -509,7 +509,7 @@ def _build(
         )
     respondent = _respondent(ck, s)
     timing = ck.choice(s, "timing", ("before", "after"), path)
-    kind = ck.choice(s, "kind", ("alliance", "outcome"), path)
+    kind = ck.choice(s, "kind", ("alliance", "outcome", "pulse"), path)
     validated = ck.get(s, "validated", bool, path)
     items = _scored_items(ck, s, q_items)
     scales = _scales(ck, s, items)

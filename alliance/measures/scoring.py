@@ -127,7 +127,7 @@ class Instrument:
     title: str
     respondent: tuple[str, ...]
     timing: Literal["before", "after"]
-    kind: Literal["alliance", "outcome"]
+    kind: Literal["alliance", "outcome", "pulse"]
     items: tuple[Item, ...]
     scales: tuple[Scale, ...]
     risk_items: tuple[RiskItem, ...] = ()

@@ -23,7 +23,13 @@ from alliance.api.models import WebhookDelivery
 from alliance.audit import redaction, trail
 from alliance.audit.models import Action
 from alliance.care.models import CareEpisode, Client, EpisodeStatusChange, Participant, Session
-from alliance.checkins.models import CheckinRequest, EpisodePlanEntry, Response
+from alliance.checkins.models import (
+    CheckinRequest,
+    ContactPreferences,
+    EpisodePlanEntry,
+    Response,
+    ScheduledLink,
+)
 from alliance.goals.models import (
     ClientPreferences,
     Goal,
@@ -102,6 +108,12 @@ STEPS: tuple[Step, ...] = (
         lambda s: Response.objects.filter(_mine_or_own(s, "participant_id", "session__episode_id")),
     ),
     Step(
+        "links sent by themselves",
+        lambda s: ScheduledLink.objects.filter(
+            _mine_or_own(s, "participant_id", "session__episode_id")
+        ),
+    ),
+    Step(
         "check-in links",
         lambda s: CheckinRequest.objects.filter(
             _mine_or_own(s, "participant_id", "session__episode_id")
@@ -150,6 +162,10 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("care episodes", lambda s: CareEpisode.objects.filter(pk__in=s.own_episode_ids)),
     Step("details for pattern reviews", lambda s: _attributes(s.client)),
+    Step(
+        "consent to messages, channel and quiet hours",
+        lambda s: ContactPreferences.objects.filter(client=s.client),
+    ),
     Step("client record", lambda s: Client.objects.filter(pk=s.client.pk)),
 )
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from alliance import csv_cells
 from alliance.api.fhir import bundle
 from alliance.care.models import Client, EpisodeStatusChange, Participant, Session
-from alliance.checkins.models import CheckinRequest, Response
+from alliance.checkins.models import CheckinRequest, ContactPreferences, Response
 from alliance.goals.models import (
     ClientPreferences,
     Goal,
@@ -146,6 +146,7 @@ def build(client: Client) -> ClientExport:
     tables = [
         _client_table(client),
         _attribute_table(client),
+        _contact_table(client),
         _episode_table(rows),
         _status_table(rows),
         _participant_table(rows),
@@ -188,6 +189,17 @@ def _attribute_table(client: Client) -> Table:
         "Details the client agreed to have recorded for pattern reviews, and when.",
         ("detail", "value", "consented_at"),
         [(a.definition.name, a.value, a.consented_at) for a in found.order_by("pk")],
+    )
+
+
+def _contact_table(client: Client) -> Table:
+    found = ContactPreferences.objects.filter(client=client)
+    return Table(
+        "contact_preferences",
+        "How the client agreed to receive check-in links: channel, consent (and when it was "
+        "recorded), quiet hours.",
+        ("channel", "consent", "consent_noted_at", "quiet_from", "quiet_until"),
+        [(p.channel, p.consent, p.consent_noted_at, p.quiet_from, p.quiet_until) for p in found],
     )
 
 

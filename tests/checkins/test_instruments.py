@@ -24,9 +24,9 @@ def _licensed_copy(tmp_path, key="clinic-srs-like", version="1.0.0"):
 
 
 def test_shipped_instruments_are_loaded_once(db):
-    assert Instrument.objects.filter(source="shipped").count() == 6
+    assert Instrument.objects.filter(source="shipped").count() == 7
     assert sync_shipped() == []
-    assert Instrument.objects.count() == 6
+    assert Instrument.objects.count() == 7
 
 
 def test_import_stores_a_new_instrument(db, tmp_path, capsys):

@@ -29,6 +29,7 @@ CLIENT_INSTRUMENTS = (
     "alliance-checkin-client",
     "alliance-checkin-conjoint",
     "alliance-checkin-interpreter",
+    "alliance-pulse",
 )
 
 

@@ -31,12 +31,13 @@ def messages(data: Any) -> list[str]:
     return exc.value.messages
 
 
-def test_all_six_instruments_ship() -> None:
+def test_all_seven_instruments_ship() -> None:
     assert sorted(load_shipped()) == [
         "alliance-checkin-client",
         "alliance-checkin-conjoint",
         "alliance-checkin-interpreter",
         "alliance-checkin-therapist",
+        "alliance-pulse",
         "gad-7",
         "phq-9",
     ]

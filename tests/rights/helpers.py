@@ -11,7 +11,7 @@ from alliance.api.webhooks import queue_new_deliveries
 from alliance.audit import trail
 from alliance.care.models import CareEpisode, Client, EpisodeFormat, Participant, Session
 from alliance.checkins import services as checkins
-from alliance.checkins.models import Channel
+from alliance.checkins.models import Channel, ContactPreferences, ScheduledLink
 from alliance.goals import services as goals
 from alliance.insights.models import Alert
 from alliance.measures.models import current_instrument
@@ -112,6 +112,18 @@ def _own_episode_data(
     me = episode.participants.get(client=client)
     staff = episode.participants.get(user=clinic.therapist)
     checkins.issue_link(session, me, by=clinic.therapist)
+    # agreed to messages; one link went out by itself (held here: sent by the worker)
+    ContactPreferences.objects.create(
+        client=client, consent=True, consent_noted_by=clinic.therapist
+    )
+    ScheduledLink.objects.create(
+        session=session,
+        participant=me,
+        slot=f"s:{session.pk}",
+        purpose="session",
+        planned_at=session.starts_at,
+        send_at=session.starts_at,
+    )
     respond(session, me, checkins.CLIENT_FORM, client_answers(SECRETS["answer"]))
     respond(session, staff, checkins.THERAPIST_FORM, therapist_answers(), channel=Channel.SELF)
     phq = {f"phq9-{n}": "1" for n in range(1, 10)}

@@ -87,6 +87,8 @@ def test_csv_rows_match_the_database(clinic: Clinic) -> None:
     record = full_record(clinic)
     archive = download(clinic, record.client)
     assert table(archive, "client")[0]["display_name"] == SECRETS["name"]
+    [contact] = table(archive, "contact_preferences")
+    assert (contact["channel"], contact["consent"]) == ("email", "True")
     episodes = {int(r["episode_id"]): r["shared"] for r in table(archive, "episodes")}
     assert episodes == {record.own_episode.pk: "False", record.couple.pk: "True"}
     responses = table(archive, "responses")

@@ -341,6 +341,15 @@ ROUTES: dict[str, Route] = {
         data="share_progress",
     ),
     "org/checkin-plan/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="plan_entry"),
+    "episodes/<id:pk>/sending/": Route(
+        clinical=True,
+        get=EPISODE_READ,
+        post=EPISODE_WRITE,
+        params={"pk": "episode"},
+        data="sending_episode",
+        why="automatic sending, the pulse's interval and each client's consent: as the plan",
+    ),
+    "org/sending/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="org_sending"),
     # --- insights: alerts, prompts, thresholds, charts ----------------------------------------
     "alerts/<id:pk>/": Route(
         get=ONLY_POST, post=EPISODE_WRITE, params={"pk": "alert"}, data="alert"
@@ -547,6 +556,32 @@ ROUTES: dict[str, Route] = {
         post=api(CREATED, N, read_token=F),
         query="patient=client-{client}",
         data="fhir_response",
+    ),
+    # --- office tablet mode: a therapist's own sessions only. Last, because leaving the mode
+    # signs the actor out (the remaining routes of this dict would all be refused) ------------
+    "kiosk/": Route(
+        clinical=True,
+        get=staff(T, T, F, F, F, T),
+        post=staff(R, N, F, F, F, N),
+        data="kiosk",
+        why="each therapist lists and chooses only sessions of their own episodes",
+    ),
+    "kiosk/ready/": Route(
+        get=staff(R, R, R, R, R, R), why="without tablet mode on: back to the choice of session"
+    ),
+    "kiosk/next/": Route(
+        get=ONLY_POST,
+        post=staff(NO_EFFECT, NO_EFFECT, NO_EFFECT, NO_EFFECT, NO_EFFECT, NO_EFFECT),
+        why="only a browser with tablet mode on (for its own session) makes a link",
+    ),
+    "kiosk/checkin/": Route(
+        get=staff(R, R, R, R, R, R),
+        post=staff(NO_EFFECT, NO_EFFECT, NO_EFFECT, NO_EFFECT, NO_EFFECT, NO_EFFECT),
+        data="checkin",
+        why="answers are taken only for the link the tablet just opened",
+    ),
+    "kiosk/end/": Route(
+        get=ONLY_POST, post=staff(L, L, L, L, L, L), why="leaving tablet mode signs out"
     ),
 }
 

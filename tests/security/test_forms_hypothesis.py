@@ -131,6 +131,7 @@ class Ctx:
 def _factories() -> dict[str, Callable[[Ctx], dict[str, Any]]]:
     """For each form: the arguments a view gives it besides the data."""
     from alliance.accounts import access
+    from alliance.checkins import sending
     from alliance.checkins import services as checkins
     from alliance.goals import services as goals
     from alliance.goals.models import ClientPreferences
@@ -171,6 +172,15 @@ def _factories() -> dict[str, Callable[[Ctx], dict[str, Any]]]:
         "alliance.checkins.forms.PlanEntryForm": lambda x: dict(),
         "alliance.checkins.forms.ShareProgressForm": lambda x: dict(
             instance=checkins.episode_settings(x.c.episode)
+        ),
+        "alliance.checkins.forms.EpisodeSendingForm": lambda x: dict(
+            instance=checkins.episode_settings(x.c.episode)
+        ),
+        "alliance.checkins.forms.ContactPreferencesForm": lambda x: dict(
+            instance=sending.contact_preferences(x.c.client), client=x.c.client, prefix="c1"
+        ),
+        "alliance.checkins.forms.SendingSettingsForm": lambda x: dict(
+            instance=sending.sending_settings(x.c.org)
         ),
         "alliance.goals.forms.GoalForm": lambda x: dict(instance=goal(x), prefix="g"),
         "alliance.goals.forms.TaskForm": lambda x: dict(prefix="nt"),

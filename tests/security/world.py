@@ -398,6 +398,13 @@ def post_bodies(world: World) -> dict[str, Any]:
         "client_safety": {"answers_read": "working_day", "emergency_en": "Call 999 now."},
         "notification_policy": {"escalate_after_hours": "12", "escalate_to": "supervisor"},
         "notification_prefs": {"risk_email": "on", "digest_email": "on"},
+        "sending_episode": {
+            "action": "episode",
+            "send_automatically": "on",
+            "pulse_every_days": "7",
+        },
+        "org_sending": {"reminder_hours": "24", "send_after_start_minutes": ""},
+        "kiosk": {"session": ids["session"]},
     }
 
 
