@@ -954,6 +954,7 @@ def _overestimation(s: _Series, t: Thresholds) -> list[Finding]:
     full_run[paired] = run
     numbers = {
         "client_mean": tr.client_mean,
+        "client_count": tr.client_count,
         "therapist_value": tr.therapist_value,
         "gap": tr.gap,
         "mean_gap": full_mean,
@@ -1224,6 +1225,15 @@ def _n(x: float) -> str:
     return str(int(r)) if r == int(r) else f"{r:.1f}"
 
 
+def _clients(x: Mapping[str, float]) -> str:
+    """The client side of a gap: one client's rating, or the mean of several named as such (a
+    couple's 4.3 and 6.8 read as "the 2 clients' mean 5.5", never as one client at 5.5)."""
+    count = int(x.get("client_count", 1))
+    if count > 1:
+        return f"the {count} clients' mean {_n(x['client_mean'])}"
+    return f"client {_n(x['client_mean'])}"
+
+
 def _label(scale: str) -> str:
     return {"alliance": "Alliance (mean of the items)", "total": "Total score"}.get(
         scale, scale.capitalize()
@@ -1387,7 +1397,7 @@ def explain(f: Finding, when: str = "today") -> str:
         return _explain_weak_early(f, when)
     if f.kind == "therapist_overestimation":
         return (
-            f"Therapist {_n(x['therapist_value'])}, client {_n(x['client_mean'])} {when}; "
+            f"Therapist {_n(x['therapist_value'])}, {_clients(x)} {when}; "
             f"the therapist has rated the alliance at least {_n(x['minimum_gap'])} points above "
             f"the client in each of the last {_n(x['paired_sessions'])} paired sessions "
             f"(on average {_n(x['mean_gap'])} above)."

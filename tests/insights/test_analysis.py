@@ -162,6 +162,17 @@ def test_therapist_persistently_above_client_is_flagged_after_three_sessions() -
     assert "in each of the last 4 paired sessions" in A.explain(found[-1])
 
 
+def test_a_couples_gap_names_the_clients_mean_not_one_client() -> None:
+    partner_a = series([4, 4, 4.5, 4.3], participant=1)
+    partner_b = series([7, 7, 6.5, 6.8], participant=2)
+    therapist = series([9, 9, 9, 9], instrument=THERAPIST_FORM, role="therapist", participant=9)
+    found = A.overestimation(table(partner_a, partner_b, therapist))
+    assert found, "a therapist 3.5 above both partners' mean is an over-estimation"
+    text = A.explain(found[-1])
+    assert text.startswith("Therapist 9, the 2 clients' mean 5.5 today;")
+    assert "client 5.5" not in text
+
+
 def test_gap_of_less_than_threshold_or_not_persistent_is_not_flagged() -> None:
     client = series([8, 7, 8, 7, 8])
     therapist = series([9, 9, 9, 9, 9], instrument=THERAPIST_FORM, role="therapist", participant=9)

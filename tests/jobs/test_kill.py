@@ -227,10 +227,12 @@ def test_a_worker_killed_mid_webhook_is_replaced_and_the_delivery_is_acknowledge
     Alert.objects.create(
         organization=clinic.org,
         episode=clinic.episode,
-        kind="risk",
-        severity="risk",
-        reason="PHQ-9 item 9 answered 1",
-        fingerprint="risk:1",
+        # Not a risk answer: that would also raise its own content-free risk event, and this
+        # test follows one delivery.
+        kind="low_alliance",
+        severity="high",
+        reason="Alliance 5 today, below the cutoff of 7.",
+        fingerprint="low_alliance:1",
     )
     assert webhooks.queue_new_deliveries() == 1  # the delivery and its job, committed
     env = {

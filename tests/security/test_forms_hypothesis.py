@@ -152,6 +152,11 @@ def _factories() -> dict[str, Callable[[Ctx], dict[str, Any]]]:
         "alliance.accounts.forms.OrganizationSettingsForm": lambda x: dict(
             instance=x.fresh(x.c.org)
         ),
+        "alliance.accounts.forms.ClientSafetyForm": lambda x: dict(
+            languages=[("en", "English"), ("de", "Deutsch")]
+        ),
+        "alliance.notifications.forms.PreferenceForm": lambda x: dict(required_by_clinic=True),
+        "alliance.notifications.forms.PolicyForm": lambda x: dict(organization=x.c.org),
         "alliance.api.forms.TokenForm": lambda x: dict(prefix="token"),
         "alliance.api.forms.WebhookForm": lambda x: dict(prefix="hook"),
         "alliance.api.forms.ExportForm": lambda x: dict(),
