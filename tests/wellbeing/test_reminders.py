@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
-from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -16,37 +14,8 @@ from alliance.accounts.models import Role
 from alliance.audit.models import AuditEvent
 from alliance.wellbeing import services
 from alliance.wellbeing.models import SelfCheck, WellbeingSettings
-from tests.conftest import Clinic, make_user
+from tests.conftest import Clinic, free_port, make_user
 from tests.wellbeing.helpers import check
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def mailbox(settings: Any) -> Iterator[list[Any]]:
-    """A real SMTP server on localhost; the list fills with the messages it receives."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received: list[Any] = []
-
-    class Collect(Message):
-        def handle_message(self, message: Any) -> None:
-            received.append(message)
-
-    port = _free_port()
-    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    try:
-        yield received
-    finally:
-        controller.stop()
 
 
 def remind(*args: str) -> str:
@@ -131,7 +100,7 @@ def test_not_due_off_or_not_staff_gets_nothing(clinic: Clinic, mailbox: list[Any
 def test_a_failed_send_is_reported_and_tried_again(clinic: Clinic, settings: Any) -> None:
     services.set_reminder(clinic.therapist, "weekly")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listens
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
     settings.EMAIL_USE_TLS = False
     err = StringIO()
     with pytest.raises(CommandError, match="could not be sent"):
