@@ -13,8 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.core import signing
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
