@@ -292,6 +292,9 @@ SMS_SENDER = env_str("ALLIANCE_SMS_SENDER", "Alliance")
 DEMO_SEND_AFTER_START_MINUTES = env_int("ALLIANCE_DEMO_SEND_AFTER_START_MINUTES", 2)
 # Office tablet mode: back to the neutral screen after this many seconds without a touch.
 KIOSK_IDLE_SECONDS = env_int("ALLIANCE_KIOSK_IDLE_SECONDS", 90)
+# The tablet's thank-you screen after a risk answer stays this long, so the crisis information
+# can be read before the tablet goes back to the neutral screen.
+KIOSK_CRISIS_SECONDS = env_int("ALLIANCE_KIOSK_CRISIS_SECONDS", 90)
 
 # --- Interoperability: API, FHIR, research export, webhooks (docs/configuration.md) ----------
 API_REQUESTS_PER_MINUTE = env_int("ALLIANCE_API_REQUESTS_PER_MINUTE", 120)

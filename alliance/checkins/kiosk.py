@@ -47,6 +47,20 @@ def remember_link(request: HttpRequest, checkin_pk: int | None) -> None:
         request.session[SESSION_KEY] = found
 
 
+def remember_sent(request: HttpRequest, checkin_pk: int | None) -> None:
+    """The link just completed on this tablet, so the thank-you screen can tell whether to show
+    where help is available now. Only its id is kept, never an answer."""
+    found = state(request)
+    if found is not None:
+        found["sent"] = checkin_pk
+        request.session[SESSION_KEY] = found
+
+
+def disarm(request: HttpRequest) -> None:
+    """Tablet mode off without signing out (its session is out of this therapist's reach)."""
+    request.session.pop(SESSION_KEY, None)
+
+
 def next_client(session: Session) -> Participant | None:
     """The first client of the session who still has something to answer."""
     for due in services.due_measures(session):

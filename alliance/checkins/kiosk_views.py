@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,9 +26,9 @@ from alliance.accounts.models import Role
 from alliance.audit import trail
 from alliance.audit.models import Action
 
-from . import client_language, kiosk, services
+from . import client_language, kiosk, safety, services
 from .forms import CONFIRM_PARTIAL_FIELD, IDEMPOTENCY_FIELD, QuestionnaireForm
-from .models import ACTIVE_STATES, CheckinRequest
+from .models import ACTIVE_STATES, CheckinRequest, CheckinState, Response
 
 # Sessions offered on the tablet: today's and yesterday's (a check-in after an evening session).
 OFFERED_DAYS = 1
@@ -82,7 +83,13 @@ def _armed_session(request: HttpRequest) -> Any:
     found = kiosk.state(request)
     if found is None:
         return None
-    return access.get_own_session(_viewer(request), found["session"])
+    try:
+        return access.get_own_session(_viewer(request), found["session"])
+    except Http404:
+        # The session went out of reach while the tablet was on (therapist removed, episode
+        # closed): leave tablet mode, or the lock would send every page, sign-out too, to a 404.
+        kiosk.disarm(request)
+        return None
 
 
 @login_required
@@ -98,13 +105,35 @@ def kiosk_ready(request: HttpRequest) -> HttpResponse:
         # open on the tablet nor holds back the link the client would get by email.
         services.cancel(abandoned)
     kiosk.remember_link(request, None)
+    thanks = request.GET.get("thanks") == "1"
+    risk_answer = thanks and _sent_with_risk_answer(request, session)
+    kiosk.remember_sent(request, None)  # shown once; the next screen is neutral again
     context = {
         "clinic_name": session.episode.organization.name,
         "therapist": services.therapist_first_name(session.episode),
-        "thanks": request.GET.get("thanks") == "1",
+        "thanks": thanks,
+        "risk_answer": risk_answer,
+        # Only the clinic's crisis information, never the answers behind it.
+        "safety": safety.for_episode(session.episode) if risk_answer else None,
+        "thanks_seconds": settings.KIOSK_CRISIS_SECONDS if risk_answer else THANKS_SECONDS,
         "everyone_done": kiosk.next_client(session) is None,
     }
     return render(request, "checkins/kiosk_ready.html", context)
+
+
+# How long the thank-you screen stays before the neutral screen; longer when it shows where
+# help is available now, so a client who answered a risk question has time to read it.
+THANKS_SECONDS = 8
+
+
+def _sent_with_risk_answer(request: HttpRequest, session: Any) -> bool:
+    sent = (kiosk.state(request) or {}).get("sent")
+    if not sent:
+        return False
+    link = CheckinRequest.objects.filter(
+        pk=sent, session=session, state=CheckinState.COMPLETED
+    ).first()
+    return link is not None and safety.has_risk_answer(link)
 
 
 @login_required
@@ -121,6 +150,25 @@ def kiosk_next(request: HttpRequest) -> HttpResponse:
         return redirect("checkins:kiosk_ready")
     kiosk.remember_link(request, issued[0].pk)
     return redirect("checkins:kiosk_checkin")
+
+
+# The form carries its own link, signed: answers sent after that link was closed (staff sent a
+# new one, the neutral screen was opened in another tab) still say which client and session they
+# belong to, so they can be stored rather than dropped.
+LINK_SALT = "alliance.kiosk.link"
+LINK_FIELD = "kiosk_link"
+
+
+def _posted_link(request: HttpRequest, session: Any) -> CheckinRequest | None:
+    try:
+        pk = signing.loads(str(request.POST.get(LINK_FIELD, "")), salt=LINK_SALT)
+    except signing.BadSignature:
+        return None
+    return (
+        CheckinRequest.objects.filter(pk=pk, session=session)
+        .select_related("participant__client", "session__episode__organization")
+        .first()
+    )
 
 
 def _current_link(request: HttpRequest, session: Any) -> CheckinRequest | None:
@@ -141,21 +189,29 @@ def kiosk_checkin(request: HttpRequest) -> HttpResponse:
     session = _armed_session(request)
     if session is None:
         return redirect("checkins:kiosk")
-    checkin = _current_link(request, session)
+    posted = _posted_link(request, session) if request.method == "POST" else None
+    checkin = posted or _current_link(request, session)
     if checkin is None:  # "back" after sending, or after the idle time: not here any more
         return redirect("checkins:kiosk_ready")
     lang = client_language.activate_for(request, checkin)
     instruments = checkin.instruments()
     data = request.POST if request.method == "POST" else None
     form = QuestionnaireForm(instruments, lang, data)
+    not_stored = False
     if request.method == "POST" and form.is_valid() and (form.gaps_confirmed or not form.skipped):
-        services.submit_link(checkin.pk, form.answers, form.idempotency_key, instruments)
-        kiosk.remember_link(request, None)
-        return redirect(f"{_ready_url()}?thanks=1")
+        stored = _store_answers(request, checkin, form, instruments)
+        if stored is not None:
+            kiosk.remember_link(request, None)
+            kiosk.remember_sent(request, stored.pk)
+            return redirect(f"{_ready_url()}?thanks=1")
+        not_stored = True
     if request.method == "GET":
         services.mark_opened(checkin)
     context = {
         "form": form,
+        "kiosk_link": signing.dumps(checkin.pk, salt=LINK_SALT),
+        "checkin": checkin,  # the crisis and "who reads this" blocks find the clinic through it
+        "kiosk_not_stored": not_stored,
         "clinic_name": session.episode.organization.name,
         "therapist": services.therapist_first_name(session.episode),
         "idempotency_field": IDEMPOTENCY_FIELD,
@@ -163,11 +219,43 @@ def kiosk_checkin(request: HttpRequest) -> HttpResponse:
         "kiosk": True,
         "kiosk_for": checkin.participant.client.display_name,
         "idle_seconds": settings.KIOSK_IDLE_SECONDS,
-        "ask_gaps": request.method == "POST" and not form.has_errors,
+        "ask_gaps": request.method == "POST" and not form.has_errors and not not_stored,
         "before_session": False,
     }
-    status = 400 if form.has_errors else 200
+    status = 400 if form.has_errors else 409 if not_stored else 200
     return render(request, "checkins/client_form.html", context, status=status)
+
+
+def _store_answers(
+    request: HttpRequest, checkin: CheckinRequest, form: QuestionnaireForm, instruments: Any
+) -> CheckinRequest | None:
+    """Store the answers through the tablet's link; the link that holds them, or None.
+
+    The link can stop working while the client answers (it expired, staff sent a new link
+    which cancelled it, another tab opened the neutral screen). The client is still at the
+    tablet with the therapist's session armed, so what they entered is kept: a fresh link for
+    the same session and client (as "Start" makes) takes the answers. Only measures still open
+    are given to it, so nothing is stored twice."""
+    outcome = services.submit_link(checkin.pk, form.answers, form.idempotency_key, instruments)
+    if outcome != "invalid":
+        return checkin
+    still_open = {i.pk for i in services.open_measures(checkin.session, checkin.participant)}
+    remaining = [i for i in instruments if i.pk in still_open]
+    if not remaining:
+        # Everything is answered already: by this very form (sent twice), or some other way.
+        resent = Response.objects.filter(
+            participant=checkin.participant,
+            session=checkin.session,
+            idempotency_key__endswith=f":{form.idempotency_key}",
+        ).first()
+        return resent.request if resent is not None else None
+    fresh = services.issue_link(
+        checkin.session, checkin.participant, by=_viewer(request).user, instruments=remaining
+    )
+    if fresh is None:
+        return None
+    outcome = services.submit_link(fresh[0].pk, form.answers, form.idempotency_key, remaining)
+    return fresh[0] if outcome != "invalid" else None
 
 
 def _ready_url() -> str:

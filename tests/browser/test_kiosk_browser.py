@@ -5,7 +5,9 @@ tablet went back to the neutral screen on its own."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -107,3 +109,39 @@ def test_two_clients_in_a_row_on_one_tablet(
     assert set(stored) == {"Alex", "Bo"}
     assert FIRST_WORDS in stored["Alex"].values()
     assert "Bo was here" not in stored["Bo"].values()
+
+
+# Screenshots to look at, outside the repository.
+SHOTS = Path(tempfile.gettempdir()) / "alliance-kiosk-crisis"
+
+
+def test_a_risk_answer_on_the_tablet_shows_where_help_is(
+    clinic: Any, live_server: Any, chromium: Any
+) -> None:
+    """Beside PHQ-9 item 9 and on the thank-you screen after a risk answer, the clinic's
+    emergency text is visible on the tablet (820×1180), and a phone-sized one (390×844)."""
+    for width, height in ((820, 1180), (390, 844)):
+        context = chromium.new_context(**{**TABLET, "viewport": {"width": width, "height": height}})
+        page = context.new_page()
+        sign_in(page, live_server.url, "tess@northside.test")
+        page.goto(f"{live_server.url}/kiosk/")
+        page.get_by_role("button", name="Use the tablet for this session").first.click()
+        page.get_by_role("button", name="Start").click()
+        item9 = page.locator("fieldset", has=page.locator("input[name='q1-phq9-9']"))
+        item9.locator("label.tap:has(input[value='2'])").click()
+        beside = page.locator("fieldset:has(input[name='q1-phq9-9']) + .crisis .emergency")
+        assert beside.is_visible()
+        answer_every_rating(page, "1")
+        item9.locator("label.tap:has(input[value='2'])").click()
+        page.get_by_role("button", name="Send my answers").click()
+        send_anyway = page.get_by_role("button", name="Send anyway")
+        page.get_by_role("heading", name="Thank you").or_(send_anyway).first.wait_for()
+        if send_anyway.count():
+            send_anyway.click()
+        page.get_by_role("heading", name="Thank you").wait_for()
+        page.get_by_role("heading", name="If you need help now").wait_for()
+        assert page.locator(".crisis.prominent .emergency").is_visible()
+        assert "Alex" not in page.content()
+        page.screenshot(path=f"{SHOTS}-{width}x{height}.png", full_page=True)
+        context.close()
+        Response.objects.filter(session=clinic.session).delete()

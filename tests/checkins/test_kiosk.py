@@ -9,7 +9,8 @@ from typing import Any
 
 from alliance.audit.models import AuditEvent
 from alliance.care.models import Client, EpisodeFormat, Session
-from alliance.checkins.models import EpisodePlanEntry, Response
+from alliance.checkins import services
+from alliance.checkins.models import CheckinRequest, EpisodePlanEntry, Response
 from tests.conftest import make_episode, make_session
 
 from .helpers import form_key
@@ -99,3 +100,111 @@ def test_a_form_put_down_unanswered_is_closed(clinic: Any) -> None:
     link.refresh_from_db()
     assert link.state == "cancelled"
     assert not Response.objects.filter(session=clinic.session).exists()
+
+
+def full_answers(html: str, phq9_item9: str) -> dict[str, str]:
+    """Every question of the clinic's check-in (PHQ-9, GAD-7, alliance) answered."""
+    data = {f"q1-phq9-{i}": "1" for i in range(1, 9)}
+    data["q1-phq9-9"] = phq9_item9
+    data["q1-phq9-10"] = "0"
+    data.update({f"q2-gad7-{i}": "1" for i in range(1, 8)})
+    data.update({f"q3-{k}": "8" for k in ("bond", "goals", "tasks", "overall")})
+    link = re.search(r'name="kiosk_link" value="([^"]+)"', html)
+    assert link, "the tablet form carries its link"
+    return {
+        **data,
+        "idempotency_key": form_key(html),
+        "send_with_gaps": "1",
+        "kiosk_link": link.group(1),
+    }
+
+
+def start_on_tablet(clinic: Any) -> tuple[Any, str]:
+    tablet = clinic.login("therapist")
+    tablet.post("/kiosk/", {"session": clinic.session.pk})
+    tablet.post("/kiosk/next/")
+    return tablet, tablet.get("/kiosk/checkin/").content.decode()
+
+
+def test_the_tablet_form_says_who_reads_it_and_where_help_is(clinic: Any) -> None:
+    _tablet, html = start_on_tablet(clinic)
+    assert "q1-phq9-9" in html
+    # before the questions, and again beside the PHQ-9's risk question
+    assert html.count('class="crisis') >= 2
+    assert "If you need help now" in html
+
+
+def test_after_a_risk_answer_the_thanks_screen_shows_where_help_is(clinic: Any) -> None:
+    tablet, html = start_on_tablet(clinic)
+    done = tablet.post("/kiosk/checkin/", full_answers(html, phq9_item9="2"))
+    assert done["Location"] == "/kiosk/ready/?thanks=1"
+    thanks = tablet.get("/kiosk/ready/?thanks=1").content.decode()
+    assert "Your answers were sent" in thanks
+    assert 'class="crisis prominent"' in thanks and "If you need help now" in thanks
+    assert 'content="90;url=' in thanks  # time to read it before the neutral screen
+    assert "Alex" not in thanks and "q1-phq9" not in thanks  # nothing of the client's answers
+    # shown once: the next screen is neutral again
+    assert "crisis" not in tablet.get("/kiosk/ready/?thanks=1").content.decode()
+
+
+def test_without_a_risk_answer_the_thanks_screen_stays_short(clinic: Any) -> None:
+    tablet, html = start_on_tablet(clinic)
+    tablet.post("/kiosk/checkin/", full_answers(html, phq9_item9="0"))
+    thanks = tablet.get("/kiosk/ready/?thanks=1").content.decode()
+    assert "Your answers were sent" in thanks
+    assert "crisis prominent" not in thanks and 'content="8;url=' in thanks
+
+
+def test_answers_to_a_link_closed_meanwhile_are_stored_through_a_fresh_one(clinic: Any) -> None:
+    tablet, html = start_on_tablet(clinic)
+    first = CheckinRequest.objects.get(session=clinic.session)
+    # staff send the client a new link while they answer on the tablet: the tablet's is cancelled
+    participant = first.participant
+    services.issue_link(clinic.session, participant, by=clinic.therapist)
+    first.refresh_from_db()
+    assert first.state == "cancelled"
+    done = tablet.post("/kiosk/checkin/", full_answers(html, phq9_item9="3"))
+    assert done["Location"] == "/kiosk/ready/?thanks=1"
+    stored = Response.objects.filter(session=clinic.session, participant=participant)
+    assert stored.count() == 3
+    assert stored.get(instrument__key="phq-9").risk
+    thanks = tablet.get("/kiosk/ready/?thanks=1").content.decode()
+    assert "crisis prominent" in thanks
+
+
+def test_answers_that_cannot_be_stored_are_never_called_sent(clinic: Any) -> None:
+    tablet, html = start_on_tablet(clinic)
+    # Everything was answered meanwhile through another way, and the tablet's link is closed.
+    CheckinRequest.objects.filter(session=clinic.session).update(state="cancelled")
+    data = full_answers(html, phq9_item9="3")
+    other, other_html = start_on_tablet(clinic)
+    other.post("/kiosk/checkin/", full_answers(other_html, phq9_item9="0"))
+    page = tablet.post("/kiosk/checkin/", data)
+    text = page.content.decode()
+    assert page.status_code == 409
+    assert "Your answers were not sent" in text and "hand the tablet back" in text
+    assert "If you need help now" in text
+    assert "were sent" not in text.replace("were not sent", "")
+    assert 'name="q1-phq9-9" value="3" checked' in text  # what they entered is still there
+
+
+def test_a_session_out_of_reach_ends_tablet_mode(clinic: Any) -> None:
+    tablet = clinic.login("therapist")
+    tablet.post("/kiosk/", {"session": clinic.session.pk})
+    clinic.episode.participants.filter(user=clinic.therapist).delete()
+    assert tablet.get("/kiosk/ready/")["Location"] == "/kiosk/"
+    # the lock is off: no page is sent to a 404 any more
+    assert tablet.get("/kiosk/").status_code == 200
+    assert tablet.get("/").status_code == 200
+
+
+def test_answers_sent_after_the_neutral_screen_opened_elsewhere_are_kept(clinic: Any) -> None:
+    tablet, html = start_on_tablet(clinic)
+    tablet.get("/kiosk/ready/")  # another tab of the tablet went to the neutral screen
+    done = tablet.post("/kiosk/checkin/", full_answers(html, phq9_item9="1"))
+    assert done["Location"] == "/kiosk/ready/?thanks=1"
+    assert Response.objects.filter(session=clinic.session).count() == 3
+    # sent again ("back" and resend): stored once only
+    again = tablet.post("/kiosk/checkin/", full_answers(html, phq9_item9="1"))
+    assert again["Location"] == "/kiosk/ready/?thanks=1"
+    assert Response.objects.filter(session=clinic.session).count() == 3
