@@ -57,6 +57,10 @@ HOLD_REASONS = {
     "link_given": _("A link was already given in person."),
     "answered": _("Everything due was already answered."),
     "session_off": _("The session was cancelled or missed."),
+    "left": _("The client has left this episode."),
+    "episode_closed": _("The episode is closed."),
+    "stale": _("The link's moment passed too long ago to send it late."),
+    "no_sms_gateway": _("No SMS gateway is configured, so text messages cannot be sent."),
 }
 # A queued job that has not run after this long (no worker was running) is queued again.
 REQUEUE_AFTER = dt.timedelta(minutes=15)
@@ -79,6 +83,13 @@ def contact_preferences(client: Any) -> ContactPreferences:
 
 def quiet_hours(prefs: ContactPreferences) -> timing.QuietHours:
     return timing.QuietHours(prefs.quiet_from, prefs.quiet_until)
+
+
+def sms_gateway_missing() -> bool:
+    """The console backend only writes to the log: in production (DEBUG off) a text "sent"
+    through it would reach nobody, so such sends are held and the session page says why."""
+    console = settings.SMS_BACKEND == "alliance.checkins.sms.ConsoleSmsBackend"
+    return console and settings.ALLIANCE_ENV == "production" and not settings.DEBUG
 
 
 # --- what is planned ----------------------------------------------------------------------------
@@ -231,7 +242,7 @@ def _queue(row: ScheduledLink, now: dt.datetime, the_job: Any) -> int:
     if row.state != SendState.WAITING:
         return 0
     if row.send_at > now:
-        _follow_quiet_hours(row)  # they may have changed since the row was made
+        _follow_quiet_hours(row, now)  # they may have changed since the row was made
     if row.send_at > now:
         reason = blocker(row)
         if reason is not None:  # say why now, not when the quiet hours end
@@ -248,10 +259,12 @@ def _queue(row: ScheduledLink, now: dt.datetime, the_job: Any) -> int:
     return 1
 
 
-def _follow_quiet_hours(row: ScheduledLink) -> None:
+def _follow_quiet_hours(row: ScheduledLink, now: dt.datetime) -> None:
     zone = organization_zone(row.session.episode.organization)
     prefs = contact_preferences(row.participant.client)
-    send_at = quiet_hours(prefs).after(row.planned_at.astimezone(zone))
+    # From now when the planned moment passed: a row moved past the quiet hours at send time
+    # (deliver) must not be pulled back into them.
+    send_at = quiet_hours(prefs).after(max(row.planned_at, now).astimezone(zone))
     if send_at != row.send_at:
         row.send_at = send_at
         row.save(update_fields=["send_at"])
@@ -275,7 +288,9 @@ def _schedule_pulses(now: dt.datetime, deliver_job: Any) -> int:
             starts_at__gt=now, status=SessionStatus.SCHEDULED
         ).order_by("starts_at")
         following = upcoming.first()
-        end = last.starts_at + dt.timedelta(minutes=last.duration_minutes)
+        # On the clinic's clock, like session messages: the quiet hours are local times.
+        zone = organization_zone(episode.organization)
+        end = (last.starts_at + dt.timedelta(minutes=last.duration_minutes)).astimezone(zone)
         slot = timing.pulse_due(end, every, now, following.starts_at if following else None)
         if slot is None:
             continue
@@ -331,6 +346,11 @@ def hold_reason(row: ScheduledLink) -> str | None:
     session = row.session
     if session.status not in SENDABLE_SESSION_STATES:
         return "session_off"
+    if not session.episode.is_open:
+        return "episode_closed"
+    left_on = row.participant.left_on
+    if left_on is not None and left_on <= timezone.localdate():
+        return "left"
     if not _automatic(session.episode) and row.purpose != SendPurpose.PULSE:
         return "sending_off"
     client = row.participant.client
@@ -343,13 +363,18 @@ def hold_reason(row: ScheduledLink) -> str | None:
         return "no_email"
     if prefs.channel == MessageChannel.SMS and not client.phone:
         return "no_phone"
+    if prefs.channel == MessageChannel.SMS and sms_gateway_missing():
+        return "no_sms_gateway"
     return None
 
 
 def blocker(row: ScheduledLink) -> str | None:
-    """Why the row cannot go out now: a hold reason, or a link given in person that is still
-    open (re-checked on each run, so the row goes out once that link is closed unanswered)."""
+    """Why the row cannot go out now: a hold reason, a moment long past (a job run late, the
+    same rule as when scheduling), or a link given in person that is still open (re-checked on
+    each run, so the row goes out once that link is closed unanswered)."""
     reason = hold_reason(row)
+    if reason is None and timezone.now() - row.send_at > timing.CATCH_UP:
+        return "stale"
     if reason is None and row.purpose != SendPurpose.PULSE and _given_in_person(row):
         return "link_given"
     return reason
@@ -390,6 +415,23 @@ def _hold(row: ScheduledLink, reason: str, state: str = SendState.HELD) -> str:
     return state
 
 
+def _wait_for_quiet_hours(row: ScheduledLink) -> bool:
+    """A job run late (no worker for a while) must not text a client at night: when now is in
+    their quiet hours, the row waits until they end and the periodic run queues it again."""
+    zone = organization_zone(row.session.episode.organization)
+    now = timezone.now().astimezone(zone)
+    if now <= row.send_at:
+        return False  # on time: the quiet hours were followed when send_at was set
+    send_at = quiet_hours(contact_preferences(row.participant.client)).after(now)
+    if send_at == now:
+        return False
+    before = trail.snapshot(row)
+    row.send_at, row.queued_at = send_at, None
+    row.save(update_fields=["send_at", "queued_at"])
+    trail.record_update(row, before)
+    return True
+
+
 def _locked(pk: int) -> ScheduledLink | None:
     return (
         ScheduledLink.objects.select_for_update(of=("self",))
@@ -413,6 +455,8 @@ def deliver(pk: int) -> str:
         reason = blocker(row)
         if reason is not None:
             return _hold(row, reason)
+        if _wait_for_quiet_hours(row):
+            return "waiting for the client's quiet hours to end"
         instruments = _instruments(row)
         if not instruments:
             return _hold(row, "answered", SendState.NOT_NEEDED)
@@ -477,7 +521,9 @@ def remind(pk: int) -> str:
         request.reminder_token_hash = hash_token(token)
         request.save(update_fields=["reminder_token_hash"])
         trail.record_update(request, before)
-    channel = row.channel or MessageChannel.EMAIL
+    # The client's current choice (hold_reason checked its consent and address), not the one
+    # recorded at the first send: they may have switched from text to email since.
+    channel = contact_preferences(row.participant.client).channel
     to = _send_or_release(key, request, token, channel, row.purpose, reminder=True)
     with transaction.atomic():
         effects.done(key)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import urllib.error
 import urllib.request
 from typing import Any, ClassVar, Protocol
@@ -41,11 +42,20 @@ def send(to: str, text: str) -> str:
     return backend().send(to, text)
 
 
+# The token in a check-in link (/c/<token>/): a key to a client's form, never written to a log.
+_LINK_TOKEN = re.compile(r"(/c/)[A-Za-z0-9_-]+")
+
+
+def masked(text: str) -> str:
+    return _LINK_TOKEN.sub(r"\1***", text)
+
+
 class ConsoleSmsBackend:
-    """Writes each message to the log (like Django's console email backend)."""
+    """Writes each message to the log (like Django's console email backend), with the link's
+    token and most of the number masked: logs are kept and read more widely than messages."""
 
     def send(self, to: str, text: str) -> str:
-        logger.warning("SMS to %s:\n%s", to, text)
+        logger.warning("SMS to ***%s:\n%s", to[-3:], masked(text))
         return ""
 
 

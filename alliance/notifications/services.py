@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from alliance.accounts.models import Membership, Role, Supervision, User
+from alliance.api.models import WebhookDelivery
 from alliance.care.models import CLIENT_ROLES
 from alliance.checkins.models import Response
 from alliance.insights.models import Alert, AlertEvent, AlertKind, AlertState
@@ -206,6 +207,18 @@ def unnotified_risk_alerts(now: dt.datetime | None = None) -> list[int]:
     )
 
 
+def risk_alerts_without_webhook(now: dt.datetime | None = None) -> list[Alert]:
+    """Fresh risk alerts whose `risk.answered` webhook was never queued: the response path made
+    the watch and the alert path failed before queueing it, so `unnotified_risk_alerts` (which
+    looks for a missing watch) does not find them. The sweep queues them; deliveries are unique
+    per endpoint, alert and event, so queueing twice sends once."""
+    now = now or timezone.now()
+    since = now - FRESH
+    recent = Q(raised_at__gte=since) | Q(raised_at__isnull=True, opened_at__gte=since)
+    queued = WebhookDelivery.objects.filter(alert=OuterRef("pk"), event=webhooks.RISK_ANSWERED)
+    return list(Alert.objects.filter(recent, kind=AlertKind.RISK).exclude(Exists(queued)))
+
+
 def unsent_risk_emails(now: dt.datetime | None = None) -> list[tuple[int, str]]:
     """Risk emails that should have gone out a while ago and have not (the queued job was lost
     or gave up): (watch, stage) pairs for the sweep to send now."""
@@ -223,11 +236,14 @@ def unsent_risk_emails(now: dt.datetime | None = None) -> list[tuple[int, str]]:
 
 
 def escalation_recipients(episode_id: int, policy: Policy) -> list[User]:
-    """The named duty clinician (if still a member), else the supervisors of the episode's
+    """The named duty clinician (if still an active member), else the supervisors of the episode's
     therapists, else the organization's admins: a risk answer is never left with nobody."""
     org = policy.organization_id
     if policy.escalate_to == EscalateTo.DUTY and policy.duty_clinician_id:
-        member = Membership.objects.filter(organization_id=org, user_id=policy.duty_clinician_id)
+        # A deactivated account reads no email: then the supervisors or admins, as below.
+        member = Membership.objects.filter(
+            organization_id=org, user_id=policy.duty_clinician_id, user__is_active=True
+        )
         if member.exists():
             return [policy.duty_clinician]  # type: ignore[list-item]
     therapists = [u.pk for u in episode_staff(episode_id)]

@@ -65,3 +65,13 @@ def test_a_failed_job_whose_code_is_gone_is_shown_and_cannot_be_retried(
     response = http.post(f"/org/jobs/{gone.pk}/retry/", follow=True)
     assert "no longer exists" in response.content.decode()
     assert DBTaskResult.objects.count() == 1
+
+
+def test_a_retry_by_hand_is_in_the_audit_trail(queue: None, clinic: Any) -> None:
+    from alliance.audit.models import AuditEvent
+
+    own = failed_job(clinic.org.pk, "mail server down")
+    clinic.login("admin").post(f"/org/jobs/{own.pk}/retry/")
+    event = AuditEvent.objects.get(object_type="jobs.TaskResult")
+    assert event.actor == clinic.admin and event.organization == clinic.org
+    assert event.object_id == str(own.pk) and "flaky" in event.after["job"]

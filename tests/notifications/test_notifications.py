@@ -354,3 +354,36 @@ def test_the_worker_runs_escalation_sweep_and_digest_on_its_own_clock() -> None:
     assert every["escalate_unacknowledged_risk"] == dt.timedelta(minutes=5)
     assert every["notify_missed_risk_alerts"] == dt.timedelta(minutes=10)
     assert every["send_daily_digests"] == dt.timedelta(hours=1)
+
+
+def test_a_deactivated_duty_clinician_is_passed_over_for_the_supervisor(
+    clinic: Clinic, mailbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    Policy.objects.create(
+        organization=clinic.org,
+        escalate_after_hours=2,
+        escalate_to="duty",
+        duty_clinician=clinic.colleague,
+    )
+    clinic.colleague.is_active = False
+    clinic.colleague.save()
+    _raise_risk(clinic, django_capture_on_commit_callbacks)
+    services.escalate_due(timezone.now() + dt.timedelta(hours=3))
+    assert lines(clinic, "colleague") == []
+    assert [n.kind for n in lines(clinic, "supervisor")] == ["escalation"]
+
+
+def test_the_sweep_queues_a_risk_webhook_the_alert_path_never_queued(
+    clinic: Clinic, django_capture_on_commit_callbacks: Any
+) -> None:
+    WebhookEndpoint.objects.create(
+        organization=clinic.org, url="https://records.example/hook", secret="s" * 32
+    )
+    _raise_risk(clinic, django_capture_on_commit_callbacks)
+    # the watch exists (the response path), but the alert path failed before the webhook
+    WebhookDelivery.objects.filter(event="risk.answered").delete()
+    assert RiskWatch.objects.exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        jobs.notify_missed_risk_alerts()
+        jobs.notify_missed_risk_alerts()  # twice: still one delivery
+    assert WebhookDelivery.objects.filter(event="risk.answered").count() == 1
