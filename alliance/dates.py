@@ -23,6 +23,16 @@ INPUT_FORMATS: dict[str, tuple[str, str]] = {
     "mdy": ("%m/%d/%Y", "mm/dd/yyyy"),
     "iso": ("%Y-%m-%d", "yyyy-mm-dd"),
 }
+# Everything else a person may type in a style. Numbers only in the clinic's own order (03/04
+# is March or April depending on the style); with the month as a word the order cannot be
+# misread, so those are accepted in every style, as is ISO (what a browser's date picker sends).
+NUMERIC_ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "dmy": ("%d-%m-%Y", "%d.%m.%Y"),
+    "mdy": ("%m-%d-%Y",),
+    "iso": ("%Y/%m/%d",),
+}
+WORDED = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y")
+EXAMPLE = dt.date(2026, 10, 22)  # a day above 12, so the example shows the order too
 
 _style: ContextVar[str] = ContextVar("date_style", default=DEFAULT_STYLE)
 
@@ -50,10 +60,25 @@ def format_moment(value: dt.datetime, style: str | None = None) -> str:
 
 
 def parse_day(text: str, style: str | None = None) -> dt.date | None:
-    """A date typed in the clinic's style, or in ISO (what a browser's date picker sends)."""
-    for pattern in (INPUT_FORMATS[style or _style.get()][0], "%Y-%m-%d"):
+    """A date typed in the clinic's style ("22/10/2026", "22 Oct 2026" as shown, "22 october
+    2026"), a worded date in any order, or ISO; None if it is not a date (31/31/2026, 30 Feb)."""
+    style = style if style in STYLES else _style.get()
+    # "Oct 22, 2026" and "22. Oct 2026" read the same without the punctuation between words.
+    cleaned = " ".join(text.replace(",", " ").replace(". ", " ").split())
+    if not cleaned or len(cleaned) > 40:
+        return None
+    patterns = (INPUT_FORMATS[style][0], *NUMERIC_ALTERNATIVES[style], "%Y-%m-%d", *WORDED)
+    for pattern in patterns:
         try:
-            return dt.datetime.strptime(text.strip(), pattern).date()
+            return dt.datetime.strptime(cleaned, pattern).date()
         except ValueError:
             continue
     return None
+
+
+def typing_example(style: str | None = None) -> tuple[str, str, str]:
+    """(placeholder, typed example, shown example), e.g. ("dd/mm/yyyy", "22/10/2026",
+    "22 Oct 2026"): what a date input's hint and error message say."""
+    style = style or _style.get()
+    pattern, placeholder = INPUT_FORMATS[style]
+    return placeholder, EXAMPLE.strftime(pattern), format_day(EXAMPLE, style)

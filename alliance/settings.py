@@ -220,6 +220,11 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("ALLIANCE_MFA_ISSUER", "Alliance")
+# Addresses are not verified by email in this product (ACCOUNT_EMAIL_VERIFICATION above: there
+# is no sign-up; an admin creates or invites each account). allauth would otherwise refuse
+# two-factor to anyone whose address it lists as unverified, which is everyone once they open
+# the email page, with no way to verify (docs/decisions.md).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # Automatic logoff (HIPAA 164.312(a)(2)(iii)): the session ends after this many idle seconds.
 SESSION_COOKIE_AGE = env_int("ALLIANCE_IDLE_LOGOUT_SECONDS", 15 * 60)
@@ -278,6 +283,8 @@ CHECKIN_FAILED_ATTEMPTS_PER_MINUTE = env_int("ALLIANCE_CHECKIN_FAILED_ATTEMPTS_P
 API_REQUESTS_PER_MINUTE = env_int("ALLIANCE_API_REQUESTS_PER_MINUTE", 120)
 EXPORT_PSEUDONYM_KEY = env_str("ALLIANCE_EXPORT_PSEUDONYM_KEY", "")
 EXPORT_MIN_CELL = env_int("ALLIANCE_EXPORT_MIN_CELL", 5)
+# How long a research export built by the worker can be downloaded before its file is removed.
+EXPORT_KEEP_HOURS = env_int("ALLIANCE_EXPORT_KEEP_HOURS", 24)
 WEBHOOK_MAX_ATTEMPTS = env_int("ALLIANCE_WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("ALLIANCE_WEBHOOK_RETRY_BASE_SECONDS", 30)
 # Retry pending alert recomputes after requests (insights/pending.py). Off in tests, where a
@@ -293,7 +300,7 @@ WEBHOOK_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
-        if ALLIANCE_ENV == "test"
+        if env_bool("ALLIANCE_JOBS_AT_ONCE", ALLIANCE_ENV == "test")
         else "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default"],
     }
@@ -301,9 +308,18 @@ TASKS = {
 # How often a failed job is tried in all, and the first wait; each wait doubles, up to an hour.
 JOB_MAX_ATTEMPTS = env_int("ALLIANCE_JOB_MAX_ATTEMPTS", 6)
 JOB_RETRY_BASE_SECONDS = env_int("ALLIANCE_JOB_RETRY_BASE_SECONDS", 10)
-# A job still "running" this long after it started belonged to a worker that died: a worker
-# starting up puts it back in the queue (docs/deployment.md).
-JOB_STALE_MINUTES = env_int("ALLIANCE_JOB_STALE_MINUTES", 30)
+# A job still "running" this long after it started belonged to a worker that died: every worker
+# puts it back in the queue, at start and then every so often (docs/deployment.md). The same
+# time lets a job take over an email or delivery a dead worker had claimed (jobs/effects.py).
+# ALLIANCE_JOB_STALE_MINUTES, the older name, is still read.
+JOB_STALE_SECONDS = env_int(
+    "ALLIANCE_JOB_STALE_SECONDS", 60 * env_int("ALLIANCE_JOB_STALE_MINUTES", 30)
+)
+# How often each worker looks at the schedule of periodic work (jobs/schedule.py); no periodic
+# function runs more often than this.
+JOB_SCHEDULE_TICK_SECONDS = env_int("ALLIANCE_JOB_SCHEDULE_TICK_SECONDS", 5)
+# Finished jobs, started schedule slots and done effects are deleted after this many days.
+JOB_KEEP_DAYS = env_int("ALLIANCE_JOB_KEEP_DAYS", 30)
 
 # --- Session language review (docs/language.md) ------------------------------------------------
 # Where `alliance language train` finds the AnnoMI files; the corpus itself is never shipped.

@@ -92,6 +92,13 @@ class OrganizationSettingsForm(forms.ModelForm):
             "time_zone",
             "date_style",
         ]
+        # In words a clinic uses (the model's field names are for the code).
+        labels = {
+            "name": _("Clinic name"),
+            "require_two_factor": _("Require two-factor sign-in"),
+            "admins_see_clinical_data": _("Admins may read clinical data"),
+            "checkin_link_hours": _("Check-in links stay valid for (hours)"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

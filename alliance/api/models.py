@@ -196,3 +196,57 @@ class WebhookAttempt(models.Model):
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the background worker")
+    RUNNING = "running", _("Being prepared")
+    READY = "ready", _("Ready to download")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class ResearchExport(models.Model):
+    """A research export asked for on the page and built by the worker (research_exports.py).
+
+    The finished ZIP is kept in the database, not on a disk, so whichever web server answers
+    the download finds it, however many machines run Alliance; it is removed when it expires."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="research_exports"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    formats = models.JSONField(default=list)
+    state = models.CharField(max_length=10, choices=ExportState.choices, default=ExportState.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "requested_by", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"research export {self.pk} ({self.get_state_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (ExportState.QUEUED, ExportState.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        """How far reading the responses has come; writing the files is the last few percent."""
+        if self.state == ExportState.READY:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(95, self.rows_done * 95 // self.rows_total)

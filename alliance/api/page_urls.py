@@ -9,4 +9,9 @@ urlpatterns = [
     path("integrations/webhooks/", views.add_webhook, name="add_webhook"),
     path("integrations/webhooks/<id:pk>/toggle/", views.toggle_webhook, name="toggle_webhook"),
     path("research-export/", views.research_export, name="research_export"),
+    path(
+        "research-export/<id:pk>/download/",
+        views.research_export_download,
+        name="research_export_download",
+    ),
 ]

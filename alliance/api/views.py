@@ -3,17 +3,13 @@ export page (admins and researchers). Thin: role check, form, model method, rend
 
 from __future__ import annotations
 
-import io
 import secrets
-import tempfile
-import zipfile
-from pathlib import Path
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,15 +17,13 @@ from django.views.decorators.http import require_POST
 from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
-from alliance.audit.models import Action
 from alliance.checkins.models import Response
 
-from . import export
+from . import research_exports
 from .forms import ExportForm, TokenForm, WebhookForm
 from .models import ApiToken, WebhookDelivery, WebhookEndpoint
 
-# Above this many responses the page asks for the command instead: it runs in the request.
-PAGE_EXPORT_LIMIT = 200_000
+COUNT_SHOWN_UP_TO = 200_000
 
 
 def _viewer(request: HttpRequest, *roles: str) -> access.Viewer:
@@ -125,35 +119,43 @@ def toggle_webhook(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def research_export(request: HttpRequest) -> HttpResponse:
+    """Ask for an export; the worker builds it while this page shows its progress (htmx polls
+    the list; without JavaScript the page refreshes itself while one is being prepared)."""
     viewer = _viewer(request, Role.ADMIN, Role.RESEARCHER)
     form = ExportForm(request.POST or None)
-    # Counted up to one past the limit: the page only needs to know whether the export fits,
-    # and a full count would read every response of a large organization on each view.
+    if request.method == "POST" and form.is_valid():
+        if research_exports.start(viewer, tuple(form.cleaned_data["formats"])) is None:
+            messages.info(request, _("Your previous export is still being prepared."))
+        else:
+            messages.success(request, _("Export started. It appears below when it is ready."))
+        return redirect("api:research_export")
+    exports = list(research_exports.of_person(viewer)[: research_exports.SHOWN])
+    # Counted only up to a bound: the page says "more than N" for a large organization rather
+    # than reading every response on each view (the export itself runs on the worker).
     responses = Response.objects.filter(session__episode__organization=viewer.organization)
-    count = responses.order_by()[: PAGE_EXPORT_LIMIT + 1].count()
-    too_big = count > PAGE_EXPORT_LIMIT
-    if request.method == "POST" and form.is_valid() and not too_big:
-        return _download(viewer, tuple(form.cleaned_data["formats"]))
-    context = {"form": form, "count": count, "too_big": too_big, "limit": PAGE_EXPORT_LIMIT}
+    count = responses.order_by()[: COUNT_SHOWN_UP_TO + 1].count()
+    context = {
+        "form": form,
+        "count": count,
+        "over": count > COUNT_SHOWN_UP_TO,
+        "limit": COUNT_SHOWN_UP_TO,
+        "exports": exports,
+        "preparing": any(e.is_active for e in exports),
+    }
+    if request.htmx and request.method == "GET":  # type: ignore[attr-defined]
+        return render(request, "api/_research_exports.html", context)
     return render(request, "api/research_export.html", context, status=400 if form.errors else 200)
 
 
-def _download(viewer: access.Viewer, formats: tuple[str, ...]) -> HttpResponse:
-    with tempfile.TemporaryDirectory() as tmp:
-        result = export.write(viewer.organization, Path(tmp), formats)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(result.directory.iterdir()):
-                archive.write(path, f"{result.directory.name}/{path.name}")
-    trail.record(
-        Action.EXPORT,
-        object_type="api.research_export",
-        object_label=f"research export ({result.rows} rows)",
-        organization=viewer.organization,
-        after={"rows": result.rows, "formats": list(formats), "suppressed": result.suppressed},
-    )
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    name = f"{result.directory.name}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+@login_required
+def research_export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The finished file, for the person who asked for it only, until it expires."""
+    viewer = _viewer(request, Role.ADMIN, Role.RESEARCHER)
+    found = research_exports.downloadable(viewer, pk)
+    if found is None:
+        raise Http404("Not found")
+    research_exports.record_download(found)
+    response = HttpResponse(bytes(found.content or b""), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{found.file_name}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -1,8 +1,13 @@
-"""Alert webhooks: enqueue one delivery per new alert and endpoint, sign, send, retry.
+"""Alert webhooks: one delivery per new alert and endpoint, signed, sent and retried by the
+background worker (alliance/jobs).
 
-Deliveries are rows a worker claims (`alliance webhooks deliver`). New alerts are found by a
-scan rather than a signal: the analysis creates alerts with bulk_create, which sends no
-signals, and a scan cannot lose an event to a rolled-back transaction (docs/decisions.md).
+New alerts are found by a scan on the worker's schedule (api/jobs.py) rather than a signal: the
+analysis creates alerts with bulk_create, which sends no signals, and a scan cannot lose an
+event to a rolled-back transaction (docs/decisions.md). Each delivery row is created together
+with the job that sends it; the unique (endpoint, alert, event) makes a second scan create
+nothing, and the delivery's effect claim (jobs/effects.py) makes a job that runs twice post once.
+Every attempt carries the delivery's id in X-Alliance-Delivery, the same on every retry, so a
+receiver can drop the copy that a worker killed between the post and its record would resend.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alliance.insights.models import Alert
+from alliance.jobs import effects
+from alliance.jobs.runner import Rescheduled, job
 
 from .models import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -32,6 +39,10 @@ SIGNATURE_HEADER = "X-Alliance-Signature"
 TIMEOUT_SECONDS = 10
 LOOKBACK = dt.timedelta(days=2)
 CLAIM_BATCH = 20
+# A delivery due this soon is sent now (clocks of workers and database differ a little).
+DUE_SLACK = dt.timedelta(seconds=5)
+# A pending delivery this late has lost its job (queue_overdue).
+OVERDUE = dt.timedelta(minutes=10)
 
 
 PRIVATE_TARGET = (
@@ -186,8 +197,9 @@ def payload(alert: Alert) -> dict[str, Any]:
     }
 
 
-def enqueue_new_alerts(now: dt.datetime | None = None) -> int:
-    """Create the missing deliveries for alerts raised since each endpoint was registered."""
+def queue_new_deliveries(now: dt.datetime | None = None) -> int:
+    """Create the missing deliveries for alerts raised since each endpoint was registered, each
+    with its job, in one transaction per delivery."""
     now = now or timezone.now()
     created = 0
     for endpoint in WebhookEndpoint.objects.filter(active=True):
@@ -198,9 +210,52 @@ def enqueue_new_alerts(now: dt.datetime | None = None) -> int:
             .select_related("episode")
             .prefetch_related("episode__participants__client")
         )
-        rows = [WebhookDelivery(endpoint=endpoint, alert=a, payload=payload(a)) for a in alerts]
-        created += len(WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True))
+        for alert in alerts:
+            created += _create_delivery(endpoint, alert)
     return created
+
+
+def _create_delivery(endpoint: WebhookEndpoint, alert: Alert) -> bool:
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                endpoint=endpoint, alert=alert, payload=payload(alert)
+            )
+            # Its job is queued in the same transaction: no delivery without a job to send it.
+            queue_attempt(delivery)
+    except IntegrityError:
+        return False  # another scan created it first
+    return True
+
+
+def queue_attempt(delivery: WebhookDelivery, when: dt.datetime | None = None) -> None:
+    the_job = deliver_webhook
+    if when is not None and the_job.get_backend().supports_defer:
+        the_job = the_job.using(run_after=when)
+    elif when is not None:
+        return  # the immediate backend (tests) cannot wait; the overdue sweep queues it later
+    the_job.enqueue(
+        delivery.pk,
+        organization_id=delivery.endpoint.organization_id,
+        attempt=delivery.attempts + 1,
+    )
+
+
+def queue_overdue(now: dt.datetime | None = None) -> int:
+    """A safety net: a pending delivery long past its time has lost its job (its row was
+    deleted by hand, say); queue one. Its time is moved to now so it is not queued again at
+    every scan while the queue is long."""
+    now = now or timezone.now()
+    overdue = WebhookDelivery.objects.filter(
+        state=DeliveryState.PENDING, next_attempt_at__lt=now - OVERDUE
+    ).select_related("endpoint")
+    queued = 0
+    for delivery in overdue[:CLAIM_BATCH]:
+        with transaction.atomic():
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=now)
+            queue_attempt(delivery)
+        queued += 1
+    return queued
 
 
 def _no_redirects() -> urllib.request.OpenerDirector:
@@ -248,28 +303,52 @@ def send(delivery: WebhookDelivery) -> WebhookAttempt:
     )
 
 
-def deliver_due(now: dt.datetime | None = None, limit: int = CLAIM_BATCH) -> int:
-    """Claim due deliveries (skip those another worker holds), attempt each once. Returns the
-    number attempted. The row lock is held during the attempt so no two workers send it."""
-    attempted = 0
-    for _ in range(limit):
-        with transaction.atomic():
-            delivery = (
-                WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(state=DeliveryState.PENDING, next_attempt_at__lte=now or timezone.now())
-                .select_related("endpoint")
-                .order_by("next_attempt_at", "pk")
-                .first()
-            )
-            if delivery is None:
-                break
-            attempt = send(delivery)
-            delivery.attempts += 1
-            if attempt.ok:
-                delivery.state = DeliveryState.DELIVERED
-                delivery.delivered_at = attempt.at
-            else:
-                delivery.schedule_retry(timezone.now())
-            delivery.save(update_fields=["attempts", "state", "delivered_at", "next_attempt_at"])
-            attempted += 1
-    return attempted
+class DeliveryFailed(Rescheduled):
+    """This attempt failed; the delivery's own next attempt is already queued (or it gave up)."""
+
+
+def deliver(delivery_id: int, now: dt.datetime | None = None, *, by_hand: bool = False) -> str:
+    """Attempt one delivery if it is still pending and due. A job that runs twice, or two
+    workers with the same delivery, post it once: the attempt is an effect claimed before it.
+    An admin's "Retry now" (`by_hand`) gives a delivery that gave up one more attempt."""
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:
+        return "no such delivery"
+    if delivery.state == DeliveryState.FAILED and by_hand:
+        delivery.state, delivery.next_attempt_at = DeliveryState.PENDING, timezone.now()
+        delivery.save(update_fields=["state", "next_attempt_at"])
+    if delivery.state == DeliveryState.FAILED:
+        return "gave up earlier; its attempts are on the Integrations page"
+    if delivery.state != DeliveryState.PENDING:
+        return "already delivered"
+    if delivery.next_attempt_at > (now or timezone.now()) + DUE_SLACK:
+        return "not due yet"  # a spare job; the delivery's own is queued for later
+    key = f"webhook-delivery:{delivery.pk}"
+    if not effects.claim(key):
+        return "already delivered"
+    attempt = send(delivery)
+    with transaction.atomic():
+        delivery.attempts += 1
+        if attempt.ok:
+            delivery.state = DeliveryState.DELIVERED
+            delivery.delivered_at = attempt.at
+            effects.done(key)
+        else:
+            delivery.schedule_retry(timezone.now())
+            effects.release(key)
+            if delivery.state == DeliveryState.PENDING:
+                queue_attempt(delivery, when=delivery.next_attempt_at)
+        delivery.save(update_fields=["attempts", "state", "delivered_at", "next_attempt_at"])
+    if not attempt.ok:
+        outcome = "gave up" if delivery.state == DeliveryState.FAILED else "will try again"
+        raise DeliveryFailed(
+            f"{attempt.error or f'HTTP {attempt.status_code}'} from {delivery.endpoint.url} "
+            f"(attempt {delivery.attempts} of {settings.WEBHOOK_MAX_ATTEMPTS}, {outcome})"
+        )
+    return "delivered"
+
+
+@job
+def deliver_webhook(delivery_id: int, *, organization_id: int | None, by_hand: bool = False) -> str:
+    """Post one alert webhook delivery (retries follow the delivery's own backoff)."""
+    return deliver(delivery_id, by_hand=by_hand)

@@ -49,6 +49,11 @@ def current() -> ActingContext:
     return _current.get() or ActingContext(request_id=new_request_id(), source="cli")
 
 
+def active() -> ActingContext | None:
+    """The context someone set, or None where nothing has (a background job starting)."""
+    return _current.get()
+
+
 def update(**changes: Any) -> None:
     _current.set(replace(current(), **changes))
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
+from alliance.date_inputs import ClinicDateField
 
 from . import privacy
 from .models import Action, AuditEvent
@@ -23,12 +24,8 @@ class AuditFilterForm(forms.Form):
     )
     client = forms.CharField(required=False, max_length=64, label=_("Client code"))
     object_type = forms.CharField(required=False, max_length=60, label=_("Kind of record"))
-    since = forms.DateField(
-        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = ClinicDateField(required=False, label=_("From"))
+    until = ClinicDateField(required=False, label=_("To"))
 
     def filter(self, events):  # noqa: ANN001, ANN201
         data = self.cleaned_data

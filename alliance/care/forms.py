@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.models import Membership, Organization, Role
 from alliance.converters import parse_id
+from alliance.date_inputs import ClinicDateField, ClinicDateTimeField
 
 from .models import (
     CareEpisode,
@@ -91,7 +92,7 @@ class EpisodeForm(forms.ModelForm):
     class Meta:
         model = CareEpisode
         fields = ["format", "title", "started_on", "clients", "co_therapists", "interpreters"]
-        widgets = {"started_on": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {"started_on": ClinicDateField}
 
     def __init__(
         self, *args: Any, clients: Any, organization: Organization, user: Any, **kwargs: Any
@@ -142,7 +143,7 @@ class EpisodeDetailsForm(forms.ModelForm):
     class Meta:
         model = CareEpisode
         fields = ["title", "started_on"]
-        widgets = {"started_on": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {"started_on": ClinicDateField}
 
 
 class StatusChangeForm(forms.Form):
@@ -192,20 +193,15 @@ class SessionForm(forms.ModelForm):
     class Meta:
         model = Session
         fields = ["starts_at", "duration_minutes", "status"]
-        widgets = {
-            "starts_at": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            ),
-        }
+        field_classes = {"starts_at": ClinicDateTimeField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["duration_minutes"].min_value = 5
         self.fields["duration_minutes"].widget.attrs.update(min=5, max=600)
         if not self.instance.pk and not self.is_bound:
             now = timezone.localtime().replace(second=0, microsecond=0)
-            self.initial.setdefault("starts_at", now.strftime("%Y-%m-%dT%H:%M"))
+            self.initial.setdefault("starts_at", now)
 
     def clean_duration_minutes(self) -> int:
         minutes = self.cleaned_data["duration_minutes"]

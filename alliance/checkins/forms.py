@@ -349,9 +349,13 @@ class PlanEntryForm(forms.ModelForm):
         seen: dict[str, str] = {}
         for key, title in keys:
             seen[key] = title
+        # Questionnaires by name; the key only where two share a name.
+        titles = [t for t in seen.values()]
         self.fields["instrument_key"] = forms.ChoiceField(
-            label=gettext_lazy("Instrument"), choices=[(k, f"{t} ({k})") for k, t in seen.items()]
+            label=gettext_lazy("Instrument"),
+            choices=[(k, t if titles.count(t) == 1 else f"{t} ({k})") for k, t in seen.items()],
         )
+        self.fields["every_n"].label = gettext_lazy("Every how many sessions")
         self.fields["every_n"].widget.attrs.update(min=1, max=52)
 
     def clean(self) -> dict[str, Any]:

@@ -76,6 +76,14 @@ class PlanEntry(models.Model):
         return str(self.get_schedule_display()).lower()
 
 
+# "Every session" for these outcome measures is the default of individual therapy, where the
+# expected recovery curves need the points; couple, family and group episodes, whose curves
+# are not fitted and where every participant answers, keep the earlier default of session 1,
+# then every 4 sessions (docs/checkins.md). Any other schedule a clinic sets applies to all.
+EVERY_SESSION_IN_INDIVIDUAL_ONLY = ("phq-9", "gad-7")
+CONJOINT_OUTCOME_EVERY_N = 4
+
+
 class ClinicPlanEntry(PlanEntry):
     """A row of the organization's default plan, copied into each new episode."""
 
@@ -89,6 +97,24 @@ class ClinicPlanEntry(PlanEntry):
                 fields=["organization", "instrument_key", "respondent"], name="clinic_plan_once"
             )
         ]
+
+    @property
+    def every_session_in_individual_only(self) -> bool:
+        return (
+            self.instrument_key in EVERY_SESSION_IN_INDIVIDUAL_ONLY
+            and self.schedule == Schedule.EVERY_SESSION
+        )
+
+    def describe_schedule(self) -> str:
+        if self.every_session_in_individual_only:
+            return str(
+                _(
+                    "every session in individual therapy; session 1, then every %(n)d sessions "
+                    "for couples, families and groups"
+                )
+                % {"n": CONJOINT_OUTCOME_EVERY_N}
+            )
+        return super().describe_schedule()
 
 
 class EpisodePlanEntry(PlanEntry):

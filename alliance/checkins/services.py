@@ -35,6 +35,7 @@ from alliance.measures.scoring import normalise_answers, score
 
 from .models import (
     ACTIVE_STATES,
+    CONJOINT_OUTCOME_EVERY_N,
     Channel,
     CheckinRequest,
     CheckinRequestItem,
@@ -121,12 +122,9 @@ def clinic_plan(organization: Any) -> list[ClinicPlanEntry]:
 
 def copy_clinic_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
     """Give an episode its own plan, copied from its organization's default."""
-    conjoint = episode.format != EpisodeFormat.INDIVIDUAL
     with transaction.atomic():
         for row in clinic_plan(episode.organization):
-            fields = {name: getattr(row, name) for name in PLAN_FIELDS}
-            if conjoint and fields["instrument_key"] == CLIENT_FORM:
-                fields["instrument_key"] = CONJOINT_FORM
+            fields = plan_fields_for(row, episode)
             entry, created = EpisodePlanEntry.objects.get_or_create(
                 episode=episode,
                 instrument_key=fields["instrument_key"],
@@ -155,14 +153,24 @@ def episode_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
     rows = list(EpisodePlanEntry.objects.filter(episode=episode))
     if rows:
         return rows
-    conjoint = episode.format != EpisodeFormat.INDIVIDUAL
-    unsaved = []
-    for row in effective_clinic_plan(episode.organization):
-        fields = {name: getattr(row, name) for name in PLAN_FIELDS}
-        if conjoint and fields["instrument_key"] == CLIENT_FORM:
-            fields["instrument_key"] = CONJOINT_FORM
-        unsaved.append(EpisodePlanEntry(episode=episode, **fields))
-    return unsaved
+    return [
+        EpisodePlanEntry(episode=episode, **plan_fields_for(row, episode))
+        for row in effective_clinic_plan(episode.organization)
+    ]
+
+
+def plan_fields_for(row: ClinicPlanEntry, episode: CareEpisode) -> dict[str, Any]:
+    """A clinic plan row as it applies to one episode: couple, family and group episodes ask
+    the conjoint alliance form, and the outcome measures every 4 sessions where the clinic
+    plan says every session (models.EVERY_SESSION_IN_INDIVIDUAL_ONLY)."""
+    fields = {name: getattr(row, name) for name in PLAN_FIELDS}
+    if episode.format == EpisodeFormat.INDIVIDUAL:
+        return fields
+    if fields["instrument_key"] == CLIENT_FORM:
+        fields["instrument_key"] = CONJOINT_FORM
+    if row.every_session_in_individual_only:
+        fields |= {"schedule": Schedule.EVERY_N, "every_n": CONJOINT_OUTCOME_EVERY_N}
+    return fields
 
 
 def episode_settings(episode: CareEpisode) -> EpisodeCheckinSettings:
@@ -325,8 +333,9 @@ def recipient_email(participant: Participant) -> str:
     return participant.user.email if participant.user_id else ""
 
 
-def send_link_email(request: CheckinRequest, token: str) -> str:
-    """Send the link by email; returns the address. The audit records the send, not the link."""
+def link_email(request: CheckinRequest, token: str) -> tuple[str, str, str]:
+    """The email that carries a check-in link: (to, subject, body). Sent by the worker
+    (checkins/jobs.py), never inside a page's request."""
     to = recipient_email(request.participant)
     if not to:
         raise ValueError("no email address")
@@ -350,14 +359,26 @@ def send_link_email(request: CheckinRequest, token: str) -> str:
         % context
     )
     subject = _("%(clinic)s: how was your session?") % context
+    return to, subject, body
+
+
+def send_link_email(request: CheckinRequest, token: str) -> str:
+    """Send the link by email now; returns the address. The audit records the send, not the
+    link. Pages queue checkins.jobs.send_link_email instead, which calls this once."""
+    to, subject, body = link_email(request, token)
     send_mail(subject, body, None, [to])
     with transaction.atomic():
-        before = trail.snapshot(request)
-        request.email_sent_at = timezone.now()
-        request.save(update_fields=["email_sent_at"])
-        trail.record_update(request, before)
-        trail.record(Action.SEND, request, after={"channel": "email", "to": _mask(to)})
+        record_email_sent(request, to)
     return to
+
+
+def record_email_sent(request: CheckinRequest, to: str) -> None:
+    """Call inside a transaction; the acting context names who asked for the email."""
+    before = trail.snapshot(request)
+    request.email_sent_at = timezone.now()
+    request.save(update_fields=["email_sent_at"])
+    trail.record_update(request, before)
+    trail.record(Action.SEND, request, after={"channel": "email", "to": _mask(to)})
 
 
 def _mask(address: str) -> str:

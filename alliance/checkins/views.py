@@ -22,7 +22,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -34,8 +33,10 @@ from alliance.audit import context, trail
 from alliance.audit.models import Action
 from alliance.care.models import Session
 from alliance.converters import parse_id
+from alliance.dates import format_day
 
 from . import client_language, fhir_export, ratelimit, services
+from . import jobs as checkin_jobs
 from .forms import (
     CONFIRM_PARTIAL_FIELD,
     IDEMPOTENCY_FIELD,
@@ -367,14 +368,13 @@ def send_email(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
     elif not services.recipient_email(checkin.participant):
         messages.error(request, _("There is no email address for this person."))
     else:
-        try:
-            services.send_link_email(checkin, token)
-        except (OSError, ValueError):
-            messages.error(
-                request, _("The email could not be sent. Try again, or show the QR code.")
-            )
-        else:
-            messages.success(request, _("Check-in link sent by email."))
+        # The worker sends it: a slow or failing mail server never holds up this page, and a
+        # failure is retried (and shown on the admin's Jobs page).
+        checkin_jobs.queue_link_email(checkin, token, asked_by=viewer.user)
+        messages.success(
+            request,
+            _("The check-in link is on its way by email; the session page shows when it was sent."),
+        )
     return redirect("care:session", pk=session.pk)
 
 
@@ -400,7 +400,7 @@ def _not_before_its_day(request: HttpRequest, session: Session) -> HttpResponse:
     messages.error(
         request,
         _("Session %(n)d is on %(day)s: it can be rated from that day.")
-        % {"n": session.number, "day": date_format(timezone.localtime(session.starts_at))},
+        % {"n": session.number, "day": format_day(timezone.localtime(session.starts_at).date())},
     )
     return redirect("care:session", pk=session.pk)
 

@@ -115,7 +115,7 @@ class CaseloadRow:
             "staff": ", ".join(self.staff),
             "format": _translated(self.episode.format),
             "needs": [(key, str(label)) for key, label in self.need_labels],
-            "reason": first_reason[:110] + ("…" if len(first_reason) > 110 else ""),
+            "reason": shortened(first_reason, 110),
             "full_reason": first_reason,
             "why_first": self.why_first,
             "latest": f"{latest:.1f}" if latest is not None else "",
@@ -143,6 +143,15 @@ def _trend_label(latest: float | None, count: int) -> str:
     return str(
         _("Client alliance, latest %(v).1f of 10 over %(n)d check-ins") % {"v": latest, "n": count}
     )
+
+
+def shortened(text: str, limit: int) -> str:
+    """At most `limit` characters and "…", cut between words: "at 12:0…" would misstate
+    the time."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _day(moment: Any) -> str:

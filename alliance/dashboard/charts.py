@@ -160,20 +160,41 @@ def _lines(points: Sequence[Point], y_title: str, y_max: float) -> alt.Chart:
     )
 
 
+LABEL_GAP = 0.07  # of the scale's top: about one line of 11-pixel text on the charts' height
+
+
+def label_positions(last_values: dict[str, float], gap: float) -> dict[str, float]:
+    """Where each line's name is written: at its last value, moved down just enough that two
+    lines ending at the same value (client and therapist both at 8) do not print over each
+    other."""
+    placed: dict[str, float] = {}
+    below: float | None = None
+    for who, value in sorted(last_values.items(), key=lambda item: -item[1]):
+        at = value if below is None else min(value, below - gap)
+        placed[who] = at
+        below = at
+    return placed
+
+
 def _end_labels(points: Sequence[Point]) -> alt.Chart:
     """Each line's name written beside its last point, so a line is read without the legend."""
     last: dict[str, Point] = {}
     for p in sorted(points, key=lambda p: p.session):
         last[p.series] = p
+    gap = LABEL_GAP * max([10.0, *(p.value for p in points)])
+    placed = label_positions({who: p.value for who, p in last.items()}, gap)
     data = alt.Data(
-        values=[{"session": p.session, "who": p.series, "value": p.value} for p in last.values()]
+        values=[
+            {"session": p.session, "who": who, "value": p.value, "label_at": placed[who]}
+            for who, p in last.items()
+        ]
     )
     return (
         alt.Chart(data)
         .mark_text(align="left", dx=6, fontSize=11)
         .encode(
             x="session:Q",
-            y="value:Q",
+            y="label_at:Q",
             text="who:N",
             color=alt.Color("who:N", scale=_colour_scale([p.series for p in points]), legend=None),
         )
@@ -229,10 +250,15 @@ def alliance_dimension(
     markers: Sequence[Marker] = (),
     y_max: float = 10,
     spreads: Sequence[Spread] = (),
+    expected: Sequence[Expected] = (),
+    expected_label: str = "Usual early alliance in this clinic",
 ) -> dict[str, Any]:
     """One alliance dimension (bond, goals, tasks, overall) over sessions, one line per rater;
-    for a group summary, the members' median with their range as a shaded band."""
+    for a group summary, the members' median with their range as a shaded band; with
+    `expected`, the usual range of the clinic's clients at each early session."""
     layers: list[alt.Chart] = _person_layers(points, title, y_max, spreads)
+    if expected:
+        layers.insert(0, _expected_band(expected, expected_label, fmt=".1f"))
     if markers:
         layers.insert(0, _markers(markers))
     chart = (
@@ -334,7 +360,7 @@ def _reliable_change_band(points: Sequence[Point], change: float, y_max: float) 
     return alt.layer(band, name)
 
 
-def _expected_band(expected: Sequence[Expected], label: str) -> alt.LayerChart:
+def _expected_band(expected: Sequence[Expected], label: str, fmt: str = ".0f") -> alt.LayerChart:
     data = alt.Data(
         values=[
             {"session": e.session, "low": e.low, "high": e.high, "label": label} for e in expected
@@ -343,8 +369,8 @@ def _expected_band(expected: Sequence[Expected], label: str) -> alt.LayerChart:
     tooltip = [
         alt.Tooltip("label:N", title="Band"),
         alt.Tooltip("session:Q", title="Session"),
-        alt.Tooltip("low:Q", title="From", format=".0f"),
-        alt.Tooltip("high:Q", title="To", format=".0f"),
+        alt.Tooltip("low:Q", title="From", format=fmt),
+        alt.Tooltip("high:Q", title="To", format=fmt),
     ]
     base = alt.Chart(data)
     area = base.mark_area(color="#0072B2", opacity=0.18, interpolate="monotone").encode(

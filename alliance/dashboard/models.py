@@ -29,14 +29,20 @@ class PageVisit(models.Model):
         return f"{self.page} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"
 
     @classmethod
-    def previous_and_record(cls, user: object, page: str, object_id: int = 0) -> dt.datetime | None:
-        """The person's previous visit to this page (None on a first visit); now is recorded."""
-        now = timezone.now()
-        previous = (
+    def previous(cls, user: object, page: str, object_id: int = 0) -> dt.datetime | None:
+        """The person's last visit to this page, without recording one (a redrawn part of the
+        page is not a new visit)."""
+        return (
             cls.objects.filter(user=user, page=page, object_id=object_id)
             .values_list("at", flat=True)
             .first()
         )
+
+    @classmethod
+    def previous_and_record(cls, user: object, page: str, object_id: int = 0) -> dt.datetime | None:
+        """The person's previous visit to this page (None on a first visit); now is recorded."""
+        now = timezone.now()
+        previous = cls.previous(user, page, object_id)
         # One upsert, first visit or not: the page's query count stays the same.
         cls.objects.bulk_create(
             [cls(user=user, page=page, object_id=object_id, at=now)],

@@ -47,9 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if viewer.organization is not None:
         # A filter or search redraws the table: that is not a new visit to the caseload.
         since = (
-            PageVisit.objects.filter(user=viewer.user, page="caseload")
-            .values_list("at", flat=True)
-            .first()
+            PageVisit.previous(viewer.user, "caseload")
             if partial
             else PageVisit.previous_and_record(viewer.user, "caseload")
         )

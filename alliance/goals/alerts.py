@@ -1,6 +1,8 @@
 """Alerts from the client's goal ratings: falling agreement on a goal ("still the right goal")
-or falling progress raises an alert with prompts, through the insights app's own alert store
-(alliance.insights.service.apply_drafts: never doubled, never deleted).
+or falling progress raises an alert with prompts. Pure: this module finds the falls; the
+insights app turns them into alerts in the same recompute as the check-ins' findings
+(`alliance.insights.service.goal_drafts`), behind the same durable "recompute pending" marker
+(insights/pending.py), so a failed run is retried, never only logged.
 
 The rule (docs/goals.md): a rating at least DROP_POINTS below the same goal's previous rating by
 the same client. Relative to the client's own earlier answer, not a fixed cut-off, because
@@ -10,13 +12,8 @@ threshold.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from django.db import transaction
-
-logger = logging.getLogger(__name__)
 
 DROP_POINTS = 2
 KINDS = {"still_right": "goal_agreement", "progress": "goal_progress"}
@@ -64,50 +61,3 @@ def findings(ratings: Iterable[Rated], drop: int = DROP_POINTS) -> list[GoalFind
                 )
             last[key] = value
     return found
-
-
-def recompute(episode) -> int:  # noqa: ANN001
-    from alliance.insights.service import AlertDraft, apply_drafts
-
-    from .models import GoalRating
-
-    rows = [
-        Rated(
-            r.goal_id,
-            r.goal.wording,
-            r.review.participant_id,
-            r.review.session.number,
-            r.still_right,
-            r.progress,
-        )
-        for r in GoalRating.objects.filter(goal__episode=episode).select_related(
-            "goal", "review__session"
-        )
-    ]
-    drafts = [
-        AlertDraft(
-            episode_id=episode.pk,
-            participant_id=f.participant,
-            kind=KINDS[f.scale],
-            severity="medium",
-            scale=f"goal-{f.goal}",
-            session_number=f.session,
-            reason=f.reason,
-            numbers={"before": float(f.before), "now": float(f.now)},
-            fingerprint=f"{KINDS[f.scale]}:{f.participant}:{f.goal}:{f.session}",
-        )
-        for f in findings(rows)
-    ]
-    return apply_drafts(episode.organization, [episode.pk], drafts)
-
-
-def recompute_after_commit(episode) -> None:  # noqa: ANN001
-    """As for check-ins: after the commit, so a failing analysis never costs the answers."""
-
-    def run() -> None:
-        try:
-            recompute(episode)
-        except Exception:
-            logger.exception("goal alerts failed for episode %s", episode.pk)
-
-    transaction.on_commit(run)

@@ -12,6 +12,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alliance.date_inputs import ClinicDateField
+
 from .models import WORDING_MAX, ClientPreferences, Goal, GoalReviewSettings, Task
 
 SCORE_CHOICES = [(str(v), str(v)) for v in range(11)]
@@ -24,17 +26,13 @@ class GoalForm(forms.ModelForm):
         fields = ["wording", "proposed_by", "status", "review_on"]
         widgets = {
             "wording": forms.Textarea(attrs={"rows": 2, "maxlength": WORDING_MAX}),
-            "review_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+        field_classes = {"review_on": ClinicDateField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["wording"].error_messages["required"] = _(
             "Write the goal in the client's own words."
-        )
-        self.fields["review_on"].input_formats = ["%Y-%m-%d"]
-        self.fields["review_on"].error_messages["invalid"] = _(
-            "Enter a date like 2026-12-31, or leave it empty."
         )
         if self.instance.pk is None:
             # A new goal is always active; it can be marked achieved later.

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alliance.audit import trail
 from alliance.care.models import CareEpisode, Participant, Session
+from alliance.insights import pending
 from alliance.text import clean_text
 
 from .models import (
@@ -192,11 +193,12 @@ def save_review(
             for wording in new_goals:
                 if clean_text(wording):
                     _propose(review, ProposalKind.NEW, wording=clean_text(wording))
+            # The goal alerts come from the same recompute as the check-ins' (insights/
+            # service.py), behind its durable marker: written in the review's transaction and
+            # removed only by a recompute that succeeded, so a failure is retried, never lost.
+            pending.after_commit(session.episode)
     except IntegrityError:
         return None
-    from .alerts import recompute_after_commit
-
-    recompute_after_commit(session.episode)
     return review
 
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alliance.date_inputs import ClinicDateField
+
 from .models import (
     NOTE_MAX,
     OPTION_MAX,
@@ -22,17 +24,12 @@ from .models import (
 OWN_SKILL = "own"
 MAX_OPTIONS = 30
 MAX_PRACTICE_DAYS = 366
-DATE_MESSAGE = gettext_lazy("Enter a date like 2026-12-31.")
+REQUIRED_DATE = gettext_lazy("Enter the date.")
 EARLIEST = dt.date(1900, 1, 1)
 
 
 def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": DATE_MESSAGE, "required": DATE_MESSAGE},
-    )
+    return ClinicDateField(label=label, error_messages={"required": REQUIRED_DATE})
 
 
 class AttributeDefinitionForm(forms.ModelForm):
@@ -191,7 +188,7 @@ class PracticePeriodForm(forms.Form):
         if first and first < EARLIEST:
             # The comparison period ends the day before the start; from year 1 there is none
             # (and computing it would overflow).
-            self.add_error("starts_on", DATE_MESSAGE)
+            self.add_error("starts_on", _("Choose a start in 1900 or later."))
         elif first and last:
             if last < first:
                 self.add_error("ends_on", _("The end comes before the start."))

@@ -491,6 +491,7 @@ def practice_comments(
 class AlertLine:
     alert: Alert
     age_days: int
+    is_new: bool = False  # arrived since the viewer last opened the page
 
     @property
     def who(self) -> str:
@@ -518,6 +519,22 @@ class Supervisee:
     not_on_track: list[ClientLine]
     calibration: stats.Summary
     notes: list[Any]
+    news: News | None = None
+
+    @property
+    def new_alerts(self) -> list[AlertLine]:
+        return [line for line in self.open_alerts if line.is_new]
+
+
+@dataclass
+class News:
+    """What arrived since the viewer last opened the page: check-ins (one per person and
+    session, as on the episode page) and alerts (by when they were raised in the system, not
+    by their clinical date, so an alert about an older session still counts as new)."""
+
+    since: dt.datetime
+    checkins: int
+    alerts: int
 
 
 def rupture_days(organization: Any) -> int:
@@ -525,7 +542,11 @@ def rupture_days(organization: Any) -> int:
     return found.rupture_discussion_days if found else 14
 
 
-def supervisee_summary(viewer: access.Viewer, therapist: Any, days: int) -> Supervisee:
+def supervisee_summary(
+    viewer: access.Viewer, therapist: Any, days: int, since: dt.datetime | None = None
+) -> Supervisee:
+    """One supervisee's part of the supervision page; with `since` (the viewer's previous
+    visit), what is new since then is counted and the new alerts are marked."""
     from .models import SupervisionNote
 
     episodes = therapist_episodes(viewer, therapist)
@@ -539,7 +560,10 @@ def supervisee_summary(viewer: access.Viewer, therapist: Any, days: int) -> Supe
         .order_by("raised_at", "opened_at", "pk")
     )
     # Age in clinical time (the session's date or the answer's moment), as on every page.
-    lines = [AlertLine(a, max((now - a.raised).days, 0)) for a in alerts]
+    lines = [
+        AlertLine(a, max((now - a.raised).days, 0), since is not None and a.opened_at > since)
+        for a in alerts
+    ]
     waiting = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
     return Supervisee(
         therapist=therapist,
@@ -559,7 +583,20 @@ def supervisee_summary(viewer: access.Viewer, therapist: Any, days: int) -> Supe
                 organization=viewer.organization, therapist=therapist
             ).select_related("supervisor")
         ),
+        news=_news(episodes, lines, since),
     )
+
+
+def _news(episodes: QuerySet[CareEpisode], lines: list[AlertLine], since: Any) -> News | None:
+    if since is None:
+        return None
+    checkins = (
+        Response.objects.filter(session__episode__in=episodes, submitted_at__gt=since)
+        .values("session_id", "participant_id")
+        .distinct()
+        .count()
+    )
+    return News(since, checkins, sum(line.is_new for line in lines))
 
 
 def _clients_off_track(lines: list[AlertLine]) -> list[ClientLine]:

@@ -7,6 +7,7 @@ audit event.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from alliance.accounts.models import Role, Supervision
 from alliance.audit import trail
 from alliance.audit.models import Action
 from alliance.converters import parse_id
+from alliance.dashboard.models import PageVisit
 
 from . import reports, summaries
 from .forms import (
@@ -152,18 +154,20 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def supervision(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     access.require_role(viewer, Role.SUPERVISOR)
-    return _supervision_page(request, viewer)
+    since = PageVisit.previous_and_record(viewer.user, "supervision")
+    return _supervision_page(request, viewer, since=since)
 
 
 def _supervision_page(
     request: HttpRequest,
     viewer: access.Viewer,
     failed: tuple[int, SupervisionNoteForm] | None = None,
+    since: dt.datetime | None = None,
 ) -> HttpResponse:
     days = reports.rupture_days(viewer.organization)
     # Alphabetical, never ranked: the page supports supervision, it does not compare people.
     rows = [
-        reports.supervisee_summary(viewer, therapist, days)
+        reports.supervisee_summary(viewer, therapist, days, since)
         for therapist in access.supervisees(viewer)
     ]
     _record_page(viewer, "supervision", "Supervision overview")
@@ -173,7 +177,13 @@ def _supervision_page(
     return render(
         request,
         "growth/supervision.html",
-        {"rows": [(row, forms[row.therapist.pk]) for row in rows], "days": days},
+        {
+            "rows": [(row, forms[row.therapist.pk]) for row in rows],
+            "days": days,
+            "since": since,
+            "new_checkins": sum(row.news.checkins for row in rows if row.news),
+            "new_alerts": sum(row.news.alerts for row in rows if row.news),
+        },
         status=400 if failed else 200,
     )
 
@@ -188,6 +198,7 @@ def supervision_note(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Not found")
     form = SupervisionNoteForm(request.POST)
     if not form.is_valid():
+        # Shown again with the message; not a new visit (what was new is still new next time).
         return _supervision_page(request, viewer, failed=(therapist.pk, form))
     with transaction.atomic():
         note = SupervisionNote.objects.create(

@@ -24,8 +24,11 @@ import numpy.typing as npt
 from alliance.insights.curves import (
     NotEnoughEpisodes,
     RecoveryCurve,
+    TypicalAlliance,
     default_curves,
+    default_typical_alliance,
     fit_recovery_curves,
+    fit_typical_alliance,
 )
 
 __all__ = [
@@ -36,9 +39,11 @@ __all__ = [
     "OutcomeRule",
     "RecoveryCurve",
     "Thresholds",
+    "TypicalAlliance",
     "analyse",
     "explain",
     "fit_recovery_curves",
+    "fit_typical_alliance",
 ]
 
 Severity = Literal["risk", "high", "medium", "low"]
@@ -75,6 +80,7 @@ KINDS: tuple[str, ...] = (
     "rupture_unrepaired",
     "rupture_repaired",
     "low_alliance",
+    "weak_early_alliance",
     "therapist_overestimation",
     "split_alliance",
     "reliable_deterioration",
@@ -248,6 +254,13 @@ class Thresholds:
     # absolute low alliance on the 0-10 alliance mean
     low_alliance_cutoff: float = 7.0
     low_alliance_by_instrument: Mapping[str, float] = field(default_factory=dict)
+    # weak early alliance: in the client's first `weak_early_sessions` sessions, below the
+    # `weak_early_percentile` of what the clinic's clients rate at that session
+    # (`typical_alliance`), in each of the last `weak_early_run` rated sessions
+    typical_alliance: TypicalAlliance = field(default_factory=default_typical_alliance)
+    weak_early_percentile: float = 0.25
+    weak_early_sessions: int = 5
+    weak_early_run: int = 2
     # therapist above client
     overestimation_gap: float = 1.5
     overestimation_sessions: int = 3
@@ -257,9 +270,12 @@ class Thresholds:
     # outcomes: not on track when the change from intake is worse than this percentile of
     # clients who started in the same band (expected recovery curves), or reliably worse
     recovery_curves: Mapping[str, RecoveryCurve] = field(default_factory=default_curves)
-    on_track_percentile: float = 0.60
-    on_track_early_percentile: float = 0.75  # up to session `on_track_early_sessions`
+    # (chosen on a validation seed of the simulation, not the one reported: docs/alert-rules.md)
+    on_track_percentile: float = 0.65
+    on_track_early_percentile: float = 0.65  # up to session `on_track_early_sessions`
     on_track_early_sessions: int = 3
+    # the first score after intake: one noisy change, judged most strictly
+    on_track_first_percentile: float = 0.90
     # measures without a curve: reliable improvement expected by this session
     not_on_track_session: int = 6
     outcomes: Mapping[str, OutcomeRule] = field(default_factory=_default_outcomes)
@@ -854,6 +870,51 @@ def low_alliance(obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS)
     return sorted(_low_alliance(prepare(obs), thresholds), key=Finding.sort_key)
 
 
+# --------------------------------------------------------------- weak early alliance
+
+
+def _weak_early(s: _Series, t: Thresholds) -> list[Finding]:
+    """Early in a client's therapy, an alliance that stays below what most of the clinic's
+    clients rate at that session: the early alliance predicts outcome and dropout best, and a
+    weak one rarely shows as a drop (there is no higher level to fall from). Sessions already
+    below the absolute low-alliance cutoff are left to that finding, which says more."""
+    rows = _alliance_rows(s, t, ("client",))
+    rows = rows.take(
+        rows.scale == (s.scales.index(t.alliance_scale) if t.alliance_scale in s.scales else -1)
+    )
+    if len(rows.value) == 0:
+        return []
+    starts = _group_starts(rows.group)
+    first_session = rows.session[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    session = (rows.session - first_session + 1).astype(np.int64)
+    early = session <= t.weak_early_sessions
+    norm = t.typical_alliance
+    level = norm.levels(session, t.weak_early_percentile)
+    median = norm.levels(session, 0.5)
+    below = early & (rows.value < level - 1e-9)
+    run = _run_length(below, starts)
+    cutoff = np.array([t.low_cutoff(name) for name in s.instruments] or [0.0])[rows.instrument]
+    hit = np.flatnonzero(below & (run >= max(t.weak_early_run, 1)) & (rows.value >= cutoff))
+    numbers = {
+        "today": rows.value,
+        "measured_session": session.astype(np.float64),
+        "typical_level": level,
+        "typical_median": median,
+        "percentile": np.full(len(level), 100.0 * t.weak_early_percentile),
+        "sessions_below": run.astype(np.float64),
+        "norm_episodes": np.full(len(level), float(norm.episodes)),
+    }
+    return _emit(rows, hit, "weak_early_alliance", "medium", numbers)
+
+
+def weak_early_alliance(
+    obs: Observations, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> list[Finding]:
+    """Client alliance below the clinic's usual level at that early session, session after
+    session (default: below the 25th percentile in 2 sessions in a row, in the first 5)."""
+    return sorted(_weak_early(prepare(obs), thresholds), key=Finding.sort_key)
+
+
 # ----------------------------------------------------------- therapist over-estimation
 
 
@@ -1022,10 +1083,15 @@ def _outcome_rows(s: _Series, t: Thresholds, instrument: str, rule: OutcomeRule)
 
 
 def _recent_change(
-    change: FloatArray, group: IntArray, session: npt.NDArray[np.int32], smoothing: int
+    change: FloatArray,
+    group: IntArray,
+    session: npt.NDArray[np.int32],
+    smoothing: int,
+    decay: float = 1.0,
 ) -> FloatArray:
-    """Mean change over the measurements of the last `smoothing` sessions (never the intake),
-    as the curve was fitted (`curves.smooth_changes`)."""
+    """Weighted mean change over the measurements of the last `smoothing` sessions (never the
+    intake; `lag` sessions back weighs `decay ** lag`), as the curve was fitted
+    (`curves.smooth_changes`)."""
     pos = _position_in_group(group)
     total = change.copy()
     count = np.ones(len(change))
@@ -1034,8 +1100,8 @@ def _recent_change(
             break
         near = np.zeros(len(change), dtype=np.bool_)
         near[lag:] = (pos[lag:] > lag) & (session[lag:] - session[:-lag] < smoothing)
-        total[lag:] += np.where(near[lag:], change[:-lag], 0.0)
-        count += near
+        total[lag:] += np.where(near[lag:], decay**lag * change[:-lag], 0.0)
+        count += decay**lag * near
     return total / count
 
 
@@ -1048,20 +1114,22 @@ def _off_curve(
 ) -> tuple[BoolArray, dict[str, FloatArray]]:
     """Whether each score is worse than the chosen percentile of clients who started in the same
     band (strictly: a client exactly at the percentile is on track), and the expected range.
-    The first sessions use a stricter percentile: little change has accrued yet, so one noisy
-    score weighs more."""
+    The first score after intake has a percentile of its own, the strictest: it is one change
+    from one noisy score, and little change has accrued yet. Then the early percentile up to
+    `on_track_early_sessions`, then the later one."""
     session = (rows.session - first_session + 1).astype(np.int64)
     early = session <= t.on_track_early_sessions
-    percentile = np.where(early, t.on_track_early_percentile, t.on_track_percentile)
-    early_q, late_q = (
-        p if curve.lower_is_better else 1.0 - p
-        for p in (t.on_track_early_percentile, t.on_track_percentile)
+    at_first = session <= 2
+    chosen = (t.on_track_first_percentile, t.on_track_early_percentile, t.on_track_percentile)
+    percentile = np.where(at_first, chosen[0], np.where(early, chosen[1], chosen[2]))
+    first_q, early_q, late_q = (p if curve.lower_is_better else 1.0 - p for p in chosen)
+    at_two, at_early, at_late, low, median, high = curve.expected_changes_at(
+        first, session, (first_q, early_q, late_q, 0.25, 0.5, 0.75)
     )
-    at_early, at_late, low, median, high = curve.expected_changes_at(
-        first, session, (early_q, late_q, 0.25, 0.5, 0.75)
+    limit = np.where(at_first, at_two, np.where(early, at_early, at_late))
+    change = _recent_change(
+        rows.value - first, rows.group, rows.session, curve.smoothing, curve.decay
     )
-    limit = np.where(early, at_early, at_late)
-    change = _recent_change(rows.value - first, rows.group, rows.session, curve.smoothing)
     off = change > limit + 1e-9 if curve.lower_is_better else change < limit - 1e-9
     band = np.clip(np.searchsorted(curve.band_edges, first, side="right") - 1, 0, None)
     band = np.minimum(band, len(curve.band_edges) - 1)
@@ -1122,6 +1190,7 @@ def analyse(
     found += _drop_findings(d, thresholds)
     found += _ruptures(d, thresholds)
     found += _low_alliance(s, thresholds)
+    found += _weak_early(s, thresholds)
     found += _overestimation(s, thresholds)
     found += _split(s, thresholds)
     found += _outcomes(s, thresholds)
@@ -1272,6 +1341,27 @@ def _explain_off_curve(f: Finding, when: str) -> str:
     return text
 
 
+def _explain_weak_early(f: Finding, when: str) -> str:
+    """'Alliance (mean of the items) 8 at session 3; 75% of this clinic's clients rate 8.5 or
+    more by then (half rate 9.5 or more). Below that for 2 sessions in a row: ...'"""
+    x = f.numbers
+    said = f"at session {_n(x['measured_session'])}" if when == "today" else when
+    share = 100.0 - x["percentile"]
+    where = "this clinic's clients" if x.get("norm_episodes", 0) > 0 else "clients"
+    run = x["sessions_below"]
+    since = (
+        f"in each of the client's {_n(run)} sessions so far"
+        if run >= x["measured_session"]
+        else f"for {_plural(run, 'session')} in a row"
+    )
+    return (
+        f"{_label(f.scale)} {_n(x['today'])} {said}; {_n(share)}% of {where} rate "
+        f"{_n(x['typical_level'])} or more by then (half rate {_n(x['typical_median'])} or "
+        f"more). Below that {since}: a weak early alliance goes with less change and more "
+        "dropout, and is worth talking about now."
+    )
+
+
 def _explain_worse_and_off_track(f: Finding, when: str) -> str:
     """A reliable deterioration and "not on track" for the same score: one sentence, both facts."""
     x = f.numbers
@@ -1293,6 +1383,8 @@ def explain(f: Finding, when: str = "today") -> str:
         return _explain_rupture(f, when)
     if f.kind == "low_alliance":
         return f"{_label(f.scale)} {_n(x['today'])} {when}, below the cutoff of {_n(x['cutoff'])}."
+    if f.kind == "weak_early_alliance":
+        return _explain_weak_early(f, when)
     if f.kind == "therapist_overestimation":
         return (
             f"Therapist {_n(x['therapist_value'])}, client {_n(x['client_mean'])} {when}; "

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-QUANTILES: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 0.85, 0.9)
+QUANTILES: tuple[float, ...] = (0.1, 0.25, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 # (session number, score) pairs of one episode, session numbers counted from the episode's start
 ScoreSeries = Sequence[tuple[int, float]]
 
@@ -44,9 +44,11 @@ class RecoveryCurve:
     source: str = "default"
     episodes: int = 0
     diagnostics: Mapping[str, float] = field(default_factory=dict)
-    # the change judged at session s is the mean of the changes measured in sessions
-    # s - smoothing + 1 .. s (never the intake itself): one noisy score moves it less
+    # the change judged at session s is a weighted mean of the changes measured in sessions
+    # s - smoothing + 1 .. s (never the intake itself): one noisy score moves it less. The
+    # change `lag` sessions back weighs `decay ** lag` (1.0: a plain mean)
     smoothing: int = 1
+    decay: float = 1.0
 
     def band(self, intake: float) -> int:
         """Index of the intake band (the first or last band for scores outside the edges)."""
@@ -111,6 +113,7 @@ class RecoveryCurve:
             "episodes": self.episodes,
             "diagnostics": dict(self.diagnostics),
             "smoothing": self.smoothing,
+            "decay": self.decay,
         }
 
     @classmethod
@@ -128,6 +131,7 @@ class RecoveryCurve:
             episodes=int(data.get("episodes", 0)),
             diagnostics={k: float(v) for k, v in dict(data.get("diagnostics", {})).items()},
             smoothing=int(data.get("smoothing", 1)),
+            decay=float(data.get("decay", 1.0)),
         )
 
 
@@ -157,7 +161,8 @@ def fit_recovery_curves(
     min_episodes: int = 300,
     min_per_cell: int = 30,
     lower_is_better: Mapping[str, bool] | None = None,
-    smoothing: int = 2,
+    smoothing: int = 3,
+    decay: float = 0.4,
 ) -> dict[str, RecoveryCurve]:
     """Curves per measure from finished episodes' score series (session number, score).
 
@@ -181,13 +186,13 @@ def fit_recovery_curves(
             quantiles,
             (min_episodes, min_per_cell),
             better_low,
-            smoothing,
+            (smoothing, decay),
         )
     return out
 
 
 def _changes(
-    series: Sequence[ScoreSeries], last_session: int, smoothing: int
+    series: Sequence[ScoreSeries], last_session: int, smoothing: int, decay: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Intake per episode, and a matrix episode x session (2..last) of the (smoothed) change,
     NaN where the session was not measured."""
@@ -200,11 +205,12 @@ def _changes(
             j = session - first_session + 1  # relative session number, intake = 1
             if 2 <= j <= last_session:
                 change[i, j - 2] = score - intake[i]
-    return intake, smooth_changes(change, smoothing)
+    return intake, smooth_changes(change, smoothing, decay)
 
 
-def smooth_changes(change: np.ndarray, smoothing: int) -> np.ndarray:
-    """Mean of the measured changes in the last `smoothing` sessions, where today is measured."""
+def smooth_changes(change: np.ndarray, smoothing: int, decay: float = 1.0) -> np.ndarray:
+    """Weighted mean of the measured changes in the last `smoothing` sessions (the one `lag`
+    sessions back weighs `decay ** lag`), where today is measured."""
     if smoothing <= 1:
         return change
     total = np.zeros_like(change)
@@ -212,8 +218,8 @@ def smooth_changes(change: np.ndarray, smoothing: int) -> np.ndarray:
     for lag in range(smoothing):
         shifted = np.full_like(change, np.nan)
         shifted[:, lag:] = change[:, : change.shape[1] - lag]
-        total += np.nan_to_num(shifted)
-        count += ~np.isnan(shifted)
+        total += decay**lag * np.nan_to_num(shifted)
+        count += decay**lag * ~np.isnan(shifted)
     with np.errstate(invalid="ignore"):
         out: np.ndarray = np.where(np.isnan(change), np.nan, total / np.maximum(count, 1))
     return out
@@ -227,10 +233,10 @@ def _fit_one(
     quantiles: tuple[float, ...],
     minimum: tuple[int, int],
     lower_is_better: bool,
-    smoothing: int,
+    smoothing: tuple[int, float],
 ) -> RecoveryCurve:
     min_episodes, min_per_cell = minimum
-    intake, change = _changes(series, last_session, smoothing)
+    intake, change = _changes(series, last_session, *smoothing)
     if len(intake) < min_episodes:
         raise NotEnoughEpisodes(
             f"{measure}: {len(intake)} finished episodes with two or more scores, "
@@ -275,7 +281,8 @@ def _fit_one(
         source="clinic",
         episodes=len(intake),
         diagnostics=diagnostics,
-        smoothing=smoothing,
+        smoothing=smoothing[0],
+        decay=smoothing[1],
     )
 
 
@@ -333,7 +340,18 @@ _PUBLISHED = {
     "phq-9": _Published(share_of_excess=0.5, floor=4.0, pace=4.0, sem=2.3, spread_end=5.0),
     "gad-7": _Published(share_of_excess=0.5, floor=3.0, pace=4.0, sem=1.9, spread_end=4.0),
 }
-_Z = {0.1: -1.2816, 0.25: -0.6745, 0.5: 0.0, 0.75: 0.6745, 0.85: 1.0364, 0.9: 1.2816}
+_Z = {
+    0.1: -1.2816,
+    0.25: -0.6745,
+    0.5: 0.0,
+    0.6: 0.2533,
+    0.65: 0.3853,
+    0.7: 0.5244,
+    0.75: 0.6745,
+    0.8: 0.8416,
+    0.85: 1.0364,
+    0.9: 1.2816,
+}
 
 
 def default_curve(measure: str, last_session: int = 12) -> RecoveryCurve:
@@ -369,3 +387,125 @@ def default_curve(measure: str, last_session: int = 12) -> RecoveryCurve:
 
 def default_curves() -> dict[str, RecoveryCurve]:
     return {m: default_curve(m) for m in _PUBLISHED}
+
+
+# ------------------------------------------------------------ typical early alliance
+
+ALLIANCE_QUANTILES: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+@dataclass(frozen=True)
+class TypicalAlliance:
+    """What clients usually rate the alliance (mean of the items, 0-10) at each early session.
+
+    `level[j][k]` is the `quantiles[k]` quantile of the client alliance mean at session
+    `sessions[j]`, sessions counted from the client's first rating (= session 1). Later
+    sessions use the last row. The "weak early alliance" finding compares a client with it.
+    """
+
+    sessions: tuple[int, ...]
+    quantiles: tuple[float, ...]
+    level: tuple[tuple[float, ...], ...]
+    source: str = "default"
+    episodes: int = 0
+    diagnostics: Mapping[str, float] = field(default_factory=dict)
+
+    def levels(self, session: np.ndarray, quantile: float) -> np.ndarray:
+        """The `quantile` of the alliance at each session (linear between stored quantiles)."""
+        j = np.clip(np.searchsorted(self.sessions, session, side="right") - 1, 0, None)
+        table = np.asarray(self.level, dtype=np.float64)
+        at_quantile = np.array([np.interp(quantile, self.quantiles, row) for row in table])
+        out: np.ndarray = at_quantile[np.minimum(j, len(self.sessions) - 1)]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "typical_alliance",
+            "sessions": list(self.sessions),
+            "quantiles": list(self.quantiles),
+            "level": [list(r) for r in self.level],
+            "source": self.source,
+            "episodes": self.episodes,
+            "diagnostics": dict(self.diagnostics),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TypicalAlliance:
+        return cls(
+            sessions=tuple(int(x) for x in data["sessions"]),
+            quantiles=tuple(float(x) for x in data["quantiles"]),
+            level=tuple(tuple(float(v) for v in r) for r in data["level"]),
+            source=str(data.get("source", "clinic")),
+            episodes=int(data.get("episodes", 0)),
+            diagnostics={k: float(v) for k, v in dict(data.get("diagnostics", {})).items()},
+        )
+
+
+def fit_typical_alliance(
+    series: Sequence[ScoreSeries],
+    *,
+    last_session: int = 6,
+    quantiles: tuple[float, ...] = ALLIANCE_QUANTILES,
+    min_episodes: int = 300,
+    min_per_cell: int = 30,
+) -> TypicalAlliance:
+    """The clinic's usual early alliance from its clients' (session number, alliance mean)
+    series; a session with fewer than `min_per_cell` ratings uses the previous session's row.
+    Raises `NotEnoughEpisodes` with fewer than `min_episodes` series or a thin first session."""
+    usable = [sorted(s) for s in series if len(s) >= 1]
+    if len(usable) < min_episodes:
+        raise NotEnoughEpisodes(
+            f"alliance: {len(usable)} clients with a rating, {min_episodes} needed"
+        )
+    by_session: list[list[float]] = [[] for _ in range(last_session)]
+    for s in usable:
+        first = s[0][0]
+        for session, value in s:
+            j = session - first  # 0 = the client's first rating
+            if 0 <= j < last_session:
+                by_session[j].append(float(value))
+    if len(by_session[0]) < min_per_cell:
+        raise NotEnoughEpisodes(f"alliance: fewer than {min_per_cell} first ratings")
+    rows: list[tuple[float, ...]] = []
+    borrowed = 0
+    for values in by_session:
+        if len(values) >= min_per_cell:
+            rows.append(tuple(round(float(v), 3) for v in np.quantile(values, quantiles)))
+        else:
+            rows.append(rows[-1])
+            borrowed += 1
+    counts = [len(v) for v in by_session]
+    return TypicalAlliance(
+        sessions=tuple(range(1, last_session + 1)),
+        quantiles=quantiles,
+        level=tuple(rows),
+        source="clinic",
+        episodes=len(usable),
+        diagnostics={
+            "episodes": float(len(usable)),
+            "smallest_cell": float(min(counts)),
+            "borrowed_cells": borrowed / last_session,
+        },
+    )
+
+
+# The starting point (docs/alert-rules.md): alliance ratings crowd the top of the scale; the
+# vendor's "concern" level for the four-item Session Rating Scale is 36 of 40 (9.0 here), which
+# most clients rate above. The lower quarter's edge sits a little under it and rises over the
+# first sessions, as the alliance usually grows early on. A reasoned default, not a norm.
+_DEFAULT_ALLIANCE = (
+    (6.5, 8.0, 9.0, 9.75, 10.0),
+    (6.75, 8.25, 9.0, 9.75, 10.0),
+    (7.0, 8.5, 9.5, 10.0, 10.0),
+    (7.0, 8.5, 9.5, 10.0, 10.0),
+    (7.0, 8.5, 9.5, 10.0, 10.0),
+)
+
+
+def default_typical_alliance() -> TypicalAlliance:
+    return TypicalAlliance(
+        sessions=tuple(range(1, len(_DEFAULT_ALLIANCE) + 1)),
+        quantiles=ALLIANCE_QUANTILES,
+        level=_DEFAULT_ALLIANCE,
+        source="default",
+    )

@@ -49,16 +49,30 @@ EDITABLE_THRESHOLDS: dict[str, tuple[float, float, str]] = {
     "overestimation_gap": (0.5, 5.0, _("Therapist above client: gap in points")),
     "overestimation_sessions": (2, 10, _("Therapist above client: sessions in a row")),
     "split_gap": (0.5, 6.0, _("Split alliance: points between participants")),
-    "on_track_percentile": (
+    "on_track_first_percentile": (
         0.5,
-        0.95,
-        _("Not on track: worse off than this share of clients who started alike"),
+        0.99,
+        _(
+            "Not on track, at the first score after intake: worse off than this share of "
+            "clients who started alike"
+        ),
     ),
     "on_track_early_percentile": (
         0.5,
         0.95,
         _("Not on track, up to session 3: worse off than this share"),
     ),
+    "on_track_percentile": (
+        0.5,
+        0.95,
+        _("Not on track, later: worse off than this share"),
+    ),
+    "weak_early_percentile": (
+        0.05,
+        0.5,
+        _("Weak early alliance: below this share of the clinic's clients at that session"),
+    ),
+    "weak_early_sessions": (2, 12, _("Weak early alliance: the first sessions it looks at")),
     "not_on_track_session": (
         2,
         30,

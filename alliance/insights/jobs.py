@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db import transaction
+
+from alliance.accounts.models import Organization
 from alliance.jobs.runner import job
+from alliance.jobs.schedule import periodic
+
+from . import pending, service
 
 
 class RecomputeFailed(Exception):
@@ -30,3 +38,28 @@ def recompute_pending_episode(episode_id: int, *, organization_id: int | None) -
     if not pending.run(marker.episode):
         raise RecomputeFailed(f"recompute of episode {episode_id} failed; see the log")
     return "recomputed"
+
+
+@job
+def recompute_organization(*, organization_id: int | None) -> str:
+    """Run the alert rules over all of an organization's history (after a thresholds change).
+
+    Safe to run twice: new alerts are added, active ones refreshed, nothing is deleted."""
+    organization = Organization.objects.get(pk=organization_id)
+    with transaction.atomic():
+        totals = service.recompute_organization(organization)
+    return (
+        f"{totals['episodes']} episodes, {totals['responses']} responses, "
+        f"{totals['new_alerts']} new alerts"
+    )
+
+
+@periodic(every=dt.timedelta(minutes=1))
+def retry_pending_recomputes() -> str:
+    """Alert recomputes that failed or were missed, tried again.
+
+    The safety net under recompute_pending_episode: a marker whose job gave up, or was never
+    queued, is found here (the job that used to need `alliance insights recompute --pending`
+    from cron)."""
+    outcome = pending.process(older_than=pending.WORKER_GRACE)
+    return f"{outcome['done']} recomputed, {outcome['failed']} failed"

@@ -28,6 +28,7 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("drop", _("Alliance drop"), rupture=True),
     KindInfo("subscale_drop", _("Drop in one part of the alliance"), rupture=True),
     KindInfo("low_alliance", _("Low alliance")),
+    KindInfo("weak_early_alliance", _("Weak early alliance")),
     KindInfo("overestimation", _("Therapist rates above the client")),
     KindInfo("split", _("Split alliance")),
     KindInfo("not_on_track", _("Not on track")),

@@ -73,6 +73,7 @@ class AlertKind(models.TextChoices):
     GOAL_AGREEMENT = "goal_agreement", kind_label("goal_agreement")
     GOAL_PROGRESS = "goal_progress", kind_label("goal_progress")
     RISK_UNANSWERED = "risk_unanswered", kind_label("risk_unanswered")
+    WEAK_EARLY_ALLIANCE = "weak_early_alliance", kind_label("weak_early_alliance")
 
 
 class Severity(models.TextChoices):

@@ -6,11 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from alliance.care.models import CLIENT_ROLES, CareEpisode, Participant
 from alliance.dashboard import charts
 
 from . import priority
 from .models import AlertKind
+from .service import thresholds_for
 from .views import prompts_by_kind
 
 ALLIANCE_DIMENSIONS = [
@@ -34,6 +37,7 @@ class ChartPanel:
     spec: dict[str, Any]
     description: str
     tab: str = "alliance"  # which tab of the chart area: alliance, outcomes or goals
+    has_band: bool = False  # a usual range (expected band) is drawn
 
 
 @dataclass
@@ -59,6 +63,11 @@ class EpisodeInsights:
     @property
     def outcome_charts(self) -> list[ChartPanel]:
         return self.tab("outcomes")
+
+    @property
+    def alliance_band(self) -> bool:
+        """The alliance chart shows the usual early alliance of the clinic's clients."""
+        return any(p.has_band for p in self.alliance_charts)
 
 
 def series_name(participant: Participant, clients: int) -> str:
@@ -107,7 +116,7 @@ def chart_panels(
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
     markers = _markers(episode.alerts.all())
     members = _members(episode, clients) if view == "median" and clients > 1 else []
-    panels = _alliance_panels(responses, clients, markers, members)
+    panels = _alliance_panels(responses, clients, markers, members, episode.organization)
     panels += _outcome_panels(responses, clients, markers, members, episode.organization)
     return panels
 
@@ -121,7 +130,11 @@ def _summarised(
 
 
 def _alliance_panels(
-    responses: list[Any], clients: int, markers: list[charts.Marker], members: list[str]
+    responses: list[Any],
+    clients: int,
+    markers: list[charts.Marker],
+    members: list[str],
+    organization: Any = None,
 ) -> list[ChartPanel]:
     points: dict[str, list[charts.Point]] = defaultdict(list)
     for r in responses:
@@ -136,15 +149,52 @@ def _alliance_panels(
         if not points.get(name):
             continue
         shown, spreads = _summarised(points[name], members)
+        typical = _typical_early(shown, organization) if name == "alliance" else ([], "")
         panels.append(
             ChartPanel(
                 name,
                 title,
-                charts.alliance_dimension(title, shown, markers, spreads=spreads),
-                f"{title} rated 0 to 10 after each session, one line per person rating.",
+                charts.alliance_dimension(
+                    title,
+                    shown,
+                    markers,
+                    spreads=spreads,
+                    expected=typical[0],
+                    expected_label=typical[1] or "Usual early alliance",
+                ),
+                f"{title} rated 0 to 10 after each session, one line per person rating"
+                + (
+                    ", and the usual range of the clinic's clients in the first sessions."
+                    if typical[0]
+                    else "."
+                ),
+                has_band=bool(typical[0]),
             )
         )
     return panels
+
+
+def _typical_early(points: list[charts.Point], organization: Any) -> tuple[list[Any], str]:
+    """The usual alliance of the clinic's clients (25th-75th percentile) at each of one client's
+    first sessions, the comparison the weak early alliance finding makes."""
+    # an individual episode's client only ("Client": series_name); a couple's or a group's
+    # members are judged one by one in the alert, and their lines would share one band
+    own = [p.session for p in points if p.series == "Client"]
+    if organization is None or not own:
+        return [], ""
+    thresholds = thresholds_for(organization)
+    typical = thresholds.typical_alliance
+    first = min(own)
+    band = [
+        charts.Expected(
+            first + i,
+            float(typical.levels(np.array([i + 1]), 0.25)[0]),
+            float(typical.levels(np.array([i + 1]), 0.75)[0]),
+        )
+        for i in range(max(thresholds.weak_early_sessions, 0))
+    ]
+    source = "this clinic's clients" if typical.source == "clinic" else "a starting point"
+    return band, f"Usual early alliance (25th-75th percentile, {source})"
 
 
 def _expected(
@@ -156,8 +206,6 @@ def _expected(
     # one client's own scores only: a group's median did not start anywhere in particular
     if organization is None or len(people) != 1 or charts.MEDIAN_SERIES in people:
         return [], ""
-    from alliance.insights.service import thresholds_for
-
     curve = thresholds_for(organization).recovery_curves.get(key)
     if curve is None:
         return [], ""

@@ -44,6 +44,13 @@ SEED_PROMPTS: dict[str, list[str]] = {
         "What makes it hard to say when you disagree with me, and how could I make it easier?",
         "Would it help to talk about the differences between us and how they show up here?",
     ],
+    "weak_early_alliance": [
+        "We're at the start of our work together. How is it going for you so far?",
+        "What would need to happen in these sessions for them to feel worth your time?",
+        "Are we working on what you came here for, in a way that suits you?",
+        "Is there anything about me or how I work that makes this harder for you?",
+        "You can tell me if something isn't working; I'd rather know now.",
+    ],
     "overestimation": [
         "I may see our sessions more positively than you do. Could you tell me how they feel to "
         "you?",

@@ -1,7 +1,9 @@
-"""Expected recovery curves from a clinic's own history: fit, store as a version, read back.
+"""Expected recovery curves, and the typical early alliance, from a clinic's own history:
+fit, store as a version, read back.
 
 The numbers are the pure `curves` module's; this module only gathers finished episodes' score
-series from the database and keeps each fit as a `RecoveryCurveFit` row.
+series from the database and keeps each fit as a `RecoveryCurveFit` row (the typical alliance
+under the key `alliance`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,19 @@ from django.db import transaction
 from alliance.care.models import CLIENT_ROLES, EpisodeStatus
 from alliance.checkins.models import Response
 
-from .curves import NotEnoughEpisodes, RecoveryCurve, ScoreSeries, fit_recovery_curves
+from .analysis import DEFAULT_THRESHOLDS
+from .curves import (
+    NotEnoughEpisodes,
+    RecoveryCurve,
+    ScoreSeries,
+    TypicalAlliance,
+    fit_recovery_curves,
+    fit_typical_alliance,
+)
 from .models import RecoveryCurveFit
 
 MEASURES = ("phq-9", "gad-7")
+ALLIANCE = "alliance"  # the key of the typical early alliance in a stored fit
 
 
 def finished_series(organization: Any) -> dict[str, list[ScoreSeries]]:
@@ -48,11 +59,34 @@ def finished_series(organization: Any) -> dict[str, list[ScoreSeries]]:
     return out
 
 
+def early_alliance_series(organization: Any) -> list[ScoreSeries]:
+    """Each client's (session number, alliance mean) series in the organization's closed
+    episodes, per form (a client who rated two forms gives two series)."""
+    rows = (
+        Response.objects.filter(
+            session__episode__organization=organization,
+            session__episode__status=EpisodeStatus.CLOSED,
+            participant__role__in=list(CLIENT_ROLES),
+            instrument_key__in=list(DEFAULT_THRESHOLDS.alliance_instruments),
+        )
+        .order_by()
+        .values_list("instrument_key", "participant_id", "session__number", "scores")
+    )
+    series: dict[tuple[str, int], dict[int, float]] = defaultdict(dict)
+    scale = DEFAULT_THRESHOLDS.alliance_scale
+    for key, participant, number, scores in rows.iterator(chunk_size=20_000):
+        value = ((scores or {}).get("scales") or {}).get(scale)
+        if isinstance(value, int | float):
+            series[(key, participant)][number] = float(value)
+    return [sorted(by_session.items()) for by_session in series.values()]
+
+
 @dataclass
 class FitReport:
     fit: RecoveryCurveFit | None
     fitted: dict[str, RecoveryCurve] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)  # measure -> why not
+    alliance: TypicalAlliance | None = None
 
 
 def fit_organization(
@@ -67,12 +101,25 @@ def fit_organization(
             )
         except NotEnoughEpisodes as refusal:
             report.refused[measure] = str(refusal)
-    if report.fitted and save:
-        report.fit = _store(organization, report.fitted)
+    try:
+        report.alliance = fit_typical_alliance(
+            early_alliance_series(organization),
+            min_episodes=min_episodes,
+            min_per_cell=min_per_cell,
+        )
+    except NotEnoughEpisodes as refusal:
+        report.refused[ALLIANCE] = str(refusal)
+    if (report.fitted or report.alliance) and save:
+        report.fit = _store(organization, report.fitted, report.alliance)
     return report
 
 
-def _store(organization: Any, curves: Mapping[str, RecoveryCurve]) -> RecoveryCurveFit:
+def _store(
+    organization: Any, curves: Mapping[str, RecoveryCurve], alliance: TypicalAlliance | None
+) -> RecoveryCurveFit:
+    stored: dict[str, Any] = {m: c.to_dict() for m, c in curves.items()}
+    if alliance is not None:
+        stored[ALLIANCE] = alliance.to_dict()
     with transaction.atomic():
         last = (
             RecoveryCurveFit.objects.select_for_update()
@@ -83,14 +130,30 @@ def _store(organization: Any, curves: Mapping[str, RecoveryCurve]) -> RecoveryCu
         return RecoveryCurveFit.objects.create(
             organization=organization,
             version=(last.version + 1) if last else 1,
-            episodes=max(c.episodes for c in curves.values()),
-            curves={m: c.to_dict() for m, c in curves.items()},
+            episodes=max(
+                [c.episodes for c in curves.values()] + [alliance.episodes if alliance else 0]
+            ),
+            curves=stored,
         )
 
 
 def latest_curves(organization: Any) -> dict[str, RecoveryCurve]:
-    """The organization's latest fitted curves (possibly none)."""
-    fit = RecoveryCurveFit.objects.filter(organization=organization).order_by("-version").first()
-    if fit is None:
-        return {}
-    return {m: RecoveryCurve.from_dict(d) for m, d in fit.curves.items()}
+    """The organization's latest fitted curve of each measure (possibly none)."""
+    found: dict[str, RecoveryCurve] = {}
+    for fit in _newest_first(organization):
+        for measure, data in fit.curves.items():
+            if measure != ALLIANCE and measure not in found:
+                found[measure] = RecoveryCurve.from_dict(data)
+    return found
+
+
+def latest_typical_alliance(organization: Any) -> TypicalAlliance | None:
+    """The organization's typical early alliance from its latest fit that has one."""
+    for fit in _newest_first(organization):
+        if ALLIANCE in fit.curves:
+            return TypicalAlliance.from_dict(fit.curves[ALLIANCE])
+    return None
+
+
+def _newest_first(organization: Any) -> Any:
+    return RecoveryCurveFit.objects.filter(organization=organization).order_by("-version")

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from alliance.care.models import CLIENT_ROLES, ParticipantRole
+from alliance.goals import alerts as goal_alerts
+from alliance.goals.models import GoalRating
 
 from . import analysis, recovery, texts, trends
 from .models import SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
@@ -30,6 +32,7 @@ ROLE_CODE = {role: analysis.CLIENT for role in CLIENT_ROLES} | {
 # Findings about a state that holds now (judged at the latest session) rather than an event.
 STATE_KINDS = {
     "low_alliance": AlertKind.LOW_ALLIANCE,
+    "weak_early_alliance": AlertKind.WEAK_EARLY_ALLIANCE,
     "therapist_overestimation": AlertKind.OVERESTIMATION,
     "split_alliance": AlertKind.SPLIT,
     "not_on_track": AlertKind.NOT_ON_TRACK,
@@ -44,16 +47,25 @@ CHUNK = 20_000
 
 def thresholds_for(organization: Any) -> analysis.Thresholds:
     """The organization's overrides on top of the documented defaults, and its own expected
-    recovery curves (the latest fit) in place of the default ones where it has them."""
+    recovery curves and typical early alliance (the latest fit) in place of the default ones
+    where it has them."""
     overrides = getattr(getattr(organization, "insight_settings", None), "overrides", None) or {}
-    known = {f.name for f in dataclasses.fields(analysis.Thresholds)} - {"recovery_curves"}
+    known = {f.name for f in dataclasses.fields(analysis.Thresholds)} - {
+        "recovery_curves",
+        "typical_alliance",
+    }
     chosen = dataclasses.replace(
         analysis.DEFAULT_THRESHOLDS, **{k: v for k, v in overrides.items() if k in known}
     )
-    own = recovery.latest_curves(organization) if getattr(organization, "pk", None) else {}
-    if not own:
+    if not getattr(organization, "pk", None):
         return chosen
-    return dataclasses.replace(chosen, recovery_curves={**chosen.recovery_curves, **own})
+    own = recovery.latest_curves(organization)
+    if own:
+        chosen = dataclasses.replace(chosen, recovery_curves={**chosen.recovery_curves, **own})
+    typical = recovery.latest_typical_alliance(organization)
+    if typical is not None:
+        chosen = dataclasses.replace(chosen, typical_alliance=typical)
+    return chosen
 
 
 # ------------------------------------------------------------------------- observations
@@ -361,6 +373,42 @@ def unanswered_risk_drafts(episode_ids: list[int]) -> list[AlertDraft]:
     ]
 
 
+def goal_drafts(episode_ids: list[int]) -> list[AlertDraft]:
+    """Falling agreement on a goal or falling progress (goals/alerts.py), analysed in the same
+    recompute as the check-ins, so the recompute-pending marker covers goal reviews too."""
+    rows = (
+        GoalRating.objects.filter(goal__episode_id__in=episode_ids)
+        .order_by()
+        .values_list(
+            "goal__episode_id",
+            "goal_id",
+            "goal__wording",
+            "review__participant_id",
+            "review__session__number",
+            "still_right",
+            "progress",
+        )
+    )
+    by_episode: dict[int, list[goal_alerts.Rated]] = {}
+    for episode_id, *rated in rows:
+        by_episode.setdefault(episode_id, []).append(goal_alerts.Rated(*rated))
+    return [
+        AlertDraft(
+            episode_id=episode_id,
+            participant_id=f.participant,
+            kind=goal_alerts.KINDS[f.scale],
+            severity="medium",
+            scale=f"goal-{f.goal}",
+            session_number=f.session,
+            reason=f.reason,
+            numbers={"before": float(f.before), "now": float(f.now)},
+            fingerprint=f"{goal_alerts.KINDS[f.scale]}:{f.participant}:{f.goal}:{f.session}",
+        )
+        for episode_id, ratings in by_episode.items()
+        for f in goal_alerts.findings(ratings)
+    ]
+
+
 def apply_drafts(organization: Any, episode_ids: Iterable[int], drafts: list[AlertDraft]) -> int:
     """One active alert per concern: a new finding about a concern that has an active alert
     updates it (numbers, reason, history); otherwise a new alert. A finding already covered by
@@ -520,7 +568,9 @@ def recompute_episode(episode: Any) -> int:
         else:
             obs = observations(Response.objects.filter(session__episode=episode))
         findings = analysis.analyse(obs, thresholds_for(episode.organization))
-        drafts = drafts_from(findings) + unanswered_risk_drafts([episode.pk])
+        drafts = (
+            drafts_from(findings) + unanswered_risk_drafts([episode.pk]) + goal_drafts([episode.pk])
+        )
         new_alerts = apply_drafts(episode.organization, [episode.pk], drafts)
         trends.store(trends.compute([episode.pk]))
     return new_alerts
@@ -548,7 +598,11 @@ def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) ->
         else:
             obs = observations(responses, stream=True)
         totals["responses"] += responses.count()
-        drafts = drafts_from(analysis.analyse(obs, thresholds)) + unanswered_risk_drafts(batch)
+        drafts = (
+            drafts_from(analysis.analyse(obs, thresholds))
+            + unanswered_risk_drafts(batch)
+            + goal_drafts(batch)
+        )
         totals["new_alerts"] += apply_drafts(organization, batch, drafts)
         trends.refresh(batch)
     return totals

@@ -18,6 +18,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 
+from alliance import dates
+
 from . import analysis
 
 
@@ -52,11 +54,21 @@ def moment_of(stored: Mapping[str, Any]) -> dt.datetime | None:
     return parse_datetime(stored["at"]) if stored.get("at") else None
 
 
-@lru_cache(maxsize=4096)
+# An alert's day in the clinic's date style (alliance/dates.py), the year only when it is not
+# this year: (without the year, with it), Django date-format codes.
+DAY_PATTERNS = {"dmy": ("j M", "j M Y"), "mdy": ("M j", "M j, Y"), "iso": ("Y-m-d", "Y-m-d")}
+
+
 def _day_text(local: dt.date, with_year: bool, language: str | None) -> str:
+    return _day_in_style(local, with_year, language, dates.current_style())
+
+
+@lru_cache(maxsize=4096)
+def _day_in_style(local: dt.date, with_year: bool, language: str | None, style: str) -> str:
     # date_format costs more than the rest of a reason together; an organization's recompute
     # writes tens of thousands of reasons over a few hundred distinct days.
-    return date_format(local, "j M Y" if with_year else "j M")
+    patterns = DAY_PATTERNS.get(style, DAY_PATTERNS["dmy"])
+    return date_format(local, patterns[1] if with_year else patterns[0])
 
 
 def day(moment: dt.datetime, today: dt.date | None = None) -> str:

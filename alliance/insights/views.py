@@ -14,7 +14,9 @@ from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.jobs.runner import enqueue_after_commit
 
+from . import jobs as insight_jobs
 from . import service
 from .forms import AlertActionForm, PromptForm, ThresholdsForm
 from .models import AlertKind, AlertTransitionError, InsightSettings, Prompt
@@ -163,14 +165,39 @@ def thresholds(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _(
-                "Thresholds saved. They apply from the next check-in; run "
-                "'alliance insights recompute' to apply them to history."
+                "Thresholds saved. They apply from the next check-in; use \u201cApply to all "
+                "history\u201d below to recompute the alerts of earlier sessions too."
             ),
         )
         return redirect("insights:thresholds")
     return render(
         request, "insights/thresholds.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@login_required
+@require_POST
+def recompute_history(request: HttpRequest) -> HttpResponse:
+    """Queue the organization-wide recompute on the worker; the page does not wait for it."""
+    viewer = _viewer(request)
+    access.require_role(viewer, Role.ADMIN)
+    enqueue_after_commit(
+        insight_jobs.recompute_organization, organization_id=viewer.organization.pk
+    )
+    trail.record(
+        Action.UPDATE,
+        object_type="insights.recompute",
+        object_label="alerts recomputed over all history (queued)",
+        organization=viewer.organization,
+    )
+    messages.success(
+        request,
+        _(
+            "The alerts of all earlier sessions are being recomputed in the background; "
+            "the Jobs page shows when it has finished."
+        ),
+    )
+    return redirect("insights:thresholds")
 
 
 @login_required

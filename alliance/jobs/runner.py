@@ -14,6 +14,7 @@ lose a finding (insights/pending.py), so even a job that gives up loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -23,7 +24,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_tasks.base import Task, task
+from django_tasks.base import Task, TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
+
+from alliance.audit import context
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +46,35 @@ def job(func: Callable[..., Any]) -> Task[..., Any]:
     @functools.wraps(func)
     def run(*args: Any, attempt: int = 1, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with _acting_as_task():
+                return func(*args, **kwargs)
+        except NoRetry:
+            raise  # retrying cannot help, or the job queued its own; the backend records it
         except Exception:
             _retry_later(the_task, attempt, args, kwargs)
             raise  # the backend records this attempt as failed, with the traceback
 
     the_task: Task[..., Any] = task()(run)
     return the_task
+
+
+class NoRetry(Exception):
+    """Raised by a job whose attempt failed in a way another attempt would repeat (a sealed
+    secret that no longer opens): recorded as failed with this message on the Jobs page, and
+    `@job` queues nothing more."""
+
+
+class Rescheduled(NoRetry):
+    """Raised by a job that failed and has already queued its own next attempt on a schedule of
+    its own (a webhook delivery keeps its own backoff)."""
+
+
+def _acting_as_task() -> Any:
+    """Audit events written by a job say "background task", each job run with its own id;
+    a job called inside another context (a test, a command) keeps that one."""
+    if context.active() is not None:
+        return contextlib.nullcontext()
+    return context.acting(context.ActingContext(request_id=context.new_request_id(), source="task"))
 
 
 def _retry_later(the_task: Task[..., Any], attempt: int, args: Any, kwargs: Any) -> None:
@@ -78,12 +104,11 @@ def enqueue_after_commit(the_task: Task[..., Any], *args: Any, **kwargs: Any) ->
 
 def recover_stale() -> int:
     """Queue again the jobs a worker claimed and never finished (it was killed, or its machine
-    went down): they have been "running" longer than settings.JOB_STALE_MINUTES. Jobs are safe
-    to run twice, so a slow job that is in fact still running does no harm."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    cutoff = timezone.now() - dt.timedelta(minutes=settings.JOB_STALE_MINUTES)
+    went down): they have been "running" longer than settings.JOB_STALE_SECONDS. Every worker
+    does this when it starts and then every so often (worker.py). Jobs are safe to run twice,
+    and their outside effects are claimed (effects.py), so a slow job that is in fact still
+    running does no harm."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
     return DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, started_at__lt=cutoff
     ).update(status=TaskResultStatus.READY, started_at=None)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django_tasks.base import TaskResultStatus
 
 from alliance.accounts import access
-from alliance.accounts.models import Role
+from alliance.accounts.models import Organization, Role
 
 from . import admin_list
 
@@ -25,13 +25,15 @@ def job_list(request: HttpRequest) -> HttpResponse:
     jobs = admin_list.of_organization(viewer.organization.pk)
     failed = jobs.filter(status=TaskResultStatus.FAILED).order_by("-finished_at")[:RECENT]
     recent = jobs.order_by("-enqueued_at")[:RECENT]
+    queued = admin_list.waiting(jobs)
     return render(
         request,
         "jobs/list.html",
         {
-            "failed": [admin_list.row(r) for r in failed],
-            "recent": [admin_list.row(r) for r in recent],
+            "failed": [admin_list.row(r, queued) for r in failed],
+            "recent": [admin_list.row(r, queued) for r in recent],
             "waiting": jobs.filter(status=TaskResultStatus.READY).count(),
+            "scheduled": admin_list.schedule_rows(show_errors=Organization.objects.count() == 1),
         },
     )
 
@@ -53,7 +55,6 @@ def retry(request: HttpRequest, pk: str) -> HttpResponse:
     if job is None:
         messages.error(request, _("This job no longer exists in this version; it cannot be run."))
         return redirect("jobs:list")
-    kwargs = {k: v for k, v in result.args_kwargs["kwargs"].items() if k != "attempt"}
-    job.enqueue(*result.args_kwargs["args"], **kwargs)
+    job.enqueue(*result.args_kwargs["args"], **admin_list.retry_arguments(job, result))
     messages.success(request, _("The job is queued again."))
     return redirect("jobs:list")

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext as _
 
+from alliance.date_inputs import ClinicDateField
+
 from . import scoring
 from .models import TEXT_MAX, JournalEntry, ReminderInterval
 
@@ -62,9 +64,9 @@ class JournalEntryForm(forms.ModelForm):
         model = JournalEntry
         fields = ["written_on", "topic", "text", "episode"]
         widgets = {
-            "written_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "text": forms.Textarea(attrs={"rows": 8, "maxlength": TEXT_MAX}),
         }
+        field_classes = {"written_on": ClinicDateField}
 
     def __init__(self, *args: Any, episodes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,8 +77,6 @@ class JournalEntryForm(forms.ModelForm):
         self.fields["episode"].error_messages["invalid_choice"] = _(
             "Choose one of your own care episodes, or none."
         )
-        self.fields["written_on"].input_formats = ["%Y-%m-%d"]
-        self.fields["written_on"].error_messages["invalid"] = _("Enter a date like 2026-03-31.")
         self.fields["written_on"].error_messages["required"] = _("Enter the date.")
         self.fields["topic"].error_messages["invalid_choice"] = _("Choose what the entry is about.")
         self.fields["text"].error_messages["max_length"] = _(

@@ -3,7 +3,7 @@
 The email says only that a self-check is due and where to do it: no scores, no trend, nothing a
 shared mailbox or a mail server should hold. One reminder per due date, then one per interval
 while the check stays undone (scoring.reminder_needed); `last_reminded_at` records each send, so
-a second run of the command on the same day sends nothing.
+a second run on the same day sends nothing. The worker looks every hour (wellbeing/jobs.py).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from alliance.accounts.models import Role
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.jobs import effects
 
 from . import scoring
 from .models import ReminderInterval, SelfCheck, WellbeingSettings
@@ -83,19 +84,45 @@ def reminders_to_send(today: dt.date | None = None) -> list[Reminder]:
 
 def send(reminder: Reminder) -> bool:
     """Send one reminder unless another run already did; True when an email went out."""
+    return send_for(reminder.row.pk, reminder.row.last_reminded_at)
+
+
+def send_for(settings_id: int, reminded_before: dt.datetime | None) -> bool:
+    """Send the reminder decided on when the last one was `reminded_before`. The pair names the
+    email (jobs/effects.py): two runs that saw the same state send one email between them, and
+    a run that finds a newer reminder already sent sends nothing. No lock is held while the mail
+    server answers."""
+    stamp = reminded_before.isoformat() if reminded_before else "never"
+    key = f"wellbeing-reminder:{settings_id}:{stamp}"
+    if not effects.claim(key):
+        return False
+    row = WellbeingSettings.objects.select_related("person").filter(pk=settings_id).first()
+    if row is None or row.last_reminded_at != reminded_before or row.reminder == "off":
+        effects.release(key)
+        return False
+    try:
+        send_mail(_subject(), _body(row.person), None, [row.person.email])
+    except Exception:
+        effects.release(key)
+        raise
     with transaction.atomic():
-        row = WellbeingSettings.objects.select_for_update().get(pk=reminder.row.pk)
-        # Another run may have sent it since the list was made.
-        if row.last_reminded_at != reminder.row.last_reminded_at:
-            return False
-        person = row.person
-        send_mail(_subject(), _body(person), None, [person.email])
+        effects.done(key)
         before = trail.snapshot(row)
         row.last_reminded_at = timezone.now()
         row.save(update_fields=["last_reminded_at"])
         trail.record_update(row, before)
         trail.record(Action.SEND, row, actor=None, after={"channel": "email", "what": "reminder"})
     return True
+
+
+def organization_of(person: Any) -> int | None:
+    """The organization whose Jobs page shows this person's reminder."""
+    return (
+        person.memberships.filter(role__in=MEMBER_ROLES)
+        .order_by("pk")
+        .values_list("organization_id", flat=True)
+        .first()
+    )
 
 
 def _subject() -> str:

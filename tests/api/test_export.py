@@ -10,8 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from alliance.api import export
+from alliance.api import export, research_exports
+from alliance.api.models import ExportState, ResearchExport
 from alliance.audit.models import AuditEvent
 from alliance.checkins.models import Response
 from tests.checkins.helpers import form_key, good_answers, issue
@@ -93,15 +95,70 @@ def test_command_writes_files_and_shows_progress(clinic: Clinic, tmp_path: Path)
     assert AuditEvent.objects.filter(action="export", source="cli").exists()
 
 
-def test_researcher_downloads_a_zip_from_the_page(clinic: Clinic) -> None:
+def _start_and_build(http, captured, formats=("csv", "parquet")):  # noqa: ANN001, ANN202
+    """Ask on the page; the job runs once the request's transaction commits."""
+    with captured(execute=True):
+        response = http.post("/org/research-export/", {"formats": list(formats)})
+    assert response.status_code == 302
+    return ResearchExport.objects.latest("pk")
+
+
+def test_researcher_starts_an_export_and_downloads_the_finished_zip(
+    clinic: Clinic, django_capture_on_commit_callbacks
+) -> None:  # noqa: ANN001
     answer_sessions(clinic, 1)
     http = clinic.login("researcher")
     assert http.get("/org/research-export/").status_code == 200
-    response = http.post("/org/research-export/", {"formats": ["csv", "parquet"]})
+    row = _start_and_build(http, django_capture_on_commit_callbacks)
+    assert row.state == ExportState.READY and row.rows_total == 1 and row.percent == 100
+    page = http.get("/org/research-export/").content.decode()
+    assert "Ready to download" in page and row.file_name in page
+    assert "hx-trigger" not in page  # nothing left to poll for
+    response = http.get(f"/org/research-export/{row.pk}/download/")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Cache-Control"] == "no-store"
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert any(n.endswith("responses.parquet") for n in names)
-    assert AuditEvent.objects.filter(action="export", actor=clinic.researcher).exists()
+    built = AuditEvent.objects.get(action="create", object_type="api.research_export")
+    assert built.actor == clinic.researcher and built.source == "task"
+    downloaded = AuditEvent.objects.get(action="export", object_type="api.research_export")
+    assert downloaded.actor == clinic.researcher and downloaded.after["rows"] == 1
+
+
+def test_only_the_person_who_asked_downloads_it_and_only_until_it_expires(
+    clinic: Clinic, django_capture_on_commit_callbacks
+) -> None:  # noqa: ANN001
+    answer_sessions(clinic, 1)
+    row = _start_and_build(clinic.login("researcher"), django_capture_on_commit_callbacks)
+    url = f"/org/research-export/{row.pk}/download/"
+    assert clinic.login("admin").get(url).status_code == 404  # same clinic, someone else's
+    assert clinic.login("outsider").get(url).status_code == 404
+    assert (
+        "alliance-export" not in clinic.login("admin").get("/org/research-export/").content.decode()
+    )
+    ResearchExport.objects.filter(pk=row.pk).update(expires_at=timezone.now())
+    assert clinic.login("researcher").get(url).status_code == 404
+    assert research_exports.expire() == (1, 0)
+    row.refresh_from_db()
+    assert row.state == ExportState.EXPIRED and row.content is None
+    page = clinic.login("researcher").get("/org/research-export/").content.decode()
+    assert "start a new export" in page
+
+
+def test_the_page_shows_progress_and_polls_while_the_worker_prepares_it(clinic: Clinic) -> None:
+    http = clinic.login("researcher")
+    http.post("/org/research-export/", {"formats": ["csv"]})  # no commit here: the job waits
+    waiting = http.get("/org/research-export/").content.decode()
+    assert "Waiting for the background worker" in waiting
+    assert 'hx-trigger="every 2s"' in waiting
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in waiting
+    ResearchExport.objects.update(state=ExportState.RUNNING, rows_done=4000, rows_total=10000)
+    part = http.get("/org/research-export/", HTTP_HX_REQUEST="true").content.decode()
+    assert part.startswith('<section id="research-exports"')  # only the list, for htmx
+    assert "4000 of 10000 responses read" in part and 'value="38"' in part
+    again = http.post("/org/research-export/", {"formats": ["csv"]}, follow=True)
+    assert "still being prepared" in again.content.decode()
+    assert ResearchExport.objects.count() == 1
 
 
 def test_export_page_refuses_other_roles_and_bad_input(clinic: Clinic) -> None:
@@ -112,9 +169,14 @@ def test_export_page_refuses_other_roles_and_bad_input(clinic: Clinic) -> None:
     assert b'class="error"' in bad.content
 
 
-def test_outsider_export_holds_none_of_our_data(clinic: Clinic) -> None:
+def test_outsider_export_holds_none_of_our_data(
+    clinic: Clinic, django_capture_on_commit_callbacks
+) -> None:  # noqa: ANN001
     answer_sessions(clinic, 1)
-    response = clinic.login("outsider").post("/org/research-export/", {"formats": ["csv"]})
+    http = clinic.login("outsider")
+    row = _start_and_build(http, django_capture_on_commit_callbacks, formats=("csv",))
+    assert row.organization == clinic.other_org
+    response = http.get(f"/org/research-export/{row.pk}/download/")
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     csv_name = next(n for n in archive.namelist() if n.endswith("responses.csv"))
     assert archive.read(csv_name).decode().strip().count("\n") == 0  # header only

@@ -93,8 +93,7 @@ def test_a_stored_private_target_is_refused_at_delivery(clinic: Clinic, receiver
         reason="PHQ-9 item 9 answered 1",
         fingerprint="risk:1",
     )
-    webhooks.enqueue_new_alerts()
-    webhooks.deliver_due()
+    webhooks.queue_new_deliveries()  # the immediate backend attempts it at once
     assert state.received == []
     assert "private, loopback" in WebhookDelivery.objects.get().tries.get().error
 

@@ -41,7 +41,8 @@ def test_therapist_adds_client_opens_episode_records_session(
     page.get_by_role("link", name="Open a care episode").click()
     page.get_by_label("Robin (C-0100)").check()
     page.get_by_role("button", name="Open episode").click()
-    page.get_by_label("Date and time").fill("2026-11-20T10:00")
+    page.get_by_label("Date and time").fill("20 Nov 2026")  # the clinic's date format
+    page.get_by_label("Time", exact=True).fill("10:00")
     page.get_by_role("button", name="Add session").click()
     assert page.get_by_role("heading", name="Session 1").is_visible()
 

@@ -132,7 +132,7 @@ def test_sessions_are_numbered_and_validated(clinic: Clinic) -> None:
     bad = http.post(url, {"starts_at": "not a date", "duration_minutes": "2", "status": "x"})
     assert bad.status_code == 400
     page = bad.content.decode()
-    assert "Enter a valid date/time" in page and "between 5 and 600" in page
+    assert "This is not a date we can read" in page and "between 5 and 600" in page
     http.post(
         url, {"starts_at": "2026-11-01T10:00", "duration_minutes": "50", "status": "scheduled"}
     )

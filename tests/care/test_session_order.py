@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance.checkins.models import Response
+from alliance.dates import format_day
 from alliance.insights import service
 from alliance.insights.models import Alert
 from tests.checkins.helpers import client_participant
@@ -58,9 +59,16 @@ def test_a_future_session_cannot_be_rated_or_entered_on_paper_before_its_day(cli
     http = clinic.login("therapist")
     rate_url = reverse("checkins:rate", args=[future.pk])
     paper_url = reverse("checkins:paper", args=[future.pk, client_participant(clinic).pk])
+    day = format_day(timezone.localdate(future.starts_at))
     for url in (rate_url, paper_url):
         refused = http.get(url, follow=True)
-        assert "it can be rated from that day" in refused.content.decode()
+        assert f"Session 2 is on {day}: it can be rated from that day." in refused.content.decode()
         assert http.post(url, {"q1-bond": "8"}).status_code == 302
     assert not Response.objects.exists()
     assert http.get(reverse("checkins:rate", args=[clinic.session.pk])).status_code == 200
+    # The session page offers neither before the day, and says from when.
+    page = http.get(reverse("care:session", args=[future.pk])).content.decode()
+    assert f"You can rate this session from its day, {day}." in page
+    assert "Save my rating" not in page and "Enter paper form" not in page
+    today = http.get(reverse("care:session", args=[clinic.session.pk])).content.decode()
+    assert "Save my rating" in today and "Enter paper form" in today

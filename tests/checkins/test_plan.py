@@ -53,6 +53,43 @@ def test_phq9_is_due_every_session_before_the_alliance_form(clinic):
     assert all(keys == ["phq-9", "gad-7", "alliance-checkin-client"] for keys in later.values())
 
 
+def _outcome_schedules(episode):
+    return {
+        row.instrument_key: (row.schedule, row.every_n)
+        for row in services.episode_plan(episode)
+        if row.instrument_key in ("phq-9", "gad-7")
+    }
+
+
+def test_phq9_and_gad7_every_session_only_in_individual_therapy(clinic):
+    from alliance.care.models import Client
+
+    assert _outcome_schedules(clinic.episode) == {
+        "phq-9": ("every_session", 4),
+        "gad-7": ("every_session", 4),
+    }
+    partner = Client.objects.create(organization=clinic.org, code="C-0002", display_name="Bo")
+    for fmt in (EpisodeFormat.COUPLE, EpisodeFormat.FAMILY, EpisodeFormat.GROUP):
+        episode = make_episode(clinic.org, clinic.therapist, [clinic.client, partner], fmt=fmt)
+        # the earlier default: session 1, then every 4 sessions
+        assert _outcome_schedules(episode) == {"phq-9": ("every_n", 4), "gad-7": ("every_n", 4)}
+        participant = episode.participants.filter(client=partner).get()
+        due = {
+            n: [i.key for i in services.open_measures(make_session(episode, n), participant)]
+            for n in (1, 2, 5)
+        }
+        assert due[1][:2] == ["phq-9", "gad-7"] and due[5][:2] == ["phq-9", "gad-7"]
+        assert "phq-9" not in due[2]
+    # a schedule the clinic chose itself applies to every format
+    ClinicPlanEntry.objects.filter(organization=clinic.org, instrument_key="phq-9").update(
+        schedule="every_n", every_n=2
+    )
+    couple = make_episode(
+        clinic.org, clinic.therapist, [clinic.client, partner], fmt=EpisodeFormat.COUPLE
+    )
+    assert _outcome_schedules(couple)["phq-9"] == ("every_n", 2)
+
+
 def test_interpreter_form_only_when_an_interpreter_takes_part(clinic):
     assert not [
         d

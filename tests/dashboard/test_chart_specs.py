@@ -72,3 +72,11 @@ def test_the_validation_catches_an_invalid_spec() -> None:
     spec = {**_specs()["alliance"], "mark": "no-such-mark"}
     with pytest.raises(Exception):  # noqa: B017, PT011 - jsonschema's error type
         validate_jsonschema(spec, load_schema())
+
+
+def test_line_names_ending_at_the_same_value_do_not_overlap():
+    from alliance.dashboard.charts import label_positions
+
+    placed = label_positions({"Client": 8.0, "Therapist": 8.0, "Partner": 3.0}, gap=0.7)
+    assert placed["Client"] == 8.0 and placed["Therapist"] == 7.3  # one line of text apart
+    assert placed["Partner"] == 3.0  # far enough already: left where its line ends

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import OperationalError
 from django.utils import timezone
 
 from alliance.goals import alerts, services
-from alliance.insights.models import Alert
+from alliance.insights import pending, service
+from alliance.insights.models import Alert, PendingRecompute
 from tests.conftest import make_session
 
 from .helpers import two_goals
@@ -50,13 +52,44 @@ def test_falling_agreement_raises_an_alert_with_prompts(clinic, django_capture_o
     alert = Alert.objects.get()
     assert alert.kind == "goal_agreement" and alert.session_number == 8
     assert "still the right goal 5 at session 8; 9 at the previous review" in alert.reason
-    alerts.recompute(clinic.episode)  # re-running never doubles an alert
+    service.recompute_episode(clinic.episode)  # re-running never doubles an alert
+    service.recompute_organization(clinic.episode.organization)
     assert Alert.objects.count() == 1
     html = clinic.login("therapist").get(f"/episodes/{clinic.episode.pk}/").content.decode()
     assert "Goal agreement falling" in html
     assert "You rated this goal as less right for you than before" in html
     home = clinic.login("therapist").get("/").content.decode()
     assert "Goal agreement falling" in home  # one name for the kind on every page
+
+
+def test_a_failed_goal_alert_recompute_is_retried_until_the_alert_exists(
+    clinic, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The goal review is kept, the failure leaves the recompute-pending marker, and the retry
+    (the worker, the next request or `alliance insights recompute --pending`) raises the alert."""
+    first, _second = two_goals(clinic)
+    with django_capture_on_commit_callbacks(execute=True):
+        _review(clinic, make_session(clinic.episode, 4), {first.pk: (9, 6)})
+    real, calls = service.recompute_episode, [0]
+
+    def locked_twice(episode):
+        calls[0] += 1
+        if calls[0] <= 2:
+            raise OperationalError("database is locked")
+        return real(episode)
+
+    monkeypatch.setattr(service, "recompute_episode", locked_twice)
+    with django_capture_on_commit_callbacks(execute=True):
+        review = _review(clinic, make_session(clinic.episode, 8), {first.pk: (5, 6)})
+    assert review is not None and review.ratings.count() == 1  # the client's ratings are kept
+    assert not Alert.objects.filter(kind="goal_agreement").exists()
+    marker = PendingRecompute.objects.get(episode=clinic.episode)
+    assert "database is locked" in marker.last_error
+    assert pending.process(due_only=False) == {"done": 0, "failed": 1}
+    assert pending.process(due_only=False) == {"done": 1, "failed": 0}
+    alert = Alert.objects.get(kind="goal_agreement")
+    assert alert.session_number == 8 and "still the right goal 5 at session 8" in alert.reason
+    assert not PendingRecompute.objects.exists()
 
 
 def test_overdue_review_shows_as_due_on_the_caseload(clinic):

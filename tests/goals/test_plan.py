@@ -36,7 +36,7 @@ def test_therapist_adds_a_goal_in_the_clients_words(clinic):
     event = AuditEvent.objects.get(action="create", object_type="goals.Goal")
     assert event.actor == clinic.therapist and event.client_code == "C-0001"
     page = http.get(plan_url(clinic)).content.decode()
-    assert "Feel less on edge at work" in page and "2027-01-15" in page
+    assert "Feel less on edge at work" in page and "15 Jan 2027" in page
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,11 @@ def test_therapist_adds_a_goal_in_the_clients_words(clinic):
     [
         ("   ", "", "Write the goal in the client&#x27;s own words."),
         ("Sleep\x00 better", "", "Null characters are not allowed."),
-        ("Sleep better", "next tuesday", "Enter a date like 2026-12-31, or leave it empty."),
+        (
+            "Sleep better",
+            "next tuesday",
+            "Enter it as day/month/year, e.g. 22/10/2026 or 22 Oct 2026.",
+        ),
         ("x" * 501, "", "Ensure this value has at most 500 characters"),
     ],
 )

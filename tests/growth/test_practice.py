@@ -72,7 +72,7 @@ def test_bad_practice_input_gets_messages(clinic):
     )
     page = response.content.decode()
     assert "Choose a skill from the list, or write your own." in page
-    assert "Enter a date like 2026-12-31." in page
+    assert "Enter it as day/month/year, e.g. 22/10/2026 or 22 Oct 2026." in page
     response = http.post(
         "/growth/practice/",
         {"skill_choice": "1", "starts_on": "2026-01-01", "ends_on": "2027-06-01"},

@@ -49,7 +49,7 @@ def test_supervisor_sees_alerts_by_age_undiscussed_ruptures_and_not_on_track(cli
     assert "raised 40 days ago" not in section
     on_track = page.split("Clients not on track")[1].split("open alerts")[0]
     assert on_track.count("<li>") == 1
-    assert "Alex</a>: Not on track, Reliable deterioration — since 8 days" in on_track
+    assert "Alex</a>: Not on track, Reliable deterioration — for 8 days" in on_track
     # Ages of the five open alerts: 3, 5 → under a week; 8, 20 → 1–4 weeks; 40 → a month or more.
     ages = page.split("Open alerts by age")[1].split("</table>")[0]
     assert [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', ages)] == [2, 2, 1]
@@ -123,3 +123,59 @@ def test_supervision_page_is_for_supervisors(clinic):
     assert clinic.login("outsider").post(
         f"/growth/supervision/{clinic.therapist.pk}/notes/", {"text": "x"}
     ).status_code in (403, 404)
+
+
+def _since_last_visit(page: str) -> str:
+    return page.split('<p class="news" role="status">')[1].split("</p>")[0]
+
+
+def test_the_supervision_page_says_what_is_new_since_the_last_visit(clinic):
+    from alliance.checkins.models import Response
+    from alliance.dashboard.models import PageVisit
+
+    http = clinic.login("supervisor")
+    first = http.get("/growth/supervision/").content.decode()
+    assert "since your last visit" not in first  # a first visit has nothing to compare with
+    # The last visit was two days ago; since then one of Tess's clients answered twice (one
+    # check-in each session) and one alert was raised; an older alert and a colleague's new one
+    # (not Sam's supervisee) are not news.
+    PageVisit.objects.filter(user=clinic.supervisor, page="supervision").update(
+        at=timezone.now() - dt.timedelta(days=2)
+    )
+    old = alert(clinic, clinic.episode, "low_alliance", 10)
+    new = alert(clinic, clinic.episode, "drop", 0)
+    Alert.objects.filter(pk=new.pk).update(reason="new drop", session_number=7)
+    colleague = client_with_ratings(clinic, "C-9", [8], therapist=clinic.colleague)
+    alert(clinic, colleague, "not_on_track", 0)
+    client_with_ratings(clinic, "N-1", [7, 6])
+    Response.objects.filter(session__episode=clinic.episode).update(
+        submitted_at=timezone.now() - dt.timedelta(days=5)
+    )
+    page = http.get("/growth/supervision/").content.decode()
+    news = _since_last_visit(page)
+    assert "New" in news and "since your last visit" in news
+    assert "2 check-ins, 1 alert" in news
+    section = page.split(f'id="supervisee-{clinic.therapist.pk}"')[1].split("</section>")[0]
+    assert '<p class="news"><span class="new">New</span> 2 check-ins, 1 alert</p>' in section
+    marked = re.findall(r'<li><span class="new">New</span> <a href="/episodes/(\d+)/"', section)
+    assert marked and set(marked) == {str(new.episode_id)}
+    # The news line, the new alert listed under it, and the same alert in the full list; the
+    # ten-day-old low-alliance alert is listed unmarked.
+    assert section.count('<span class="new">New</span>') == 3
+    assert re.search(r'<li><a href="/episodes/\d+/">[^<]+</a>: Low alliance, session 3', section)
+    assert old.state == "open"
+    again = http.get("/growth/supervision/").content.decode()
+    assert "Nothing new since your last visit" in _since_last_visit(again)
+    assert '<span class="new">' not in again
+    # A note that fails validation shows the page again; that is not a visit.
+    PageVisit.objects.filter(user=clinic.supervisor, page="supervision").update(
+        at=timezone.now() - dt.timedelta(days=2)
+    )
+    bad = http.post(f"/growth/supervision/{clinic.therapist.pk}/notes/", {"text": "   "})
+    assert bad.status_code == 400
+    assert "2 check-ins, 1 alert" in _since_last_visit(
+        http.get("/growth/supervision/").content.decode()
+    )
+    again = http.get("/growth/supervision/").content.decode()
+    assert "Nothing new since your last visit" in _since_last_visit(again)
+    assert '<span class="new">' not in again

@@ -310,7 +310,9 @@ ratings = st.lists(st.integers(0, 10), min_size=1, max_size=30)
 def test_constant_history_never_alerts_about_alliance(value: int, n: int) -> None:
     client = series([value] * n)
     therapist = series([value] * n, instrument=THERAPIST_FORM, role="therapist", participant=5)
-    found = A.analyse(table(client, therapist), A.Thresholds(low_alliance_cutoff=0))
+    # the absolute rules (low alliance, weak early alliance) are switched off: no change, no alert
+    off = A.Thresholds(low_alliance_cutoff=0, weak_early_sessions=0)
+    found = A.analyse(table(client, therapist), off)
     assert found == []
 
 

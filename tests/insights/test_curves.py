@@ -3,6 +3,7 @@ default (docs/alert-rules.md, "Expected recovery curves")."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from io import StringIO
 
@@ -22,6 +23,7 @@ from alliance.insights.curves import (
     RecoveryCurve,
     default_curves,
     fit_recovery_curves,
+    smooth_changes,
 )
 from alliance.insights.models import RecoveryCurveFit
 from alliance.measures.models import current_instrument
@@ -77,20 +79,22 @@ def off_track(scores: list[float], t: A.Thresholds) -> list[int]:
     return [f.session_number for f in A.outcomes(phq(scores), t) if f.kind == "not_on_track"]
 
 
+# points above the median at each stored quantile: the 75th percentile is 2 above it
+_ABOVE_MEDIAN = {0.1: -3, 0.25: -1, 0.5: 0, 0.6: 0.8, 0.65: 1.2, 0.7: 1.6, 0.75: 2, 0.8: 2.4,
+                 0.85: 3, 0.9: 4}  # fmt: skip
+
+
 def flat(measure: str = "phq-9") -> RecoveryCurve:
     """A curve whose median falls one point a session and whose 75th percentile is 2 above it."""
-    rows = tuple(
-        tuple((-(s - 1) - 3.0, -(s - 1) - 1.0, -(s - 1), -(s - 1) + 2.0, -(s - 1) + 3.0,
-               -(s - 1) + 4.0) for s in range(2, 13))
-        for _ in range(3)
-    )  # fmt: skip
-    return RecoveryCurve(measure, (0.0, 10.0, 20.0), tuple(range(2, 13)), QUANTILES, rows)
+    rows = tuple(tuple(-(s - 1) + float(_ABOVE_MEDIAN[q]) for q in QUANTILES) for s in range(2, 13))
+    return RecoveryCurve(measure, (0.0, 10.0, 20.0), tuple(range(2, 13)), QUANTILES, (rows,) * 3)
 
 
 CURVE = A.Thresholds(
     recovery_curves={"phq-9": flat()},
     on_track_percentile=0.75,
     on_track_early_percentile=0.75,
+    on_track_first_percentile=0.75,
 )
 
 
@@ -203,7 +207,8 @@ def test_clinic_curves_replace_the_default_once_there_are_enough_episodes(clinic
     assert recovery.latest_curves(clinic.org)["phq-9"].expected_change(16, 3, 0.9) < 0
     t = service.thresholds_for(clinic.org)
     assert off_track([16, 16, 16], t) == [2, 3]
-    assert off_track([16, 16, 16], A.Thresholds()) == []
+    # the default curves still expect little change by the first score after intake
+    assert off_track([16, 16], A.Thresholds()) == []
 
 
 def band_name(layer: dict) -> str:
@@ -238,3 +243,21 @@ def test_outcome_chart_shows_where_clients_who_started_alike_usually_are(clinic:
     assert values[2]["low"] == pytest.approx(19 + curve.expected_change(19, 3, 0.25))
     assert values[2]["high"] == pytest.approx(19 + curve.expected_change(19, 3, 0.75))
     assert values[0]["low"] == values[0]["high"] == 19  # at intake the range is the intake
+
+
+def test_the_first_score_after_intake_has_its_own_percentile() -> None:
+    t = dataclasses.replace(CURVE, on_track_first_percentile=0.9)
+    # session 2: the 90th percentile is 4 above the median (-1): +3 is exactly at it
+    assert off_track([16, 19], t) == []
+    assert off_track([16, 19.5], t) == [2]
+    # session 3 uses the early percentile again (75th: 2 above the median of -2, so 0)
+    assert off_track([16, 15, 16.0], t) == []
+    assert off_track([16, 15, 16.5], t) == [3]
+
+
+def test_recent_changes_are_weighted_toward_today() -> None:
+    change = np.array([[-2.0, -4.0, -6.0, np.nan]])
+    smoothed = smooth_changes(change, 3, 0.4)
+    assert smoothed[0, :3] == pytest.approx([-2.0, (-4 - 0.8) / 1.4, (-6 - 1.6 - 0.32) / 1.56])
+    assert np.isnan(smoothed[0, 3])  # a session not measured is not judged
+    assert smooth_changes(change, 2)[0, 1] == -3.0  # decay 1: the plain mean

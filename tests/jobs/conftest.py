@@ -18,6 +18,11 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 def queue(settings: Any, transactional_db: None) -> None:
     """The database backend, with real commits: the worker claims rows as it would in a
     separate process (its loop also checks the connection between jobs)."""
+    use_database_queue(settings)
+
+
+def use_database_queue(settings: Any) -> None:
+    """For other apps' tests of their jobs, from a fixture that also asks for transactional_db."""
     settings.TASKS = DATABASE_TASKS
     settings.JOB_MAX_ATTEMPTS = 3
     settings.JOB_RETRY_BASE_SECONDS = 10

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alliance.api.models import WebhookEndpoint
-from alliance.api.webhooks import enqueue_new_alerts
+from alliance.api.webhooks import queue_new_deliveries
 from alliance.audit import trail
 from alliance.care.models import CareEpisode, Client, EpisodeFormat, Participant, Session
 from alliance.checkins import services as checkins
@@ -102,7 +102,7 @@ def full_record(clinic: Clinic) -> Record:
     couple = make_episode(clinic.org, clinic.therapist, [client, partner], EpisodeFormat.COUPLE)
     couple_session = make_session(couple)
     shared_goal = _couple_data(clinic, client, partner, couple, couple_session)
-    enqueue_new_alerts()
+    queue_new_deliveries()
     return Record(client, own, own_session, couple, couple_session, partner, shared_goal)
 
 

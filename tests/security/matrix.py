@@ -342,6 +342,9 @@ ROUTES: dict[str, Route] = {
         get=ONLY_POST, post=ADMIN_POST, params={"kind": "overestimation"}
     ),
     "org/thresholds/": Route(get=ADMIN_PAGE, post=ADMIN_POST, data="thresholds"),
+    "org/thresholds/recompute/": Route(
+        get=ONLY_POST, post=ADMIN_POST, why="queues the recompute of the admin's own organization"
+    ),
     "episodes/<id:pk>/charts/<slug:name>.svg": Route(
         clinical=True, get=EPISODE_READ, params={"pk": "episode", "name": "alliance"}
     ),
@@ -388,9 +391,14 @@ ROUTES: dict[str, Route] = {
     ),
     "org/research-export/": Route(
         get=staff(F, F, F, T, T, T),
-        post=staff(F, F, F, T, T, T),
+        post=staff(F, F, F, R, R, R),
         data="export",
-        why="admins and researchers download their own organization's de-identified data",
+        why="admins and researchers export their own organization's de-identified data",
+    ),
+    "org/research-export/<id:pk>/download/": Route(
+        get=staff(F, F, F, N, T, N),
+        params={"pk": "research_export"},
+        why="only the person who asked for the export downloads it (Rita's, here)",
     ),
     # --- the client's data rights (export, erasure) ---------------------------------------------
     "clients/<id:pk>/export/": Route(

@@ -176,6 +176,7 @@ def build(clinic: Clinic) -> World:
         ).pk,
         "spare_token": spare_token.pk,
         "failed_job": _failed_job(episode).pk,
+        "research_export": _research_export(clinic).pk,
         "org": org.pk,
         "instrument": CLIENT_INSTRUMENT,
         "patient": f"client-{clinic.client.pk}",
@@ -200,6 +201,21 @@ def _failed_job(episode: Any) -> Any:
         finished_at=timezone.now(),
         exception_class_path="alliance.insights.jobs.RecomputeFailed",
         traceback="RecomputeFailed: recompute failed",
+    )
+
+
+def _research_export(clinic: Clinic) -> Any:
+    """A finished research export that the researcher asked for."""
+    from alliance.api.models import ExportState, ResearchExport
+
+    return ResearchExport.objects.create(
+        organization=clinic.org,
+        requested_by=clinic.researcher,
+        formats=["csv"],
+        state=ExportState.READY,
+        content=b"PK\x05\x06" + b"\0" * 18,
+        file_name="alliance-export.zip",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
     )
 
 

@@ -164,7 +164,7 @@ def test_journal_refuses_an_episode_the_author_cannot_see_and_bad_dates(clinic: 
     page = response.content.decode()
     assert response.status_code == 400
     assert "Choose one of your own care episodes, or none." in page
-    assert "Enter a date like 2026-03-31." in page
+    assert "Enter it as day/month/year, e.g. 22/10/2026 or 22 Oct 2026." in page
     assert not JournalEntry.objects.exists()
     form = http.get("/me/journal/new/").content.decode()
     assert str(clinic.episode) in form and str(clinic.outsider_episode) not in form

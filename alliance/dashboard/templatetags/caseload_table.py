@@ -16,6 +16,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from alliance.dashboard.caseload import shortened
+
 register = template.Library()
 
 # Each cell carries its column's name (data-label) for the card layout on narrow screens.
@@ -50,7 +52,7 @@ def _reason(row: Any, why_label: str) -> SafeString:
     full = row.alerts[0].reason_today if row.alerts else ""
     if not full:
         return mark_safe("")
-    short = full if len(full) <= REASON_SHORT else full[:REASON_SHORT].rstrip() + "…"
+    short = full if len(full) <= REASON_SHORT else shortened(full, REASON_SHORT)
     return format_html(
         '<details class="reason"><summary title="{}">{}</summary><p>{}</p>'
         '<p class="why"><strong>{}</strong> {}</p></details>',

@@ -96,9 +96,15 @@ def _lines(lines: list[Any]) -> Any:
         raised = ngettext("raised %(days)s day ago", "raised %(days)s days ago", line.age_days) % {
             "days": line.age_days
         }
+        new = (
+            format_html('<span class="new">{}</span> ', gettext("New"))
+            if getattr(line, "is_new", False)
+            else ""
+        )
         yield (
             format_html(
-                '<a href="{}">{}</a>: {}{} — {}, {}',
+                '{}<a href="{}">{}</a>: {}{} — {}, {}',
+                new,
                 urls[alert.episode_id],
                 line.who,
                 kinds[alert.kind],

@@ -5,7 +5,9 @@ recovery curves from an organization's finished episodes.
 alerts on screen are what the rules say. New alerts are added and active ones refreshed; nothing
 is deleted. `fit-curves` exists because the default curves are a published starting point: once
 a clinic has enough finished episodes (300, with 30 per intake band at session 2), its own
-clients say better what "on track" means there. Each fit is stored as a new version.
+clients say better what "on track" means there; the same run learns the clinic's typical early
+alliance (what its clients rate at each of their first sessions), which the weak early alliance
+finding compares with. Each fit is stored as a new version.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from alliance.insights import recovery, service
 class Command(BaseCommand):
     help = (
         "Insights: 'recompute' runs the alert rules over whole organizations; 'fit-curves' "
-        "learns expected recovery curves from finished episodes."
+        "learns expected recovery curves and the typical early alliance from finished episodes."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -35,14 +37,17 @@ class Command(BaseCommand):
             "--pending",
             action="store_true",
             help="Only the episodes whose recompute after a check-in failed and is waiting "
-            "for a retry (run from cron or the worker).",
+            "for a retry (the worker also does this every minute).",
         )
         recompute.add_argument(
             "--dry-run",
             action="store_true",
             help="Run the rules and report, then roll everything back.",
         )
-        fit = sub.add_parser("fit-curves", help="Learn recovery curves from finished episodes.")
+        fit = sub.add_parser(
+            "fit-curves",
+            help="Learn recovery curves and the typical early alliance from finished episodes.",
+        )
         fit.add_argument("--organization", help="Slug of one organization (default: all).")
         fit.add_argument("--min-episodes", type=int, default=300)
         fit.add_argument("--min-per-cell", type=int, default=30)
@@ -89,6 +94,9 @@ class Command(BaseCommand):
             for measure, curve in report.fitted.items():
                 notes = ", ".join(f"{k} {v:.3g}" for k, v in curve.diagnostics.items())
                 self.stdout.write(f"{organization.slug}: {measure} fitted ({notes})")
+            if report.alliance is not None:
+                notes = ", ".join(f"{k} {v:.3g}" for k, v in report.alliance.diagnostics.items())
+                self.stdout.write(f"{organization.slug}: typical early alliance fitted ({notes})")
             for measure, why in report.refused.items():
                 self.stdout.write(f"{organization.slug}: {measure} keeps its curve: {why}")
             if report.fit is not None:

@@ -1,9 +1,10 @@
 """Email the wellbeing self-check reminders that are due.
 
-Exists because reminders must reach people who have not opened Alliance: run it once a day from
-cron or a systemd timer (docs/wellbeing.md). Each person gets one reminder when the check is due
-and one per chosen interval while it stays undone; each send is recorded, so running the command
-twice on the same day sends nothing the second time.
+Exists for a look by hand (`--dry-run`) and for sending at once: the background worker already
+sends due reminders every hour by itself (wellbeing/jobs.py, docs/wellbeing.md). Each person
+gets one reminder when the check is due and one per chosen interval while it stays undone;
+each send is recorded, so running the command twice on the same day sends nothing the second
+time.
 """
 
 from __future__ import annotations
@@ -50,5 +51,5 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"{sent} reminder(s) sent, {failed} failed.")
         if failed:
-            # A non-zero exit lets cron or the systemd timer tell someone.
+            # A non-zero exit tells whoever ran it.
             raise CommandError(f"{failed} reminder(s) could not be sent; they will be tried again.")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insights', '0006_recovery_curve_fit'),
+        ('insights', '0007_weak_early_alliance_kind'),
     ]
 
     operations = [
