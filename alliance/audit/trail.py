@@ -7,7 +7,7 @@ import decimal
 import uuid
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from . import context
 from .models import Action, AuditEvent
@@ -137,6 +137,19 @@ def record_update(instance: models.Model, before: dict[str, Any]) -> AuditEvent 
     if after == before:
         return None
     return record(Action.UPDATE, instance, before=before, after=after)
+
+
+def save_recorded(form: Any, before: dict[str, Any] | None) -> Any:
+    """Save a valid model form and record it: a creation when `before` is None (there was no
+    row), else a change from `before`. Take `before` before binding the form: validating a
+    model form already writes the new values onto its instance."""
+    with transaction.atomic():
+        saved = form.save()
+        if before is None:
+            record_create(saved)
+        else:
+            record_update(saved, before)
+    return saved
 
 
 def record_delete(instance: models.Model, before: dict[str, Any]) -> AuditEvent:

@@ -233,12 +233,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
     before = trail.snapshot(current) if current.pk else None
     form = LanguageSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            if before is None:
-                trail.record_create(saved)
-            else:
-                trail.record_update(saved, before)
+        trail.save_recorded(form, before)
         messages.success(request, _("Transcript settings saved."))
         return redirect("language:settings")
     return render(

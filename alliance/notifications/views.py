@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +14,6 @@ from alliance.audit import trail
 
 from . import listing, services
 from .forms import PolicyForm, PreferenceForm
-from .models import Preference
 
 
 def _viewer(request: HttpRequest) -> access.Viewer:
@@ -43,6 +41,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     org = viewer.organization.pk  # type: ignore[union-attr]
     current = services.preference_for(viewer.user, org)
+    before = trail.snapshot(current) if current.pk else None
     required = services.policy_for(org).require_risk_email
     form = PreferenceForm(
         request.POST if request.method == "POST" else None,
@@ -50,13 +49,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         required_by_clinic=required,
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            before = trail.snapshot(current) if current.pk else None
-            saved: Preference = form.save()
-            if before is None:
-                trail.record_create(saved)
-            else:
-                trail.record_update(saved, before)
+        trail.save_recorded(form, before)
         messages.success(request, _("Your choices are saved."))
         return redirect("notifications:preferences")
     return render(
@@ -72,19 +65,14 @@ def policy(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     access.require_role(viewer, Role.ADMIN)
     current = services.policy_for(viewer.organization.pk)
+    before = trail.snapshot(current) if current.pk else None
     form = PolicyForm(
         request.POST if request.method == "POST" else None,
         instance=current,
         organization=viewer.organization,
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            before = trail.snapshot(current) if current.pk else None
-            saved = form.save()
-            if before is None:
-                trail.record_create(saved)
-            else:
-                trail.record_update(saved, before)
+        trail.save_recorded(form, before)
         messages.success(request, _("Settings saved."))
         return redirect("notifications:policy")
     return render(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance.api.models import WebhookDelivery, WebhookEndpoint
+from alliance.audit.models import Action, AuditEvent
 from alliance.insights import service
 from alliance.insights.models import Alert, AlertEvent, AlertState
 from alliance.notifications import jobs, mail, services
@@ -387,3 +388,15 @@ def test_the_sweep_queues_a_risk_webhook_the_alert_path_never_queued(
         jobs.notify_missed_risk_alerts()
         jobs.notify_missed_risk_alerts()  # twice: still one delivery
     assert WebhookDelivery.objects.filter(event="risk.answered").count() == 1
+
+
+def test_a_change_to_the_escalation_rules_is_audited_with_what_it_was(clinic: Clinic) -> None:
+    Policy.objects.create(organization=clinic.org, escalate_after_hours=24)
+    ada = clinic.login("admin")
+    ok = ada.post(
+        reverse("notifications:policy"), {"escalate_after_hours": "6", "escalate_to": "supervisor"}
+    )
+    assert ok.status_code == 302
+    change = AuditEvent.objects.filter(action=Action.UPDATE).latest("pk")
+    assert change.before["escalate_after_hours"] == 24
+    assert change.after["escalate_after_hours"] == 6
