@@ -133,7 +133,7 @@ def _create_person(person: DemoPerson, organizations: dict[str, Organization]) -
 
 def _load_histories(organizations: dict[str, Organization], people: dict[str, User]) -> None:
     """Synthetic histories for each therapist, then the alerts the rules raise on them."""
-    from alliance.insights import service
+    from alliance.insights import services
     from alliance.synthetic import database, histories
 
     plan = [
@@ -152,7 +152,7 @@ def _load_histories(organizations: dict[str, Organization], people: dict[str, Us
             code_prefix=f"DEMO-{key[0].upper()}",
         )
     for organization in organizations.values():
-        service.recompute_organization(organization)
+        services.recompute_organization(organization)
     _settle_old_alerts()
     _agree_goals(people["tess"])
     _growth(organizations[DEMO_SLUG], people)

@@ -76,7 +76,7 @@ def run(sizes: list[int], requests: int) -> dict:
     from alliance.care.models import CareEpisode
     from alliance.checkins.models import Response
     from alliance.insights.models import Alert
-    from alliance.insights.service import recompute_organization
+    from alliance.insights.services import recompute_organization
 
     org = common.make_org("bench-caseload")
     therapists = {}

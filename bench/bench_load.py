@@ -79,7 +79,7 @@ def prepare(n_links: int, n_episodes: int) -> list[tuple[str, tuple[int, int]]]:
         sessions=(30, 40),
         prefix="LOAD",
     )
-    from alliance.insights.service import recompute_organization
+    from alliance.insights.services import recompute_organization
 
     recompute_organization(org)  # the history's own alerts, before any timing
     from alliance.insights.models import Alert

@@ -94,7 +94,7 @@ def one_size(therapists: int, clients: int, responses: int, requests: int, first
 
     from alliance.growth import summaries
     from alliance.growth.models import MonthFigure, PracticePeriod
-    from alliance.insights.service import recompute_organization
+    from alliance.insights.services import recompute_organization
     from bench.network import load_network
 
     network = loaded_network() if REUSE else None

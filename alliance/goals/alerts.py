@@ -1,7 +1,7 @@
 """Alerts from the client's goal ratings: falling agreement on a goal ("still the right goal")
 or falling progress raises an alert with prompts. Pure: this module finds the falls; the
 insights app turns them into alerts in the same recompute as the check-ins' findings
-(`alliance.insights.service.goal_drafts`), behind the same durable "recompute pending" marker
+(`alliance.insights.services.goal_drafts`), behind the same durable "recompute pending" marker
 (insights/pending.py), so a failed run is retried, never only logged.
 
 The rule (docs/goals.md): a rating at least DROP_POINTS below the same goal's previous rating by

@@ -10,7 +10,7 @@ from alliance.accounts.models import Organization
 from alliance.jobs.runner import job
 from alliance.jobs.schedule import periodic
 
-from . import pending, service
+from . import pending, services
 
 
 class RecomputeFailed(Exception):
@@ -47,7 +47,7 @@ def recompute_organization(*, organization_id: int | None) -> str:
     Safe to run twice: new alerts are added, active ones refreshed, nothing is deleted."""
     organization = Organization.objects.get(pk=organization_id)
     with transaction.atomic():
-        totals = service.recompute_organization(organization)
+        totals = services.recompute_organization(organization)
     return (
         f"{totals['episodes']} episodes, {totals['responses']} responses, "
         f"{totals['new_alerts']} new alerts"

@@ -13,7 +13,7 @@ from alliance.dashboard import charts
 
 from . import priority
 from .models import AlertKind
-from .service import thresholds_for
+from .services import thresholds_for
 from .views import prompts_by_kind
 
 ALLIANCE_DIMENSIONS = [

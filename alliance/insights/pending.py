@@ -46,7 +46,7 @@ def mark(episode_id: int) -> None:
 
 def run(episode: Any) -> bool:
     """Recompute now; True on success (the marker is gone), False if it stays for a retry."""
-    from .service import recompute_episode
+    from .services import recompute_episode
 
     started = timezone.now()
     try:

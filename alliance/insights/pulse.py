@@ -6,7 +6,7 @@ pulses (up to the last BASELINE) raises one alert. Relative to the client's own 
 because people use a single 0–10 question very differently; the median, so one odd week does
 not move the baseline. FALL_POINTS is a project default, not a validated threshold.
 `findings` is pure; `drafts` reads the pulses and writes them as alert drafts for
-alliance.insights.service.apply_drafts (one alert per client at a time, never doubled).
+alliance.insights.services.apply_drafts (one alert per client at a time, never doubled).
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ def pulses_of(episode_ids: list[int]) -> dict[int, list[Pulse]]:
 
 
 def drafts(episode_ids: list[int]) -> list[Any]:
-    """Alert drafts (service.AlertDraft) for the pulse falls of these episodes."""
-    from .service import AlertDraft  # service imports this module for its recomputes
+    """Alert drafts (services.AlertDraft) for the pulse falls of these episodes."""
+    from .services import AlertDraft  # services imports this module for its recomputes
 
     found = []
     for episode, pulses in pulses_of(episode_ids).items():

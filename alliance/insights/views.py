@@ -17,7 +17,7 @@ from alliance.audit.models import Action
 from alliance.jobs.runner import enqueue_after_commit
 
 from . import jobs as insight_jobs
-from . import service
+from . import services
 from .forms import AlertActionForm, PromptForm, ThresholdsForm
 from .models import AlertKind, AlertTransitionError, InsightSettings, Prompt
 from .prompts_seed import SEED_PROMPTS
@@ -152,7 +152,7 @@ def prompt_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def thresholds(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     access.require_role(viewer, Role.ADMIN)
-    current = service.thresholds_for(viewer.organization)
+    current = services.thresholds_for(viewer.organization)
     form = ThresholdsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
         settings_row, _created = InsightSettings.objects.get_or_create(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from alliance.insights import service
+from alliance.insights import services
 from alliance.insights.models import Alert
 from tests.browser.test_foundation_browser import sign_in
 from tests.insights.test_alerts import rate
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_record_a_repair_conversation(clinic: Any, live_server: Any, page: Any) -> None:
     for number, value in enumerate([10] * 6 + [6], start=1):
         rate(clinic.episode, number, value, therapist=8)
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
@@ -51,7 +51,7 @@ def test_caseload_filter_updates_without_a_full_reload(
 ) -> None:
     for number, value in enumerate([10] * 6 + [6], start=1):
         rate(clinic.episode, number, value)
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     sign_in(page, live_server.url, "tess@northside.test")
     page.evaluate("window.__marker = 'same page'")
     page.get_by_label("Show").select_option("due")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from alliance.insights import service
+from alliance.insights import services
 from tests.browser.test_foundation_browser import sign_in
 from tests.insights.test_alerts import rate
 
@@ -27,7 +27,7 @@ def test_weak_early_alliance_alert_with_what_to_say(
 ) -> None:
     for number in (1, 2, 3):
         rate(clinic.episode, number, 8)  # the default typical level: 8.5 from session 3
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     width, height = viewport
     context = chromium.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
@@ -74,6 +74,6 @@ def test_admin_sets_the_weak_early_alliance_and_first_score_percentiles(
     page.get_by_label("Weak early alliance: below this share").fill("0.2")
     page.get_by_label("Not on track, at the first score after intake").fill("0.95")
     page.get_by_role("button", name="Save").click()
-    t = service.thresholds_for(type(clinic.org).objects.get(pk=clinic.org.pk))
+    t = services.thresholds_for(type(clinic.org).objects.get(pk=clinic.org.pk))
     assert (t.weak_early_percentile, t.on_track_first_percentile) == (0.2, 0.95)
     assert t.weak_early_sessions == 5  # left at the default

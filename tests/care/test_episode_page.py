@@ -7,7 +7,7 @@ import re
 
 from django.urls import reverse
 
-from alliance.insights import service
+from alliance.insights import services
 from tests.conftest import Clinic
 from tests.insights.test_alerts import rate
 
@@ -19,7 +19,7 @@ def _text(html: str) -> str:
 def test_the_summary_puts_both_views_beside_the_clients_usual_range(clinic: Clinic) -> None:
     for number, value in enumerate([9, 10, 9, 9, 7], start=1):
         rate(clinic.episode, number, value, therapist=8 if number == 5 else None)
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     page = clinic.login("therapist").get(reverse("care:episode", args=[clinic.episode.pk]))
     summary = _text(page.content.decode().split('class="summary card"')[1].split("</section>")[0])
     assert "Latest rated session: session 5" in summary
@@ -31,7 +31,7 @@ def test_the_summary_puts_both_views_beside_the_clients_usual_range(clinic: Clin
 def test_open_alerts_are_one_line_each_until_opened(clinic: Clinic) -> None:
     for number, value in enumerate([10] * 6 + [6], start=1):
         rate(clinic.episode, number, value, therapist=8)
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     html = clinic.login("therapist").get(reverse("care:episode", args=[clinic.episode.pk]))
     html = html.content.decode()
     cards = re.findall(r'<details class="alert-card[^"]*" id="alert-\d+"( open)?>', html)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alliance.checkins.models import Response
 from alliance.dates import format_day
-from alliance.insights import service
+from alliance.insights import services
 from alliance.insights.models import Alert
 from tests.checkins.helpers import client_participant
 from tests.conftest import Clinic, make_session
@@ -40,7 +40,7 @@ def test_moving_a_session_renumbers_and_alerts_follow(clinic: Clinic) -> None:
         make_session(clinic.episode, number, starts_at=base + dt.timedelta(days=7 * number))
     for number, value in enumerate([10] * 6 + [5], start=1):
         rate(clinic.episode, number, value)
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     assert Alert.objects.get(kind="drop").session_number == 7
     # an earlier session, recorded late, goes in before the others
     http = clinic.login("therapist")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance.care.models import Client
-from alliance.insights import service
+from alliance.insights import services
 from alliance.insights.models import Alert
 from tests.conftest import Clinic, make_episode
 from tests.insights.test_alert_model import days_ago, phq
@@ -20,7 +20,7 @@ def _history(clinic: Clinic, values: list[int], episode=None, **kw) -> None:
     episode = episode or clinic.episode
     for number, value in enumerate(values, start=1):
         rate(episode, number, value, **kw)
-    service.recompute_episode(episode)
+    services.recompute_episode(episode)
 
 
 def test_a_low_alliance_alert_is_never_called_an_alliance_drop(clinic: Clinic) -> None:
@@ -52,7 +52,7 @@ def test_a_discussed_rupture_waits_for_the_next_rating_on_both_pages(clinic: Cli
     # the discussion was a week ago; a new rating still low means not repaired yet
     Alert.objects.filter(pk=alert.pk).update(discussed_at=timezone.now() - dt.timedelta(days=7))
     rate(clinic.episode, 8, 5)
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     assert "Alex" in http.get("/?need=unrepaired").content.decode()
     assert (
         "not yet back to the usual level"
@@ -70,7 +70,7 @@ def _second_client(clinic: Clinic, name: str):
 def test_a_fresh_very_low_rating_outranks_an_old_moderate_outcome_change(clinic: Clinic) -> None:
     for number in range(1, 7):  # Alex: PHQ-9 16 never improves, sessions 5-6 weeks ago
         phq(clinic, number, 2, **days_ago(80 - number))
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     assert Alert.objects.get(episode=clinic.episode).severity == "medium"
     fresh = _second_client(clinic, "Blake")
     _history(clinic, [9, 9, 9, 3], episode=fresh, therapist=9)
@@ -81,14 +81,14 @@ def test_a_fresh_very_low_rating_outranks_an_old_moderate_outcome_change(clinic:
 def test_a_new_risk_answer_comes_before_an_old_one(clinic: Clinic) -> None:
     phq(clinic, 1, 1, item9=1, **days_ago(20))
     Alert.objects.all().delete()
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     Alert.objects.filter(kind="risk").update(
         raised_at=timezone.now() - dt.timedelta(days=20),
         numbers_at=timezone.now() - dt.timedelta(days=20),
     )
     newer = _second_client(clinic, "Blake")
     rate(newer, 1, 9, phq9_item9=1)
-    service.recompute_episode(newer)
+    services.recompute_episode(newer)
     page = clinic.login("therapist").get("/").content.decode()
     rows = page.split("<tbody>")[1]
     assert rows.index("Blake") < rows.index("Alex")

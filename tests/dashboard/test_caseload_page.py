@@ -12,7 +12,7 @@ from django.utils import timezone
 from alliance.care.models import Client, ParticipantRole
 from alliance.dashboard.caseload_view import PAGE_SIZE
 from alliance.dashboard.models import PageVisit
-from alliance.insights import service
+from alliance.insights import services
 from tests.conftest import Clinic, make_episode
 from tests.insights.test_alerts import rate
 
@@ -59,7 +59,7 @@ def test_the_staff_column_shows_only_with_more_than_one_therapist(clinic: Clinic
 def test_a_long_reason_is_whole_on_hover_and_on_opening(clinic: Clinic) -> None:
     for number, value in enumerate([10] * 6 + [6], start=1):
         rate(clinic.episode, number, value, therapist=8)
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     reasons = [a.reason_today for a in clinic.episode.alerts.all()]
     html = clinic.login("therapist").get(reverse("dashboard:home")).content.decode()
     html = html.replace("&#x27;", "'")
@@ -79,7 +79,7 @@ def test_new_since_the_last_visit(clinic: Clinic) -> None:
     PageVisit.objects.update(at=timezone.now() - dt.timedelta(days=1))
     for number, value in enumerate([10] * 6 + [6], start=1):
         rate(clinic.episode, number, value)
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
 
     home = http.get(reverse("dashboard:home")).content.decode()
     assert "1 episode has check-ins or alerts since your last visit" in home

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliance.care.models import CareEpisode
-from alliance.insights.service import recompute_organization
+from alliance.insights.services import recompute_organization
 from alliance.synthetic.database import Staff, load
 from alliance.synthetic.histories import Mix, generate
 
@@ -43,7 +43,7 @@ def test_stored_trends_match_the_responses_and_are_kept_up_to_date(clinic):
     row says exactly what aggregating the responses says, and a new check-in updates it."""
     from alliance.insights import trends
     from alliance.insights.models import AllianceTrend
-    from alliance.insights.service import recompute_episode
+    from alliance.insights.services import recompute_episode
 
     staff = Staff(therapist=clinic.therapist)
     load(clinic.org, staff, generate(3, seed=7, sessions=(6, 9), mix=INDIVIDUAL), code_prefix="T")

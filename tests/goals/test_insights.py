@@ -8,7 +8,8 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from alliance.goals import alerts, services
-from alliance.insights import pending, service
+from alliance.insights import pending
+from alliance.insights import services as insight_services
 from alliance.insights.models import Alert, PendingRecompute
 from tests.conftest import make_session
 
@@ -52,8 +53,8 @@ def test_falling_agreement_raises_an_alert_with_prompts(clinic, django_capture_o
     alert = Alert.objects.get()
     assert alert.kind == "goal_agreement" and alert.session_number == 8
     assert "still the right goal 5 at session 8; 9 at the previous review" in alert.reason
-    service.recompute_episode(clinic.episode)  # re-running never doubles an alert
-    service.recompute_organization(clinic.episode.organization)
+    insight_services.recompute_episode(clinic.episode)  # re-running never doubles an alert
+    insight_services.recompute_organization(clinic.episode.organization)
     assert Alert.objects.count() == 1
     html = clinic.login("therapist").get(f"/episodes/{clinic.episode.pk}/").content.decode()
     assert "Goal agreement falling" in html
@@ -70,7 +71,7 @@ def test_a_failed_goal_alert_recompute_is_retried_until_the_alert_exists(
     first, _second = two_goals(clinic)
     with django_capture_on_commit_callbacks(execute=True):
         _review(clinic, make_session(clinic.episode, 4), {first.pk: (9, 6)})
-    real, calls = service.recompute_episode, [0]
+    real, calls = insight_services.recompute_episode, [0]
 
     def locked_twice(episode):
         calls[0] += 1
@@ -78,7 +79,7 @@ def test_a_failed_goal_alert_recompute_is_retried_until_the_alert_exists(
             raise OperationalError("database is locked")
         return real(episode)
 
-    monkeypatch.setattr(service, "recompute_episode", locked_twice)
+    monkeypatch.setattr(insight_services, "recompute_episode", locked_twice)
     with django_capture_on_commit_callbacks(execute=True):
         review = _review(clinic, make_session(clinic.episode, 8), {first.pk: (5, 6)})
     assert review is not None and review.ratings.count() == 1  # the client's ratings are kept

@@ -8,7 +8,8 @@ import itertools
 from django.utils import timezone
 
 from alliance.checkins import services
-from alliance.insights import analysis, service
+from alliance.insights import analysis
+from alliance.insights import services as insight_services
 from alliance.insights.models import Alert, AlertEvent
 from alliance.measures.models import current_instrument
 from tests.conftest import Clinic, make_session
@@ -50,7 +51,7 @@ def days_ago(n: int) -> dict:
 def test_reliable_deterioration_and_not_on_track_are_one_alert_with_both_facts(clinic):
     phq(clinic, 1, 1)  # total 8
     phq(clinic, 2, 2)  # total 16: 8 points worse, reliably (6)
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     alerts = Alert.objects.filter(episode=clinic.episode)
     assert [a.kind for a in alerts] == ["not_on_track"]
     text = alerts[0].reason_today
@@ -62,26 +63,26 @@ def test_reliable_deterioration_and_not_on_track_are_one_alert_with_both_facts(c
 def test_a_later_finding_updates_the_open_alert_and_its_history(clinic):
     phq(clinic, 1, 1, **days_ago(21))
     phq(clinic, 2, 2, **days_ago(14))
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     phq(clinic, 3, 3, **days_ago(7))  # total 24, still worse
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     alert = Alert.objects.get(episode=clinic.episode)
     assert alert.session_number == 2 and alert.latest_session_number == 3
     assert "PHQ-9 24 on " in alert.reason_today and "session 3" in alert.reason_today
     notes = [e.note for e in alert.events.all()]
     assert notes[0] == "raised by the analysis"
     assert notes[1].startswith("New finding at session 3: PHQ-9 24")
-    service.recompute_episode(clinic.episode)  # the same history again changes nothing
+    insight_services.recompute_episode(clinic.episode)  # the same history again changes nothing
     assert AlertEvent.objects.filter(alert=alert).count() == 2
 
 
 def test_each_risk_answer_is_its_own_alert_newest_first(clinic):
     phq(clinic, 1, 1, item9=1, **days_ago(14))
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     Alert.objects.get(kind="risk").transition("acknowledged", by=clinic.therapist)
     phq(clinic, 2, 1, item9=2, **days_ago(7))
-    service.recompute_episode(clinic.episode)
-    service.recompute_episode(clinic.episode)  # again: nothing doubled
+    insight_services.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)  # again: nothing doubled
     risks = Alert.objects.filter(kind="risk").order_by("session_number")
     assert [(a.session_number, a.state) for a in risks] == [(1, "acknowledged"), (2, "open")]
     page = clinic.login("therapist").get(f"/episodes/{clinic.episode.pk}/").content.decode()
@@ -92,7 +93,7 @@ def test_an_alert_is_raised_at_its_session_date_not_when_the_history_was_loaded(
     for number, value in enumerate([10] * 6 + [5], start=1):
         dated_session(clinic, number, **days_ago(70 - 7 * number))
         rate(clinic.episode, number, value)
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     alert = Alert.objects.get(kind="drop")
     session7 = clinic.episode.sessions.get(number=7).starts_at
     assert alert.raised == session7 and alert.raised.date() < timezone.localdate()
@@ -104,7 +105,7 @@ def test_an_alert_is_raised_at_its_session_date_not_when_the_history_was_loaded(
 def test_today_is_said_only_for_todays_session(clinic):
     for number, value in enumerate([10] * 6 + [5], start=1):
         rate(clinic.episode, number, value)
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     alert = Alert.objects.get(kind="drop")
     assert "5 today, session 7;" in alert.reason_today
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
@@ -114,7 +115,7 @@ def test_today_is_said_only_for_todays_session(clinic):
 
 def test_a_risk_alert_says_when_the_answer_was_given(clinic):
     phq(clinic, 1, 1, item9=1, **days_ago(3))
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     alert = Alert.objects.get(kind="risk")
     given = timezone.localtime(
         clinic.episode.sessions.get(number=1).checkin_responses.get().submitted_at

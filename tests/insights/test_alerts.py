@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from alliance.care.models import CareEpisode
 from alliance.checkins import services
-from alliance.insights import service
+from alliance.insights import services as insight_services
 from alliance.insights.models import Alert, AlertState, Prompt
 from alliance.measures.models import current_instrument
 from tests.conftest import Clinic, make_session
@@ -66,7 +66,7 @@ def rate(
 def history(clinic: Clinic, values: list[int]) -> None:
     for number, value in enumerate(values, start=1):
         rate(clinic.episode, number, value)
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
 
 
 def test_ten_tens_then_an_eight_raises_a_drop_with_numbers(clinic: Clinic) -> None:
@@ -86,7 +86,7 @@ def test_a_client_moving_between_6_and_8_is_not_flagged_for_a_7(clinic: Clinic) 
 
 def test_recompute_twice_stores_each_alert_once(clinic: Clinic) -> None:
     history(clinic, [10] * 6 + [7])
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     call_command("insights", "recompute", stdout=StringIO())
     assert Alert.objects.filter(kind="drop").count() == 1
 
@@ -101,7 +101,7 @@ def test_return_to_usual_level_proposes_resolving_the_drop(clinic: Clinic) -> No
 def test_risk_answer_raises_a_risk_alert_shown_first(clinic: Clinic) -> None:
     history(clinic, [10] * 6 + [6])
     rate(clinic.episode, 8, 10, phq9_item9=1)
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     alerts = list(Alert.objects.filter(episode=clinic.episode))
     assert alerts[0].kind == "risk" and alerts[0].severity == "risk"
     page = clinic.login("therapist").get(reverse("care:episode", args=[clinic.episode.pk]))
@@ -128,9 +128,9 @@ def test_a_risk_answer_on_an_incomplete_phq9_still_raises_a_risk_alert(
     )
     assert response.risk and response.scores["scales"].get("total") is None
     if path == "episode":
-        service.recompute_episode(clinic.episode)
+        insight_services.recompute_episode(clinic.episode)
     else:
-        service.recompute_organization(clinic.org)
+        insight_services.recompute_organization(clinic.org)
     alert = Alert.objects.get(episode=clinic.episode)
     assert alert.kind == "risk" and alert.severity == "risk"
     assert alert.session_number == session.number
@@ -165,7 +165,7 @@ def test_lifecycle_open_acknowledged_discussed_resolved(clinic: Clinic) -> None:
 
 def test_risk_alert_cannot_be_closed_without_a_note(clinic: Clinic) -> None:
     rate(clinic.episode, 1, 9, phq9_item9=2)
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     alert = Alert.objects.get(kind="risk")
     http = clinic.login("therapist")
     response = http.post(
@@ -256,7 +256,7 @@ def test_admin_customises_prompts_and_thresholds(clinic: Clinic) -> None:
 def test_therapist_overestimation_and_thresholds_override(clinic: Clinic) -> None:
     for n in range(1, 5):
         rate(clinic.episode, n, 7, therapist=9)
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     assert Alert.objects.filter(kind="overestimation").count() == 1
     assert Alert.objects.get(kind="overestimation").reason.startswith("Therapist 9, client 7")
 
@@ -301,8 +301,8 @@ def test_database_and_python_observations_agree(clinic: Clinic) -> None:
         pytest.skip("the SQL path is PostgreSQL's")
     for number, value in enumerate([9, 8, 10, 6], start=1):
         rate(clinic.episode, number, value, therapist=7, phq9_item9=1 if number == 2 else None)
-    python = service.observations(Response.objects.filter(session__episode=clinic.episode))
-    sql = service.pg_observations([clinic.episode.pk])
+    python = insight_services.observations(Response.objects.filter(session__episode=clinic.episode))
+    sql = insight_services.pg_observations([clinic.episode.pk])
 
     def rows(obs):  # noqa: ANN001, ANN202
         return sorted(

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from alliance.care.models import EpisodeStatus
 from alliance.checkins import services
 from alliance.insights import analysis as A
-from alliance.insights import recovery, service
+from alliance.insights import recovery
+from alliance.insights import services as insight_services
 from alliance.insights.curves import (
     QUANTILES,
     NotEnoughEpisodes,
@@ -192,7 +193,7 @@ def test_clinic_curves_replace_the_default_once_there_are_enough_episodes(clinic
     call_command("insights", "fit-curves", "--organization", "northside", stdout=out)
     assert "phq-9 keeps its curve: phq-9: 12 finished episodes" in out.getvalue()
     assert not RecoveryCurveFit.objects.exists()
-    assert service.thresholds_for(clinic.org).recovery_curves["phq-9"].source == "default"
+    assert insight_services.thresholds_for(clinic.org).recovery_curves["phq-9"].source == "default"
 
     call_command(
         "insights", "fit-curves", "--min-episodes", "12", "--min-per-cell", "1", stdout=out
@@ -200,12 +201,15 @@ def test_clinic_curves_replace_the_default_once_there_are_enough_episodes(clinic
     fit = RecoveryCurveFit.objects.get(organization=clinic.org)
     assert (fit.version, fit.episodes) == (1, 12)
     assert "stored as version 1" in out.getvalue()
-    curve = service.thresholds_for(clinic.org).recovery_curves["phq-9"]
+    curve = insight_services.thresholds_for(clinic.org).recovery_curves["phq-9"]
     assert curve.source == "clinic" and curve.episodes == 12
-    assert service.thresholds_for(clinic.other_org).recovery_curves["phq-9"].source == "default"
+    assert (
+        insight_services.thresholds_for(clinic.other_org).recovery_curves["phq-9"].source
+        == "default"
+    )
     # every client had improved by session 2: one who stays level is off track from there
     assert recovery.latest_curves(clinic.org)["phq-9"].expected_change(16, 3, 0.9) < 0
-    t = service.thresholds_for(clinic.org)
+    t = insight_services.thresholds_for(clinic.org)
     assert off_track([16, 16, 16], t) == [2, 3]
     # the default curves still expect little change by the first score after intake
     assert off_track([16, 16], A.Thresholds()) == []

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.test import override_settings
 
 from alliance.checkins.models import Response
-from alliance.insights import pending, service
+from alliance.insights import pending, services
 from alliance.insights.models import Alert, PendingRecompute
 from tests.conftest import Clinic
 
@@ -31,7 +31,7 @@ def _store_risk_answer(clinic: Clinic, capture) -> None:
 def _locked(times: int, monkeypatch) -> list[int]:
     """The next `times` recomputes fail as SQLite does under concurrent writers."""
     calls = [0]
-    real = service.recompute_episode
+    real = services.recompute_episode
 
     def flaky(episode):
         calls[0] += 1
@@ -39,7 +39,7 @@ def _locked(times: int, monkeypatch) -> list[int]:
             raise OperationalError("database is locked")
         return real(episode)
 
-    monkeypatch.setattr(service, "recompute_episode", flaky)
+    monkeypatch.setattr(services, "recompute_episode", flaky)
     return calls
 
 

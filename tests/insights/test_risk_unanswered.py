@@ -10,7 +10,7 @@ from django.core.management import call_command
 from fhir.resources.operationoutcome import OperationOutcome
 
 from alliance.checkins.models import Response
-from alliance.insights import service
+from alliance.insights import services
 from alliance.insights.models import Alert
 from tests.api.helpers import api_client, token_for
 from tests.api.test_fhir import phq9_resource, post
@@ -25,7 +25,7 @@ def test_an_unanswered_risk_item_raises_a_notice_to_ask(clinic: Clinic, path: st
     stored = Response.objects.get()
     assert stored.scores["risk_unanswered"] == ["phq9-9"] and stored.risk == []
     if path == "episode":
-        service.recompute_episode(clinic.episode)
+        services.recompute_episode(clinic.episode)
     else:
         call_command("insights", "recompute", stdout=StringIO())
     alert = Alert.objects.get(episode=clinic.episode)
@@ -41,7 +41,7 @@ def test_an_unanswered_risk_item_raises_a_notice_to_ask(clinic: Clinic, path: st
 
 def test_an_answered_item_9_of_0_raises_nothing(clinic: Clinic) -> None:
     phq(clinic, 1, 1, item9=0)
-    service.recompute_episode(clinic.episode)
+    services.recompute_episode(clinic.episode)
     assert "risk_unanswered" not in Response.objects.get().scores
     assert not Alert.objects.exists()
 

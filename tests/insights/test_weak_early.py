@@ -14,7 +14,8 @@ from django.core.management import call_command
 from alliance.care.models import EpisodeStatus
 from alliance.checkins import services
 from alliance.insights import analysis as A
-from alliance.insights import recovery, service
+from alliance.insights import recovery
+from alliance.insights import services as insight_services
 from alliance.insights.curves import (
     NotEnoughEpisodes,
     TypicalAlliance,
@@ -142,7 +143,7 @@ def test_alert_with_prompts_and_the_clinics_own_typical_level(clinic: Clinic) ->
     client = clinic.episode.participants.get(client__isnull=False)
     for number in (1, 2, 3):
         rate(clinic.episode, client, number, 8)
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     alert = Alert.objects.get(episode=clinic.episode, kind="weak_early_alliance")
     assert alert.get_kind_display() == "Weak early alliance"
     assert alert.latest_session_number == 3 and alert.severity == "medium"
@@ -163,12 +164,12 @@ def test_alert_with_prompts_and_the_clinics_own_typical_level(clinic: Clinic) ->
         "insights", "fit-curves", "--min-episodes", "12", "--min-per-cell", "1", stdout=out
     )
     assert "northside: typical early alliance fitted" in out.getvalue()
-    typical = service.thresholds_for(clinic.org).typical_alliance
+    typical = insight_services.thresholds_for(clinic.org).typical_alliance
     assert typical.source == "clinic" and typical.episodes == 12
     assert typical.levels(np.array([1]), 0.25)[0] == 6.0
     assert recovery.latest_curves(clinic.org) == {}  # no PHQ-9 history: default curves stay
-    assert service.thresholds_for(clinic.other_org).typical_alliance.source == "default"
-    found = A.weak_early_alliance(ratings([8, 8, 8]), service.thresholds_for(clinic.org))
+    assert insight_services.thresholds_for(clinic.other_org).typical_alliance.source == "default"
+    found = A.weak_early_alliance(ratings([8, 8, 8]), insight_services.thresholds_for(clinic.org))
     assert found == []
 
 
@@ -187,7 +188,7 @@ def test_each_measure_and_the_alliance_come_from_the_newest_fit_that_has_them(
         episodes=320,
         curves={recovery.ALLIANCE: clinic_norm.to_dict()},
     )
-    t = service.thresholds_for(clinic.org)
+    t = insight_services.thresholds_for(clinic.org)
     assert t.recovery_curves["phq-9"] == phq  # version 1 still holds the PHQ-9 curve
     assert t.recovery_curves["gad-7"].source == "default"
     assert t.typical_alliance == clinic_norm

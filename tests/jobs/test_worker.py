@@ -118,12 +118,12 @@ def test_a_stored_response_queues_its_recompute_after_commit_and_the_worker_runs
 def test_a_failed_recompute_keeps_its_marker_and_its_job_is_retried(
     queue: None, clinic: Any, monkeypatch: Any
 ) -> None:
-    from alliance.insights import service
+    from alliance.insights import services
 
     def broken(episode: Any) -> None:
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(service, "recompute_episode", broken)
+    monkeypatch.setattr(services, "recompute_episode", broken)
     with transaction.atomic():
         pending.after_commit(clinic.episode)
     work()

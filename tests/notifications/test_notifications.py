@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alliance.api.models import WebhookDelivery, WebhookEndpoint
 from alliance.audit.models import Action, AuditEvent
-from alliance.insights import service
+from alliance.insights import services as insight_services
 from alliance.insights.models import Alert, AlertEvent, AlertState
 from alliance.notifications import jobs, mail, services
 from alliance.notifications.models import Notification, Policy, Preference, RiskWatch
@@ -91,7 +91,9 @@ def test_a_risk_answer_sends_one_content_free_email_through_smtp(
     with django_capture_on_commit_callbacks(execute=True):
         phq9(clinic, 2)
     with django_capture_on_commit_callbacks(execute=True):
-        service.recompute_episode(clinic.episode)  # the risk alert is raised: still one email
+        insight_services.recompute_episode(
+            clinic.episode
+        )  # the risk alert is raised: still one email
     with django_capture_on_commit_callbacks(execute=True):
         jobs.notify_missed_risk_alerts()
     assert len(mailbox) == 1
@@ -141,7 +143,7 @@ def test_a_risk_alert_goes_out_through_the_webhooks_without_content(
     with django_capture_on_commit_callbacks(execute=True):
         phq9(clinic, 2)
     with django_capture_on_commit_callbacks(execute=True):
-        service.recompute_episode(clinic.episode)
+        insight_services.recompute_episode(clinic.episode)
     delivery = WebhookDelivery.objects.get(event="risk.answered")
     assert set(delivery.payload["alert"]) == {"id", "kind", "severity", "episode_id", "url"}
     assert "C-0001" not in str(delivery.payload)
@@ -155,7 +157,7 @@ def _raise_risk(clinic: Clinic, capture: Any) -> Alert:
     with capture(execute=True):
         phq9(clinic, 2)
     with capture(execute=True):
-        service.recompute_episode(clinic.episode)
+        insight_services.recompute_episode(clinic.episode)
     return Alert.objects.get(kind="risk")
 
 
@@ -239,7 +241,7 @@ def test_a_lost_notice_is_found_by_the_sweep(
     clinic: Clinic, mailbox: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     phq9(clinic, 2)  # committed, but the notice after the commit never ran (a crash)
-    service.recompute_episode(clinic.episode)
+    insight_services.recompute_episode(clinic.episode)
     assert not RiskWatch.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.notify_missed_risk_alerts() == 1
@@ -317,7 +319,7 @@ def test_a_new_alert_is_a_line_of_its_own(
     for number, value in enumerate([10] * 10 + [8], start=1):
         rate(clinic.episode, number, value)
     with django_capture_on_commit_callbacks(execute=True):
-        service.recompute_episode(clinic.episode)
+        insight_services.recompute_episode(clinic.episode)
     alert_lines = [n for n in lines(clinic, "therapist") if n.kind == "alert"]
     assert [n.alert.kind for n in alert_lines] == ["drop"]  # type: ignore[union-attr]
     page = clinic.login("therapist").get(reverse("notifications:list")).content.decode()

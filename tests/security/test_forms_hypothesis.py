@@ -136,7 +136,7 @@ def _factories() -> dict[str, Callable[[Ctx], dict[str, Any]]]:
     from alliance.goals import services as goals
     from alliance.goals.models import ClientPreferences
     from alliance.growth.models import AttributeDefinition, GrowthSettings
-    from alliance.insights import service as insights
+    from alliance.insights import services as insights
     from alliance.wellbeing import privacy
 
     def therapist_viewer(x: Ctx) -> access.Viewer:

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from alliance.accounts.models import Organization
 from alliance.audit import context
-from alliance.insights import recovery, service
+from alliance.insights import recovery, services
 
 
 class Command(BaseCommand):
@@ -73,7 +73,7 @@ class Command(BaseCommand):
         ):
             for organization in organizations:
                 started = time.perf_counter()
-                totals = service.recompute_organization(organization)
+                totals = services.recompute_organization(organization)
                 self.stdout.write(
                     f"{organization.slug}: {totals['episodes']} episodes, "
                     f"{totals['responses']} responses, {totals['new_alerts']} new alerts "
