@@ -100,7 +100,7 @@ def notify(
 
 
 def risk_concern(response: Any) -> str:
-    """The concern the analysis gives this response's risk alert (insights.service.concern_of)."""
+    """The concern the analysis gives this response's risk alert (insights.services.concern_of)."""
     return f"risk:{response.participant_id}:{response.instrument_key}:{response.session.number}"
 
 
