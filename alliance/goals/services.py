@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from alliance.audit import trail
 from alliance.care.models import CareEpisode, Participant, Session
-from alliance.insights import pending
 from alliance.text import clean_text
 
 from .models import (
@@ -29,6 +28,7 @@ from .models import (
     ProposedBy,
     Task,
 )
+from .signals import review_stored
 
 GOAL_FIELDS = ("wording", "proposed_by", "status", "review_on")
 TASK_FIELDS = ("wording", "proposed_by", "status")
@@ -76,7 +76,7 @@ def change_goal(goal: Goal, *, by: Any, note: str = "", **fields: Any) -> list[G
     return changes
 
 
-def _apply(obj: Any, data: Mapping[str, Any], *, by: Any, note: str, goal: Goal, task: Any = None):  # noqa: ANN202
+def _apply(obj: Any, data: Mapping[str, Any], *, by: Any, note: str, goal: Goal, task: Any = None):
     changes = []
     for name, value in data.items():
         old = getattr(obj, name)
@@ -193,10 +193,8 @@ def save_review(
             for wording in new_goals:
                 if clean_text(wording):
                     _propose(review, ProposalKind.NEW, wording=clean_text(wording))
-            # The goal alerts come from the same recompute as the check-ins' (insights/
-            # service.py), behind its durable marker: written in the review's transaction and
-            # removed only by a recompute that succeeded, so a failure is retried, never lost.
-            pending.after_commit(session.episode)
+            # Insights marks the episode for recompute in this transaction (goals.signals).
+            review_stored.send(sender=GoalReview, review=review, episode=session.episode)
     except IntegrityError:
         return None
     return review

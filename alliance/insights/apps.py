@@ -7,7 +7,10 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from alliance.care.signals import sessions_renumbered
+        from alliance.goals.signals import review_stored
 
         from .pending import on_sessions_renumbered
+        from .receivers import on_goal_review_stored
 
         sessions_renumbered.connect(on_sessions_renumbered, dispatch_uid="insights-renumbered")
+        review_stored.connect(on_goal_review_stored, dispatch_uid="insights-goal-review")
