@@ -36,10 +36,12 @@ demo: install
 test: install-test
 	ALLIANCE_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
 
-## lint: ruff, the format check, mypy on the pure modules, and the missing-migrations check
+## lint: ruff, the format check, the import contracts (layers only point down, pure modules
+## import no Django: docs/architecture.md), mypy, and the missing-migrations check
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	ALLIANCE_ENV=test $(BIN)/alliance makemigrations --check --dry-run
 
