@@ -22,7 +22,7 @@ class MaskTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001
+        except Exception:
             # A log call whose arguments do not fit its format: logging would report that on
             # stderr and carry on, but from a filter the error would reach the code that logged
             # (a 500 instead of a log line). Keep both parts, masked.

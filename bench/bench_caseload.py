@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 SEED = 23
 MIX_INDIVIDUAL = dict(couple=0.0, family=0.0, group=0.0, interpreter=0.0)

@@ -56,8 +56,8 @@ from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
-from bench.fault_check import (  # noqa: E402
+from bench import common
+from bench.fault_check import (
     OK,
     Attempt,
     Submission,

@@ -54,8 +54,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
-from bench.bench_submit import KEY_RE, PREFIX_RE, free_port  # noqa: E402
+from bench import common
+from bench.bench_submit import KEY_RE, PREFIX_RE, free_port
 
 LEVELS = (0.5, 0.8, 1.0)
 DROP_EVERY = 5
@@ -170,22 +170,22 @@ def start(url: str, workers: int, count: int, logs: Path) -> Servers | None:
     ports = [free_port() for _ in range(count)]
     for i, port in enumerate(ports):
         log = logs / f"server{i}.log"
-        proc = subprocess.Popen(  # noqa: S603 - our own programs and arguments
+        proc = subprocess.Popen(  # our own programs and arguments
             serve_command(port, max(1, workers // count)),
             env=env,
             cwd=common.ROOT,
-            stdout=log.open("w"),  # noqa: SIM115
+            stdout=log.open("w"),
             stderr=subprocess.STDOUT,
         )
         servers.procs.append(proc)
         _wait_up(port, proc, log)
     worker_log = logs / "worker.log"
     servers.procs.append(
-        subprocess.Popen(  # noqa: S603
+        subprocess.Popen(
             [str(common.BIN / "alliance"), "worker"],
             env=env,
             cwd=common.ROOT,
-            stdout=worker_log.open("w"),  # noqa: SIM115
+            stdout=worker_log.open("w"),
             stderr=subprocess.STDOUT,
         )
     )
@@ -227,7 +227,7 @@ http {{
 }}
 """
     )
-    proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(logs)])  # noqa: S603
+    proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(logs)])
     servers.procs.insert(0, proxy)
     _wait_up(servers.port, proxy, logs / "nginx-error.log")
     return servers
@@ -299,7 +299,7 @@ COOKIE_RE = re.compile(r"^([^=;]+=[^;]*)")
 
 async def journey(
     client, token: str, episode: tuple[int, int], think: float, drop: bool, rec: Record
-) -> None:  # noqa: ANN001
+) -> None:
     started = time.monotonic()
     try:
         form = await client.get(f"/c/{token}/")
@@ -332,11 +332,11 @@ async def journey(
             rec.errors.append(f"thank-you {thanks.status_code}")
             return
         rec.steps["journey"].append((time.monotonic() - started - think) * 1000)
-    except Exception as failed:  # noqa: BLE001 - every failure is counted, none hidden
+    except Exception as failed:  # every failure is counted, none hidden
         rec.errors.append(type(failed).__name__)
 
 
-def _client(port: int):  # noqa: ANN202
+def _client(port: int):
     import httpx
 
     return httpx.AsyncClient(
@@ -352,7 +352,7 @@ async def bare(port: int, concurrency: int, seconds: float) -> float:
     done = 0
     stop = time.monotonic() + seconds
 
-    async def loop(client) -> None:  # noqa: ANN001
+    async def loop(client) -> None:
         nonlocal done
         while time.monotonic() < stop:
             if (await client.get("/healthz")).status_code == 200:
@@ -370,7 +370,7 @@ async def capacity(
     rec = Record()
     stop = time.monotonic() + seconds
 
-    async def loop(client) -> None:  # noqa: ANN001
+    async def loop(client) -> None:
         while time.monotonic() < stop and links:
             token, episode = links.pop()
             await journey(client, token, episode, 0.0, False, rec)

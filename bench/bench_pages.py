@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 QUICK = [(20, 800, 40_000), (60, 2_400, 120_000)]
 FULL = [(20, 800, 40_000), (500, 20_000, 1_000_000)]
@@ -35,7 +35,7 @@ BUDGET_MS = 250.0
 REUSE = False  # --reuse: time the pages on the network already loaded, at one size
 
 
-def loaded_network():  # noqa: ANN201 - a bench.network.Network or None
+def loaded_network():  # returns a bench.network.Network or None
     """The network a previous run left in the database, if there is one."""
     from alliance.accounts.models import Organization, User
     from alliance.care.models import Client

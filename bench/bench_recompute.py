@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alliance.insights.analysis import analyse  # noqa: E402
-from alliance.synthetic.histories import Mix, episodes_for, observations  # noqa: E402
+from alliance.insights.analysis import analyse
+from alliance.synthetic.histories import Mix, episodes_for, observations
 
 
 def one_size(responses: int, seed: int, repeat: int) -> tuple[int, int, int, float, float, int]:

@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 KEY_RE = re.compile(r'name="idempotency_key" value="([0-9a-f]{32})"')
 PREFIX_RE = re.compile(r'name="([A-Za-z0-9_]+)-bond"')
@@ -113,7 +113,7 @@ def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Pop
         command,
         env=env,
         cwd=common.ROOT,
-        stdout=out,  # noqa: SIM115
+        stdout=out,
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30

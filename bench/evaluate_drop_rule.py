@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alliance.insights import analysis as A  # noqa: E402
-from alliance.synthetic.histories import SyntheticEpisode, generate, to_observations  # noqa: E402
+from alliance.insights import analysis as A
+from alliance.synthetic.histories import SyntheticEpisode, generate, to_observations
 
 Alert = tuple[int, int, int]  # episode, participant, session
 

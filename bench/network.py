@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 SLUG = "network"
 SUPERVISEES_PER_SUPERVISOR = 10
@@ -59,7 +59,7 @@ class Copier:
         table = model._meta.db_table
         if table not in self.next_id:
             with self.connection.cursor() as cursor:
-                cursor.execute(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"')  # noqa: S608
+                cursor.execute(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"')
                 self.next_id[table] = cursor.fetchone()[0]
         for row in rows:
             row.pk = self.next_id[table]

@@ -76,7 +76,7 @@ def test_free_text_is_escaped(clinic: Clinic) -> None:
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
-def _shown_escaped(http, path: str, texts: list[str]) -> list[str]:  # noqa: ANN001
+def _shown_escaped(http, path: str, texts: list[str]) -> list[str]:
     html = http.get(path).content.decode()
     return [f"{path}: {t[:12]}…" for t in texts if t in html or escape(t) not in html]
 

@@ -654,7 +654,7 @@ def instruments_for(reference: str) -> list[Instrument]:
     return [row for row in Instrument.objects.all() if row.parsed().url == reference]
 
 
-def _save(incoming: IncomingResponse, session: Any, participant: Any, instrument: Instrument):  # noqa: ANN202
+def _save(incoming: IncomingResponse, session: Any, participant: Any, instrument: Instrument):
     answers = incoming.answers_for(instrument.parsed())
     key = incoming.identifier or hashlib.sha256(json.dumps(incoming.raw).encode()).hexdigest()
     try:

@@ -32,7 +32,7 @@ def _viewer(request: HttpRequest, *roles: str) -> access.Viewer:
     return viewer
 
 
-def _own(queryset, viewer: access.Viewer, pk: int):  # noqa: ANN001, ANN202
+def _own(queryset, viewer: access.Viewer, pk: int):
     """An object of the viewer's organization, or 404."""
     return access._get_or_404(queryset.filter(organization=viewer.organization), pk)
 
@@ -54,7 +54,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
     return _integrations_page(request, viewer, form, WebhookForm(prefix="hook"))
 
 
-def _integrations_page(request, viewer, token_form, hook_form, status=None) -> HttpResponse:  # noqa: ANN001
+def _integrations_page(request, viewer, token_form, hook_form, status=None) -> HttpResponse:
     org = viewer.organization
     return render(
         request,

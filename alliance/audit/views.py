@@ -27,7 +27,7 @@ class AuditFilterForm(forms.Form):
     since = ClinicDateField(required=False, label=_("From"))
     until = ClinicDateField(required=False, label=_("To"))
 
-    def filter(self, events):  # noqa: ANN001, ANN201
+    def filter(self, events):
         data = self.cleaned_data
         if data.get("actor"):
             events = events.filter(actor_label__icontains=data["actor"])

@@ -118,7 +118,7 @@ class CareEpisode(models.Model):
         co_therapists=(),
         interpreters=(),
         **fields,
-    ):  # noqa: ANN001, ANN206
+    ):
         """Open an episode with its participants and its first status record, all audited."""
         from alliance.audit import trail
 
@@ -136,7 +136,7 @@ class CareEpisode(models.Model):
         trail.record_create(episode)
         return episode
 
-    def set_status(self, status: str, *, by, reason: str = "") -> None:  # noqa: ANN001
+    def set_status(self, status: str, *, by, reason: str = "") -> None:
         """Close or reopen; the log keeps every change so the history survives."""
         from alliance.audit import trail
 
@@ -270,7 +270,7 @@ class Participant(models.Model):
         return self.client_id is not None
 
     @property
-    def organization(self):  # noqa: ANN201 - used by the audit trail
+    def organization(self):  # used by the audit trail
         return self.episode.organization
 
     def audit_client_code(self) -> str:
@@ -312,7 +312,7 @@ class Session(models.Model):
         return timezone.localtime(self.starts_at).date() > timezone.localdate()
 
     @property
-    def organization(self):  # noqa: ANN201 - used by the audit trail
+    def organization(self):  # used by the audit trail
         return self.episode.organization
 
     def audit_client_code(self) -> str:

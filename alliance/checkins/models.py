@@ -132,7 +132,7 @@ class EpisodePlanEntry(PlanEntry):
         ]
 
     @property
-    def organization(self):  # noqa: ANN201 - used by the audit trail
+    def organization(self):  # used by the audit trail
         return self.episode.organization
 
     def audit_client_code(self) -> str:
@@ -171,7 +171,7 @@ class EpisodeCheckinSettings(models.Model):
         return f"Check-in settings of episode {self.episode_id}"
 
     @property
-    def organization(self):  # noqa: ANN201
+    def organization(self):  # used by the audit trail
         return self.episode.organization
 
     def audit_client_code(self) -> str:
@@ -238,7 +238,7 @@ class CheckinRequest(models.Model):
         return f"Check-in {self.pk} for session {self.session.number}"
 
     @property
-    def organization(self):  # noqa: ANN201
+    def organization(self):
         return self.session.episode.organization
 
     def audit_client_code(self) -> str:
@@ -354,7 +354,7 @@ class Response(models.Model):
         return f"{self.instrument_key} for session {self.session.number}"
 
     @property
-    def organization(self):  # noqa: ANN201
+    def organization(self):
         return self.session.episode.organization
 
     def audit_client_code(self) -> str:
@@ -425,7 +425,7 @@ class ContactPreferences(models.Model):
         return f"Contact preferences of client {self.client_id}"
 
     @property
-    def organization(self):  # noqa: ANN201 - used by the audit trail
+    def organization(self):
         return self.client.organization
 
     def audit_client_code(self) -> str:
@@ -514,7 +514,7 @@ class ScheduledLink(models.Model):
         return f"{self.purpose} link for session {self.session_id}"
 
     @property
-    def organization(self):  # noqa: ANN201
+    def organization(self):
         return self.session.episode.organization
 
     def audit_client_code(self) -> str:

@@ -224,7 +224,7 @@ def _spread(spreads: Sequence[Spread]) -> alt.Chart:
     )
 
 
-def _person_layers(points: Sequence[Point], title: str, y_max: float, spreads: Sequence[Spread]):  # noqa: ANN202
+def _person_layers(points: Sequence[Point], title: str, y_max: float, spreads: Sequence[Spread]):
     layers: list[alt.Chart] = []
     if spreads:
         layers.append(_spread(spreads))

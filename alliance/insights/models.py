@@ -54,7 +54,7 @@ class NumbersDecoder(json.JSONDecoder):
         super().__init__(*args, **kwargs)
 
 
-def kind_label(key: str):  # noqa: ANN201 - a lazy string
+def kind_label(key: str):  # returns a lazy string
     return BY_KEY[key].label
 
 
@@ -163,7 +163,7 @@ class Alert(models.Model):
         return self.state in ACTIVE_STATES
 
     @property
-    def raised(self):  # noqa: ANN201 - a datetime
+    def raised(self):  # returns a datetime
         """When the alert was raised (the session's date or the answer's moment)."""
         return self.raised_at or self.opened_at
 
@@ -171,7 +171,7 @@ class Alert(models.Model):
     def kind_label(self) -> str:
         return kind_name(self.kind)
 
-    def reason_on(self, today=None) -> str:  # noqa: ANN001
+    def reason_on(self, today=None) -> str:
         """The reason as of `today` (default: the current local date)."""
         from django.utils import timezone
 

@@ -32,7 +32,7 @@ def answer_sessions(clinic: Clinic, count: int = 3) -> None:
         )
 
 
-def test_parquet_round_trip_matches_the_database(clinic: Clinic, tmp_path: Path, settings) -> None:  # noqa: ANN001
+def test_parquet_round_trip_matches_the_database(clinic: Clinic, tmp_path: Path, settings) -> None:
     settings.EXPORT_MIN_CELL = 1
     answer_sessions(clinic)
     result = export.write(clinic.org, tmp_path)
@@ -54,7 +54,7 @@ def test_parquet_round_trip_matches_the_database(clinic: Clinic, tmp_path: Path,
 def test_pseudonyms_differ_between_exports_unless_a_key_is_configured(
     clinic: Clinic,
     tmp_path: Path,
-    settings,  # noqa: ANN001
+    settings,
 ) -> None:
     settings.EXPORT_MIN_CELL = 1
     answer_sessions(clinic, 1)
@@ -68,7 +68,7 @@ def test_pseudonyms_differ_between_exports_unless_a_key_is_configured(
     assert pseudonym() == pseudonym()
 
 
-def test_small_cells_are_suppressed(clinic: Clinic, tmp_path: Path, settings) -> None:  # noqa: ANN001
+def test_small_cells_are_suppressed(clinic: Clinic, tmp_path: Path, settings) -> None:
     settings.EXPORT_MIN_CELL = 5
     answer_sessions(clinic, 2)
     result = export.write(clinic.org, tmp_path, ("csv",))
@@ -95,7 +95,7 @@ def test_command_writes_files_and_shows_progress(clinic: Clinic, tmp_path: Path)
     assert AuditEvent.objects.filter(action="export", source="cli").exists()
 
 
-def _start_and_build(http, captured, formats=("csv", "parquet")):  # noqa: ANN001, ANN202
+def _start_and_build(http, captured, formats=("csv", "parquet")):
     """Ask on the page; the job runs once the request's transaction commits."""
     with captured(execute=True):
         response = http.post("/org/research-export/", {"formats": list(formats)})
@@ -105,7 +105,7 @@ def _start_and_build(http, captured, formats=("csv", "parquet")):  # noqa: ANN00
 
 def test_researcher_starts_an_export_and_downloads_the_finished_zip(
     clinic: Clinic, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     answer_sessions(clinic, 1)
     http = clinic.login("researcher")
     assert http.get("/org/research-export/").status_code == 200
@@ -127,7 +127,7 @@ def test_researcher_starts_an_export_and_downloads_the_finished_zip(
 
 def test_only_the_person_who_asked_downloads_it_and_only_until_it_expires(
     clinic: Clinic, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     answer_sessions(clinic, 1)
     row = _start_and_build(clinic.login("researcher"), django_capture_on_commit_callbacks)
     url = f"/org/research-export/{row.pk}/download/"
@@ -171,7 +171,7 @@ def test_export_page_refuses_other_roles_and_bad_input(clinic: Clinic) -> None:
 
 def test_outsider_export_holds_none_of_our_data(
     clinic: Clinic, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     answer_sessions(clinic, 1)
     http = clinic.login("outsider")
     row = _start_and_build(http, django_capture_on_commit_callbacks, formats=("csv",))

@@ -51,7 +51,7 @@ def phq9_resource(clinic: Clinic, item9: str = "LA6568-5", **extra: object) -> d
     return resource
 
 
-def post(http, resource: dict):  # noqa: ANN001, ANN201
+def post(http, resource: dict):
     return http.post(
         "/fhir/QuestionnaireResponse",
         data=json.dumps(resource),
@@ -131,7 +131,7 @@ def test_created_response_is_scored_on_arrival_and_raises_risk(clinic: Clinic) -
 
 def test_risk_alert_follows_a_created_response(
     clinic: Clinic, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     http = api_client(token_for(clinic.org))
     with django_capture_on_commit_callbacks(execute=True):
         assert post(http, phq9_resource(clinic, item9="LA6571-9")).status_code == 201

@@ -24,7 +24,7 @@ OPENAPI = Path(dj_settings.PROJECT_DIR) / "docs" / "openapi.json"
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def generated(tmp_path_factory: pytest.TempPathFactory):
     """The client package, generated from the committed OpenAPI document."""
     where = tmp_path_factory.mktemp("client")
     config = where / "config.yml"
@@ -43,9 +43,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     sys.path.remove(str(where))
 
 
-def test_generated_client_lists_reads_and_creates(  # noqa: ANN001
-    generated, live_server, clinic: Clinic
-) -> None:
+def test_generated_client_lists_reads_and_creates(generated, live_server, clinic: Clinic) -> None:
     from alliance_client import AuthenticatedClient
     from alliance_client.api.check_in_requests import create_checkin_request
     from alliance_client.api.clients import get_client, list_clients
@@ -67,7 +65,7 @@ def test_generated_client_lists_reads_and_creates(  # noqa: ANN001
 
 def test_fhirpy_reads_searches_with_paging_and_creates(
     live_server, clinic: Clinic, settings
-) -> None:  # noqa: ANN001
+) -> None:
     from fhirpy import SyncFHIRClient
 
     from alliance.care.models import Session

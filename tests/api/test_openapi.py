@@ -32,7 +32,7 @@ def test_served_document_is_the_committed_one(clinic: Clinic) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_schemathesis_finds_no_server_error(clinic: Clinic, settings) -> None:  # noqa: ANN001
+def test_schemathesis_finds_no_server_error(clinic: Clinic, settings) -> None:
     import schemathesis
     from hypothesis import HealthCheck, Phase, given
     from hypothesis import settings as hsettings
@@ -55,7 +55,7 @@ def test_schemathesis_finds_no_server_error(clinic: Clinic, settings) -> None:  
             database=None,
         )
         @given(case=op.as_strategy())
-        def run(case) -> None:  # noqa: ANN001
+        def run(case) -> None:
             auth = {"Authorization": f"Bearer {raw}", "Accept-Encoding": "identity"}
             response = case.call(headers=auth)
             statuses.add(response.status_code)

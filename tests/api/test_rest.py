@@ -21,7 +21,7 @@ from .helpers import api_client, token_for
 pytestmark = pytest.mark.django_db
 
 
-def post_json(http, path: str, body: object):  # noqa: ANN001, ANN201
+def post_json(http, path: str, body: object):
     return http.post(path, data=json.dumps(body), content_type="application/json")
 
 
@@ -181,7 +181,7 @@ def test_reads_are_audited_with_source_api(clinic: Clinic) -> None:
     assert event.organization == clinic.org
 
 
-def test_rate_limit_answers_429(clinic: Clinic, settings) -> None:  # noqa: ANN001
+def test_rate_limit_answers_429(clinic: Clinic, settings) -> None:
     settings.API_REQUESTS_PER_MINUTE = 3
     http = api_client(token_for(clinic.org, Scope.READ))
     codes = [http.get("/api/v1/clients").status_code for _ in range(4)]
@@ -203,7 +203,7 @@ def test_nothing_due_is_409(clinic: Clinic, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.mark.django_db
-def test_every_error_has_the_same_shape_and_dates_are_iso_only(clinic) -> None:  # noqa: ANN001
+def test_every_error_has_the_same_shape_and_dates_are_iso_only(clinic) -> None:
     from django.test import Client as Anonymous
 
     anonymous = Anonymous().get("/api/v1/clients")

@@ -75,13 +75,13 @@ def test_public_addresses_are_accepted(clinic: Clinic) -> None:
     assert ok.status_code == 200 and WebhookEndpoint.objects.count() == 1
 
 
-def test_the_setting_allows_private_targets(clinic: Clinic, settings) -> None:  # noqa: ANN001
+def test_the_setting_allows_private_targets(clinic: Clinic, settings) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = True
     ok = clinic.login("admin").post("/org/integrations/webhooks/", {"hook-url": INSIDE[2]})
     assert ok.status_code == 200 and WebhookEndpoint.objects.count() == 1
 
 
-def test_a_stored_private_target_is_refused_at_delivery(clinic: Clinic, receiver, settings) -> None:  # noqa: ANN001, F811
+def test_a_stored_private_target_is_refused_at_delivery(clinic: Clinic, receiver, settings) -> None:  # noqa: F811
     settings.WEBHOOK_ALLOW_LOOPBACK_HTTP = True  # plain http to 127.0.0.1 is fine, private is not
     state, url = receiver
     WebhookEndpoint.objects.create(organization=clinic.org, url=url, secret="s")
@@ -98,7 +98,7 @@ def test_a_stored_private_target_is_refused_at_delivery(clinic: Clinic, receiver
     assert "private, loopback" in WebhookDelivery.objects.get().tries.get().error
 
 
-def test_the_connection_itself_is_checked(receiver, settings) -> None:  # noqa: ANN001, F811
+def test_the_connection_itself_is_checked(receiver, settings) -> None:  # noqa: F811
     """Even when the address looked public when checked (a name can be re-pointed a moment
     later), the connected peer is checked before anything is sent."""
     state, url = receiver

@@ -41,7 +41,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.received.append((dict(self.headers), body))
             self.send_response(state.statuses.pop(0) if state.statuses else 200)
@@ -59,13 +59,13 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
 
 
 @pytest.fixture
-def queue(settings, transactional_db) -> None:  # noqa: ANN001
+def queue(settings, transactional_db) -> None:
     """Jobs wait in the database for `work()`, as they would for `alliance worker`."""
     use_database_queue(settings)
 
 
 @pytest.fixture
-def loopback_allowed(settings) -> None:  # noqa: ANN001
+def loopback_allowed(settings) -> None:
     settings.WEBHOOK_ALLOW_LOOPBACK_HTTP = True
     settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1
 
@@ -87,13 +87,13 @@ def raise_alert(clinic: Clinic, fingerprint: str = "risk:1") -> Alert:
     )
 
 
-def endpoint(clinic: Clinic, url: str, org=None) -> WebhookEndpoint:  # noqa: ANN001
+def endpoint(clinic: Clinic, url: str, org=None) -> WebhookEndpoint:
     return WebhookEndpoint.objects.create(organization=org or clinic.org, url=url, secret=SECRET)
 
 
 def test_a_new_alert_is_posted_signed_by_the_worker_once(
     queue: None, clinic: Clinic, receiver, loopback_allowed
-) -> None:  # noqa: ANN001
+) -> None:
     state, url = receiver
     endpoint(clinic, url)
     alert = raise_alert(clinic)
@@ -128,7 +128,7 @@ def test_a_new_alert_is_posted_signed_by_the_worker_once(
 
 def test_a_delivery_another_worker_is_posting_is_not_posted_again(
     queue: None, clinic: Clinic, receiver, loopback_allowed
-) -> None:  # noqa: ANN001
+) -> None:
     state, url = receiver
     endpoint(clinic, url)
     raise_alert(clinic)
@@ -146,7 +146,7 @@ def test_failures_are_retried_with_backoff_and_recorded(
     clinic: Clinic,
     receiver,
     loopback_allowed,
-    settings,  # noqa: ANN001
+    settings,
 ) -> None:
     settings.WEBHOOK_MAX_ATTEMPTS = 3
     state, url = receiver
@@ -182,7 +182,7 @@ def test_failures_are_retried_with_backoff_and_recorded(
 
 def test_unreachable_endpoint_gives_up_after_the_limit_and_a_retry_by_hand_tries_again(
     queue: None, clinic: Clinic, receiver, loopback_allowed, settings
-) -> None:  # noqa: ANN001
+) -> None:
     state, url_of_receiver = receiver
     settings.WEBHOOK_MAX_ATTEMPTS = 2
     endpoint(clinic, "http://127.0.0.1:9/nothing-listens")
@@ -210,7 +210,7 @@ def test_unreachable_endpoint_gives_up_after_the_limit_and_a_retry_by_hand_tries
 
 def test_a_delivery_whose_job_was_lost_is_queued_again(
     queue: None, clinic: Clinic, receiver, loopback_allowed
-) -> None:  # noqa: ANN001
+) -> None:
     state, url = receiver
     endpoint(clinic, url)
     raise_alert(clinic)
@@ -224,7 +224,7 @@ def test_a_delivery_whose_job_was_lost_is_queued_again(
     assert len(state.received) == 1
 
 
-def test_plain_http_is_refused_without_the_setting(clinic: Clinic, receiver) -> None:  # noqa: ANN001
+def test_plain_http_is_refused_without_the_setting(clinic: Clinic, receiver) -> None:
     state, url = receiver
     endpoint(clinic, url)
     raise_alert(clinic)
@@ -235,7 +235,7 @@ def test_plain_http_is_refused_without_the_setting(clinic: Clinic, receiver) -> 
 
 def test_other_organizations_alerts_and_old_alerts_are_not_sent(
     clinic: Clinic, receiver, loopback_allowed
-) -> None:  # noqa: ANN001
+) -> None:
     state, url = receiver
     raise_alert(clinic, "before-registration")
     Alert.objects.filter(fingerprint="before-registration").update(
@@ -251,7 +251,7 @@ def test_other_organizations_alerts_and_old_alerts_are_not_sent(
     assert WebhookDelivery.objects.get().endpoint == ours
 
 
-def test_admin_sees_each_attempt(clinic: Clinic, receiver, loopback_allowed) -> None:  # noqa: ANN001
+def test_admin_sees_each_attempt(clinic: Clinic, receiver, loopback_allowed) -> None:
     state, url = receiver
     state.statuses = [502]
     endpoint(clinic, url)

@@ -90,7 +90,7 @@ def test_answers_are_not_copied_into_the_trail(clinic: Clinic) -> None:
     assert "private words" not in str(event.after) and "(content " in str(event.after["answers"])
 
 
-def test_client_address_behind_a_trusted_proxy(settings) -> None:  # noqa: ANN001
+def test_client_address_behind_a_trusted_proxy(settings) -> None:
     from django.test import RequestFactory
 
     from alliance.audit.middleware import client_ip

@@ -219,7 +219,7 @@ def _keyboard_checkin(page: Any, inspector: Inspector) -> None:
 )
 def test_client_journey(
     clinic: Any, live_server: Any, chromium: Any, axe_page: Any, lang: str, js: bool
-) -> None:  # noqa: E501
+) -> None:
     tour = prepare(clinic)
     inspector = Inspector(lang, js, axe_page, live_server.url)
     browser_context = chromium.new_context(

@@ -32,7 +32,7 @@ def _shot(page: Any, name: str) -> None:
 
 
 @pytest.mark.parametrize("size", [(1366, 900), (390, 844)])
-def test_dependent_questions_follow_the_answer(chromium, live_server, clinic, size) -> None:  # noqa: ANN001
+def test_dependent_questions_follow_the_answer(chromium, live_server, clinic, size) -> None:
     call_command("instruments", "import", str(FILE), "--unscored")
     _checkin, token = issue(clinic, only=(KEY,))
     context = chromium.new_context(viewport={"width": size[0], "height": size[1]})

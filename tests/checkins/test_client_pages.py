@@ -21,22 +21,22 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seen(clinic):  # noqa: ANN001, ANN201
+def seen(clinic):
     return pages(HttpClient(), prepare(clinic))
 
 
-def test_the_intro_states_the_real_length(seen) -> None:  # noqa: ANN001
+def test_the_intro_states_the_real_length(seen) -> None:
     assert "It takes about a minute: 4 questions." in seen["form"]
     assert "It takes about 4 minutes, in 3 short parts." in seen["combined"]
     assert seen["combined"].count('class="part"') == 3 and "Part 2 of 3" in seen["combined"]
 
 
-def test_no_clinician_text_on_client_pages(seen) -> None:  # noqa: ANN001
+def test_no_clinician_text_on_client_pages(seen) -> None:
     for name, html in seen.items():
         assert "validated" not in html and "cutoff" not in html, name
 
 
-def test_ids_referenced_by_the_page_exist(seen) -> None:  # noqa: ANN001
+def test_ids_referenced_by_the_page_exist(seen) -> None:
     for name, html in seen.items():
         ids = re.findall(r'\sid="([^"]+)"', html)
         assert len(ids) == len(set(ids)), name
@@ -47,7 +47,7 @@ def test_ids_referenced_by_the_page_exist(seen) -> None:  # noqa: ANN001
             assert anchor in ids, (name, anchor)
 
 
-def test_error_summary_links_each_answer_and_takes_focus(seen) -> None:  # noqa: ANN001
+def test_error_summary_links_each_answer_and_takes_focus(seen) -> None:
     html = seen["form-errors"]
     summary = html.split('id="problems"', 1)[1].split("</div>", 1)[0]
     assert "autofocus" in html.split('id="problems"', 1)[0][-200:] + summary[:40]
@@ -57,7 +57,7 @@ def test_error_summary_links_each_answer_and_takes_focus(seen) -> None:  # noqa:
     assert 'href="#id_pace_0"' in seen["preferences-errors"]
 
 
-def test_scale_options_say_what_the_ends_mean(seen) -> None:  # noqa: ANN001
+def test_scale_options_say_what_the_ends_mean(seen) -> None:
     html = seen["form"]
     assert re.search(
         r'value="0"[^>]*><span>0<span class="visually-hidden">, Not at all</span>', html
@@ -66,7 +66,7 @@ def test_scale_options_say_what_the_ends_mean(seen) -> None:  # noqa: ANN001
     assert '<span class="visually-hidden">, None yet</span>' in seen["goals"]
 
 
-def test_agenda_is_offered_before_the_session_not_after(seen) -> None:  # noqa: ANN001
+def test_agenda_is_offered_before_the_session_not_after(seen) -> None:
     assert "/agenda/" in seen["before"]
     assert "/agenda/" not in seen["form"]
     assert "did we work on what you wanted" not in seen["agenda-before"]
@@ -74,19 +74,19 @@ def test_agenda_is_offered_before_the_session_not_after(seen) -> None:  # noqa: 
     assert "Did we work on it?" in seen["thank-you"]  # the client gave a focus beforehand
 
 
-def test_thank_you_page_explains_the_numbers_and_offers_the_review(seen) -> None:  # noqa: ANN001
+def test_thank_you_page_explains_the_numbers_and_offers_the_review(seen) -> None:
     html = seen["thank-you"]
     assert "Each number is the average of your ratings of that session" in html
     assert 'class="send" href="/c/' in html and "Review my goals" in html
 
 
-def test_a_used_link_says_received_with_the_clinic_and_its_contact(seen) -> None:  # noqa: ANN001
+def test_a_used_link_says_received_with_the_clinic_and_its_contact(seen) -> None:
     html = seen["received"]
     assert "Your answers were received" in html and "Northside Clinic" in html and CONTACT in html
     assert "cannot be used" not in html
 
 
-def test_skipped_ratings_are_asked_about_once_and_answers_kept(clinic) -> None:  # noqa: ANN001
+def test_skipped_ratings_are_asked_about_once_and_answers_kept(clinic) -> None:
     tour = prepare(clinic)
     http = HttpClient()
     key = form_key(http.get(f"/c/{tour.after}/").content.decode())
@@ -102,7 +102,7 @@ def test_skipped_ratings_are_asked_about_once_and_answers_kept(clinic) -> None: 
     assert Response.objects.get().answers["bond"] == 7
 
 
-def test_a_good_send_is_never_followed_by_the_rate_limit_page(clinic) -> None:  # noqa: ANN001
+def test_a_good_send_is_never_followed_by_the_rate_limit_page(clinic) -> None:
     """Someone on the clinic's Wi-Fi mistyped links until the address is blocked; a client
     behind the same address still sends, sees their thank-you page and may reopen the link."""
     tour = prepare(clinic)
@@ -120,7 +120,7 @@ def test_a_good_send_is_never_followed_by_the_rate_limit_page(clinic) -> None:  
     assert "Your answers were received" in other.content.decode()
 
 
-def test_the_language_switch_is_remembered_for_the_client(clinic) -> None:  # noqa: ANN001
+def test_the_language_switch_is_remembered_for_the_client(clinic) -> None:
     tour = prepare(clinic)
     http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
     page = http.get(f"/c/{tour.after}/").content.decode()

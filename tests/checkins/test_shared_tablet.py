@@ -19,7 +19,7 @@ def finish(http: HttpClient, token: str) -> None:
     assert http.post(f"/c/{token}/", good_answers(key))["Location"] == f"/c/{token}/done/"
 
 
-def next_clients_link(clinic) -> str:  # noqa: ANN001
+def next_clients_link(clinic) -> str:
     other = Client.objects.create(organization=clinic.org, code="C-0002", display_name="Bo")
     episode = make_episode(clinic.org, clinic.therapist, [other])
     session = make_session(episode)
@@ -29,7 +29,7 @@ def next_clients_link(clinic) -> str:  # noqa: ANN001
     return token
 
 
-def test_the_next_client_cannot_go_back_to_the_previous_ones_pages(clinic, db) -> None:  # noqa: ANN001
+def test_the_next_client_cannot_go_back_to_the_previous_ones_pages(clinic, db) -> None:
     row = services.episode_settings(clinic.episode)
     row.share_progress_with_client = True
     row.save()
@@ -51,7 +51,7 @@ def test_the_next_client_cannot_go_back_to_the_previous_ones_pages(clinic, db) -
         assert "Alex" not in response.content.decode()
 
 
-def test_the_thank_you_page_is_remembered_briefly_and_only_under_c(clinic, db) -> None:  # noqa: ANN001
+def test_the_thank_you_page_is_remembered_briefly_and_only_under_c(clinic, db) -> None:
     tablet = HttpClient()
     _checkin, token = issue(clinic)
     key = form_key(tablet.get(f"/c/{token}/").content.decode())
@@ -60,7 +60,7 @@ def test_the_thank_you_page_is_remembered_briefly_and_only_under_c(clinic, db) -
     assert cookie["httponly"]
 
 
-def test_a_completed_links_goal_pages_are_closed_to_another_browser(clinic, db) -> None:  # noqa: ANN001
+def test_a_completed_links_goal_pages_are_closed_to_another_browser(clinic, db) -> None:
     _checkin, token = issue(clinic)
     finish(HttpClient(), token)
     page = HttpClient().get(f"/c/{token}/preferences/").content.decode()

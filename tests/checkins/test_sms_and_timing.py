@@ -22,7 +22,7 @@ class Gateway(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:  # http.server's name
         length = int(self.headers["Content-Length"])
         Gateway.received.append(
             {"auth": self.headers["Authorization"], "body": json.loads(self.rfile.read(length))}

@@ -98,7 +98,7 @@ def test_project_instruments_are_translated_including_anchors_and_hints(lang: st
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("lang", shipped())
-def test_every_client_page_in_every_state_is_translated(clinic, monkeypatch, lang) -> None:  # noqa: ANN001
+def test_every_client_page_in_every_state_is_translated(clinic, monkeypatch, lang) -> None:
     """Rendering the pages records every lookup; one that comes back in English is a gap."""
     untranslated: set[str] = set()
     original_gettext = trans_real.DjangoTranslation.gettext

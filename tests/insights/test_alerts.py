@@ -304,7 +304,7 @@ def test_database_and_python_observations_agree(clinic: Clinic) -> None:
     python = insight_services.observations(Response.objects.filter(session__episode=clinic.episode))
     sql = insight_services.pg_observations([clinic.episode.pk])
 
-    def rows(obs):  # noqa: ANN001, ANN202
+    def rows(obs):
         return sorted(
             zip(
                 obs.episode.tolist(),

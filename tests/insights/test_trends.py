@@ -15,7 +15,7 @@ from alliance.measures.models import current_instrument
 from tests.conftest import Clinic, make_episode, make_session
 
 
-def _answer(session, participant, value: int) -> None:  # noqa: ANN001
+def _answer(session, participant, value: int) -> None:
     services.save_response(
         session=session,
         participant=participant,
@@ -57,7 +57,7 @@ def test_two_refreshes_at_once_keep_both_partners_answers(
     computed, write = threading.Event(), threading.Event()
     real_compute = trends.compute
 
-    def compute_then_pause(ids):  # noqa: ANN001, ANN202
+    def compute_then_pause(ids):
         result = real_compute(ids)
         if threading.current_thread().name == "first":
             computed.set()

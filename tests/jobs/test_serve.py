@@ -53,7 +53,7 @@ def wait_for(condition: object, seconds: float) -> bool:
 
 def healthy() -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2) as answer:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2) as answer:
             return bool(answer.status == 200)
     except OSError:
         return False

@@ -37,7 +37,7 @@ def url(client: Client) -> str:
     return f"/clients/{client.pk}/erase/"
 
 
-def erase(clinic: Clinic, record: Record, who: str = "therapist"):  # noqa: ANN201
+def erase(clinic: Clinic, record: Record, who: str = "therapist"):
     return clinic.login(who).post(url(record.client), {"code": SECRETS["code"]})
 
 
@@ -214,7 +214,7 @@ def test_erasure_asks_for_the_password_again(clinic: Clinic) -> None:
     assert Client.objects.filter(pk=record.client.pk).exists()
 
 
-def test_the_command_counts_then_erases(clinic: Clinic, capsys) -> None:  # noqa: ANN001
+def test_the_command_counts_then_erases(clinic: Clinic, capsys) -> None:
     record = full_record(clinic)
     args = ["client", "erase", "--client", str(record.client.pk), "--organization", "northside"]
     with pytest.raises(CommandError):

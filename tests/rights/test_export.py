@@ -24,11 +24,11 @@ from .helpers import PARTNER, SECRETS, full_record
 pytestmark = pytest.mark.django_db
 
 
-def url(client) -> str:  # noqa: ANN001
+def url(client) -> str:
     return f"/clients/{client.pk}/export/"
 
 
-def download(clinic: Clinic, client, who: str = "therapist") -> zipfile.ZipFile:  # noqa: ANN001
+def download(clinic: Clinic, client, who: str = "therapist") -> zipfile.ZipFile:
     response = clinic.login(who).post(url(client))
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"] == "application/zip"
@@ -128,7 +128,7 @@ def test_csv_rows_match_the_database(clinic: Clinic) -> None:
             assert name in readme
 
 
-def record_episodes(record) -> list:  # noqa: ANN001
+def record_episodes(record) -> list:
     return [record.own_episode, record.couple]
 
 
@@ -218,7 +218,7 @@ def test_one_export_event_with_counts_and_no_content(clinic: Clinic) -> None:
         assert words not in dumped
 
 
-def test_the_command_writes_the_same_zip(clinic: Clinic, tmp_path) -> None:  # noqa: ANN001
+def test_the_command_writes_the_same_zip(clinic: Clinic, tmp_path) -> None:
     record = full_record(clinic)
     out = tmp_path / "client.zip"
     call_command(

@@ -93,7 +93,7 @@ def test_the_research_export_neutralises_every_text_cell(
     clinic: Clinic,
     tmp_path: Path,
     settings,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from tests.api.test_export import answer_sessions
 
