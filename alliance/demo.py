@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from alliance.accounts.models import (
     CrisisInformation,
@@ -15,6 +18,21 @@ from alliance.accounts.models import (
     User,
 )
 from alliance.audit import context
+from alliance.care.models import CareEpisode, Client, Participant, ParticipantRole, Session
+from alliance.checkins import services as checkins
+from alliance.checkins.models import PULSE_KEY, ContactPreferences, SendingSettings
+from alliance.goals import services as goals
+from alliance.goals.models import Goal
+from alliance.growth.models import (
+    AttributeDefinition,
+    ClientAttribute,
+    PracticePeriod,
+    SupervisionNote,
+)
+from alliance.insights import services as insights
+from alliance.insights.models import Alert, AlertState
+from alliance.measures.models import current_instrument
+from alliance.synthetic import database, histories
 
 DEMO_PASSWORD = "alliance-demo-2026"  # noqa: S105 - printed for the demo on purpose
 DEMO_SLUG = "northside-demo"
@@ -133,9 +151,6 @@ def _create_person(person: DemoPerson, organizations: dict[str, Organization]) -
 
 def _load_histories(organizations: dict[str, Organization], people: dict[str, User]) -> None:
     """Synthetic histories for each therapist, then the alerts the rules raise on them."""
-    from alliance.insights import services
-    from alliance.synthetic import database, histories
-
     plan = [
         ("tess", DEMO_SLUG, 14, 11),
         ("colin", DEMO_SLUG, 6, 12),
@@ -152,7 +167,7 @@ def _load_histories(organizations: dict[str, Organization], people: dict[str, Us
             code_prefix=f"DEMO-{key[0].upper()}",
         )
     for organization in organizations.values():
-        services.recompute_organization(organization)
+        insights.recompute_organization(organization)
     _settle_old_alerts()
     _agree_goals(people["tess"])
     _growth(organizations[DEMO_SLUG], people)
@@ -163,13 +178,6 @@ def _load_histories(organizations: dict[str, Organization], people: dict[str, Us
 def _tell_the_tour(people: dict[str, User]) -> None:
     """What the README's tour shows on Tess's caseload: next sessions on different days and
     times, two check-ins due, two goal reviews due, a named group and an interpreted episode."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from alliance.care.models import CareEpisode, Participant, ParticipantRole, Session
-    from alliance.goals.models import Goal
-
     tess = people["tess"]
     episodes = list(
         CareEpisode.objects.filter(participants__user=tess, status="open").order_by("pk")
@@ -214,15 +222,6 @@ def _a_session_today_that_sends_itself(organization: Organization, tess: User) -
     (settings.DEMO_SEND_AFTER_START_MINUTES instead of the session's end), so a visitor sees a
     link sent without anyone creating it. The same client has a weekly between-session pulse
     with a few answers, so the episode page shows its trend."""
-    import datetime as dt
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from alliance.care.models import CareEpisode, Session
-    from alliance.checkins import services
-    from alliance.checkins.models import ContactPreferences, SendingSettings
-
     SendingSettings.objects.create(
         organization=organization, send_after_start_minutes=settings.DEMO_SEND_AFTER_START_MINUTES
     )
@@ -245,7 +244,7 @@ def _a_session_today_that_sends_itself(organization: Organization, tess: User) -
         quiet_from=dt.time(0),
         quiet_until=dt.time(0),
     )
-    row = services.episode_settings(episode)
+    row = checkins.episode_settings(episode)
     row.pulse_every_days = 7
     row.save()
     start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
@@ -256,19 +255,13 @@ def _a_session_today_that_sends_itself(organization: Organization, tess: User) -
     _pulses(episode)
 
 
-def _pulses(episode: object) -> None:
+def _pulses(episode: CareEpisode) -> None:
     """Three pulses after the last sessions held: steady, then lower."""
-    import datetime as dt
-
-    from alliance.checkins import services
-    from alliance.checkins.models import PULSE_KEY
-    from alliance.measures.models import current_instrument
-
     pulse = current_instrument(PULSE_KEY)
-    held = list(episode.sessions.filter(status="attended").order_by("-number")[:3])  # type: ignore[attr-defined]
-    participant = episode.client_participants()[0]  # type: ignore[attr-defined]
+    held = list(episode.sessions.filter(status="attended").order_by("-number")[:3])
+    participant = episode.client_participants()[0]
     for session, value in zip(reversed(held), ("7", "7", "6"), strict=False):
-        response, _created = services.save_response(
+        response, _created = checkins.save_response(
             session=session,
             participant=participant,
             instrument=pulse,
@@ -299,9 +292,6 @@ GOALS = [
 def _agree_goals(therapist: User) -> None:
     """Two goals in the client's words on each of Tess's individual episodes, so the plan page,
     the printable plan and the goal review have something to show."""
-    from alliance.care.models import CareEpisode
-    from alliance.goals import services as goals
-
     episodes = CareEpisode.objects.filter(participants__user=therapist, format="individual")
     for episode in episodes[:6]:
         for wording, proposed_by, tasks in GOALS:
@@ -313,8 +303,6 @@ def _agree_goals(therapist: User) -> None:
 def _settle_old_alerts() -> None:
     """A history that predates the demo would not arrive with every old rupture still open:
     the repaired ones are closed, with a note saying why, so the caseload shows today's needs."""
-    from alliance.insights.models import Alert, AlertState
-
     for alert in Alert.objects.filter(state=AlertState.OPEN).exclude(resolution_proposed=""):
         alert.transition(
             AlertState.RESOLVED,
@@ -332,18 +320,6 @@ ATTRIBUTES = [
 def _growth(organization: Organization, people: dict[str, User]) -> None:
     """Attributes recorded (with consent) for every client, a practice period for Tess over the
     last four weeks and a supervision note, so the growth pages have something to show."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from alliance.care.models import Client
-    from alliance.growth.models import (
-        AttributeDefinition,
-        ClientAttribute,
-        PracticePeriod,
-        SupervisionNote,
-    )
-
     definitions = [
         AttributeDefinition.objects.create(organization=organization, name=name, options=options)
         for name, options in ATTRIBUTES
@@ -379,9 +355,6 @@ def _growth(organization: Organization, people: dict[str, User]) -> None:
 def _date_alerts_by_session(organization: Organization) -> None:
     """Alerts found in a history loaded all at once would all look raised today; date each at
     the session that raised it, so the supervision page shows alerts of different ages."""
-    from alliance.care.models import Session
-    from alliance.insights.models import Alert
-
     alerts = list(Alert.objects.filter(organization=organization, session_number__isnull=False))
     starts = {
         (episode, number): moment

@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from . import lockout
+from .middleware import has_two_factor
+from .models import User
 
 
 class ClinicAccountAdapter(DefaultAccountAdapter):
@@ -42,15 +44,11 @@ def _login_of(credentials: dict[str, Any]) -> str:
     return str(credentials.get("email") or credentials.get("username") or "")
 
 
-def _user(login: str) -> Any:
-    from .models import User
-
+def _user(login: str) -> User | None:
     return User.objects.filter(email__iexact=login.strip(), is_active=True).first()
 
 
 def _has_second_factor(login: str) -> bool:
-    from .middleware import has_two_factor
-
     user = _user(login)
     return user is not None and has_two_factor(user)
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import time
+import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
+from alliance import dates
 from alliance.audit import context
 
 from .access import Viewer
@@ -82,12 +85,6 @@ class CurrentOrganizationMiddleware:
 
 def _use_clinic_dates(organization: object) -> None:
     """The organization's time zone and date style for this request; the server's otherwise."""
-    import zoneinfo
-
-    from django.utils import timezone
-
-    from alliance import dates
-
     name = getattr(organization, "time_zone", "")
     try:
         timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()

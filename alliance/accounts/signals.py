@@ -13,6 +13,7 @@ from alliance.audit import trail
 from alliance.audit.models import Action
 
 from .middleware import REFRESHED_KEY
+from .models import Organization
 
 
 @receiver(user_logged_in)
@@ -39,8 +40,6 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
 
 def _record_in_each_organization(action: str, user: Any) -> None:
     """Each organization's admins see their members' sign-ins in their own trail."""
-    from .models import Organization
-
     organizations = Organization.objects.filter(memberships__user=user).distinct()
     for organization in organizations or [None]:
         trail.record(

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from alliance import csv_cells
-from alliance.care.models import ParticipantRole
+from alliance.care.models import Participant, ParticipantRole
 from alliance.checkins.models import Response
 
 Progress = Callable[[int, int], None]
@@ -97,8 +97,6 @@ class Pseudonyms:
 
 
 def _lead_therapists(org: Any) -> dict[int, int]:
-    from alliance.care.models import Participant
-
     lead: dict[int, int] = {}
     rows = Participant.objects.filter(
         episode__organization=org, role=ParticipantRole.THERAPIST

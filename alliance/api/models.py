@@ -17,6 +17,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.accounts.models import Membership, Role
+from alliance.audit import trail
+
 TOKEN_PREFIX = "alk_"  # noqa: S105 - a visible prefix, not a secret
 
 
@@ -68,8 +71,6 @@ class ApiToken(models.Model):
         the organization, which an admin reads only while the organization lets admins read
         clinical data. Turning that setting off, or taking the creator's admin role away,
         stops the token at once (docs/threat-model.md, "API tokens")."""
-        from alliance.accounts.models import Membership, Role
-
         if not self.organization.admins_see_clinical_data:
             return (
                 "This organization does not let admins read clinical data, so its API tokens "
@@ -85,8 +86,6 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, organization: Any, *, name: str, scope: str, by: Any) -> tuple[ApiToken, str]:
         """A new token; the raw value is returned once and never stored."""
-        from alliance.audit import trail
-
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with transaction.atomic():
             token = cls.objects.create(
@@ -101,8 +100,6 @@ class ApiToken(models.Model):
         return token, raw
 
     def revoke(self) -> None:
-        from alliance.audit import trail
-
         if self.revoked_at is not None:
             return
         with transaction.atomic():

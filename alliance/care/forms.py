@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.accounts.models import Membership, Organization, Role
+from alliance.accounts.models import Membership, Organization, Role, User
 from alliance.converters import parse_id
 from alliance.date_inputs import ClinicDateField, ClinicDateTimeField
 
@@ -131,8 +131,6 @@ def _clients_message(fmt: str, fewest: int, most: int) -> str:
 
 
 def _members(organization: Organization, role: str | None = None) -> Any:
-    from alliance.accounts.models import User
-
     memberships = Membership.objects.filter(organization=organization)
     if role:
         memberships = memberships.filter(role=role)

@@ -7,6 +7,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.audit import trail
+
+from .signals import sessions_renumbered
+
 
 class Client(models.Model):
     """The minimum needed to run the product: a code and a display name. No diagnosis field."""
@@ -120,8 +124,6 @@ class CareEpisode(models.Model):
         **fields,
     ):
         """Open an episode with its participants and its first status record, all audited."""
-        from alliance.audit import trail
-
         episode = cls.objects.create(organization=organization, **fields)
         people = [(therapist, ParticipantRole.THERAPIST)]
         people += [(user, ParticipantRole.CO_THERAPIST) for user in co_therapists]
@@ -138,8 +140,6 @@ class CareEpisode(models.Model):
 
     def set_status(self, status: str, *, by, reason: str = "") -> None:
         """Close or reopen; the log keeps every change so the history survives."""
-        from alliance.audit import trail
-
         before = trail.snapshot(self)
         self.status = status
         self.closed_on = timezone.localdate() if status == EpisodeStatus.CLOSED else None
@@ -157,10 +157,6 @@ class CareEpisode(models.Model):
         """Number the sessions in date order (a session added for today, after one scheduled
         for next week, comes before it). Returns {old number: new number} for those that moved.
         Call inside a transaction with the episode row locked."""
-        from alliance.audit import trail
-
-        from .signals import sessions_renumbered
-
         sessions = list(self.sessions.order_by("starts_at", "number", "pk"))
         moved = [(s, i) for i, s in enumerate(sessions, start=1) if s.number != i]
         if not moved:

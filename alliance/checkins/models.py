@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.measures.models import current_instrument
+
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
 # The between-session pulse (measures/instruments/alliance-pulse.json).
 PULSE_KEY = "alliance-pulse"
@@ -67,8 +69,6 @@ class PlanEntry(models.Model):
     @property
     def instrument_title(self) -> str:
         """The questionnaire's name as people know it ("PHQ-9 (…)"), not its key."""
-        from alliance.measures.models import current_instrument
-
         instrument = current_instrument(self.instrument_key)
         return instrument.title if instrument else self.instrument_key
 

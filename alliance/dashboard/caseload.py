@@ -18,10 +18,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts import access
-from alliance.care.models import WRITING_STAFF_ROLES, EpisodeStatus, Participant
+from alliance.care.models import WRITING_STAFF_ROLES, EpisodeFormat, EpisodeStatus, Participant
+from alliance.checkins.models import CheckinRequest
 from alliance.dates import format_day, format_moment
 from alliance.goals.caseload import review_overdue
 from alliance.insights import priority, trends
+from alliance.insights.kinds import KINDS
+from alliance.insights.kinds import label as kind_label
+from alliance.insights.models import ACTIVE_STATES, Alert
 
 from .charts import sparkline_points
 
@@ -29,8 +33,6 @@ from .charts import sparkline_points
 # The filter's choices: every alert kind by its one name (insights/kinds.py), the repair state
 # of drops, and what is due. Rows are ordered by their most pressing alert (insights/priority.py).
 def _needs() -> list[tuple[str, Any]]:
-    from alliance.insights.kinds import KINDS
-
     alert_kinds = [(k.key, k.label) for k in KINDS if not k.legacy]
     return [
         *alert_kinds[:1],
@@ -78,9 +80,7 @@ class CaseloadRow:
 
     @property
     def need_label(self) -> Any:
-        from alliance.insights.kinds import label
-
-        return NEED_LABEL.get(self.need) or label(self.need)
+        return NEED_LABEL.get(self.need) or kind_label(self.need)
 
     @property
     def need_labels(self) -> list[tuple[str, Any]]:
@@ -127,8 +127,6 @@ class CaseloadRow:
 
 @lru_cache(maxsize=256)
 def _label_in(language: str, key: str) -> str:
-    from alliance.care.models import EpisodeFormat
-
     return str(dict(EpisodeFormat.choices).get(key, key))
 
 
@@ -236,8 +234,6 @@ def _add_people(rows: dict[int, CaseloadRow]) -> None:
 
 
 def _add_alerts(rows: dict[int, CaseloadRow]) -> None:
-    from alliance.insights.models import ACTIVE_STATES, Alert
-
     alerts = Alert.objects.filter(episode_id__in=list(rows), state__in=ACTIVE_STATES).defer(
         "numbers", "fingerprint", "concern"
     )
@@ -263,8 +259,6 @@ def _add_trends(rows: dict[int, CaseloadRow]) -> dict[int, set[int]]:
 
 
 def _add_links(rows: dict[int, CaseloadRow]) -> None:
-    from alliance.checkins.models import CheckinRequest
-
     links = CheckinRequest.objects.filter(
         session__episode_id__in=list(rows),
         state__in=["pending", "opened"],

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import charts
 from .models import GoalRating
+from .panels import _rows
 
 WIDTH = 595  # A4 in points
 MARGIN = 48
@@ -109,8 +110,6 @@ def plan_svg(episode: Any, plan: Any) -> str:
 
 
 def _charts(page: _Page, plan: Any) -> None:
-    from .panels import _rows
-
     rows, past, ratings = _rows(plan.episode)
     labels = {r.goal.pk: f"{r.number}. {r.goal.wording[:40]}" for r in rows + past}
     points = [

@@ -26,6 +26,7 @@ from .models import (
     ProposalKind,
     ProposalState,
     ProposedBy,
+    SessionAgenda,
     Task,
 )
 from .signals import review_stored
@@ -269,16 +270,14 @@ def save_preferences(participant: Participant, data: Mapping[str, Any]) -> None:
 # --- the session agenda --------------------------------------------------------------------------
 
 
-def agenda_of(session: Session, participant: Participant) -> Any:
-    from .models import SessionAgenda
-
+def agenda_of(session: Session, participant: Participant) -> SessionAgenda | None:
     return SessionAgenda.objects.filter(session=session, participant=participant).first()
 
 
 @transaction.atomic
-def save_agenda(session: Session, participant: Participant, focus: str, worked_on: Any) -> Any:
-    from .models import SessionAgenda
-
+def save_agenda(
+    session: Session, participant: Participant, focus: str, worked_on: Any
+) -> SessionAgenda:
     agenda, created = SessionAgenda.objects.select_for_update().get_or_create(
         session=session, participant=participant
     )

@@ -26,6 +26,7 @@ from alliance.care.models import CLIENT_ROLES, CareEpisode
 from alliance.checkins import client_language, ratelimit
 from alliance.checkins import services as checkin_services
 from alliance.checkins.models import ACTIVE_STATES, CheckinRequest, CheckinState
+from alliance.checkins.views import finished_here, received_page
 
 from . import panels, pdf, services
 from .forms import (
@@ -241,8 +242,6 @@ def _open_link(request: HttpRequest, token: str) -> CheckinRequest | HttpRespons
     """The preamble every client page shares: the method, the link, the acting context and the
     client's language. The rate limit is checked only after a failed lookup, so a valid link
     always works (as on the check-in pages)."""
-    from alliance.checkins.views import finished_here, received_page
-
     if request.method not in ("GET", "POST"):
         return _quiet(HttpResponseNotAllowed(["GET", "POST"]))
     checkin = link_checkin(token)

@@ -46,7 +46,13 @@ from alliance.checkins.models import Response
 from alliance.insights.models import ACTIVE_STATES, Alert, AlertKind, AlertState
 
 from . import statistics as stats
-from .models import AttributeDefinition, ClientAttribute, GrowthSettings, PracticePeriod
+from .models import (
+    AttributeDefinition,
+    ClientAttribute,
+    GrowthSettings,
+    PracticePeriod,
+    SupervisionNote,
+)
 
 ALLIANCE_SCALE = "alliance"
 OUTCOMES = (("phq-9", "PHQ-9"), ("gad-7", "GAD-7"))
@@ -547,8 +553,6 @@ def supervisee_summary(
 ) -> Supervisee:
     """One supervisee's part of the supervision page; with `since` (the viewer's previous
     visit), what is new since then is counted and the new alerts are marked."""
-    from .models import SupervisionNote
-
     episodes = therapist_episodes(viewer, therapist)
     now = timezone.now()
     alerts = (

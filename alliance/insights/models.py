@@ -9,10 +9,12 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .kinds import BY_KEY, RUPTURE_KINDS
 from .kinds import label as kind_name
+from .texts import describe
 
 # The analysis uses infinity for an open-ended band (PHQ-9 "20 or more"). JSON has no such
 # number: Python writes the token Infinity, which SQLite keeps and PostgreSQL refuses, so the
@@ -173,10 +175,6 @@ class Alert(models.Model):
 
     def reason_on(self, today=None) -> str:
         """The reason as of `today` (default: the current local date)."""
-        from django.utils import timezone
-
-        from .texts import describe
-
         if not self.facts:
             return self.reason
         return describe(self.facts, today or timezone.localdate())

@@ -14,10 +14,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from alliance.checkins.models import PULSE_KEY, Response
 
+from .drafts import AlertDraft
 from .models import AlertKind
 
 FALL_POINTS = 3.0
@@ -90,10 +90,8 @@ def pulses_of(episode_ids: list[int]) -> dict[int, list[Pulse]]:
     return found
 
 
-def drafts(episode_ids: list[int]) -> list[Any]:
-    """Alert drafts (services.AlertDraft) for the pulse falls of these episodes."""
-    from .services import AlertDraft  # services imports this module for its recomputes
-
+def drafts(episode_ids: list[int]) -> list[AlertDraft]:
+    """Alert drafts for the pulse falls of these episodes."""
     found = []
     for episode, pulses in pulses_of(episode_ids).items():
         for f in findings(pulses):

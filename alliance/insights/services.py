@@ -13,16 +13,18 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from alliance.care.models import CLIENT_ROLES, ParticipantRole
+from alliance.care.models import CLIENT_ROLES, CareEpisode, ParticipantRole, Session
+from alliance.checkins.models import Response
 from alliance.goals import alerts as goal_alerts
 from alliance.goals.models import GoalRating
 
 from . import analysis, pulse, recovery, texts, trends
+from .drafts import AlertDraft
 from .models import SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
 from .signals import alerts_raised
 
@@ -166,8 +168,6 @@ def _codes(names: list[str], lookup: list[str]) -> list[int]:
 
 
 def pg_observations(episode_ids: list[int]) -> analysis.Observations:
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(PG_OBSERVATIONS, {"episodes": episode_ids, "risk_scale": RISK_SCALE})
         episode, participant, role, key, number, scale, value, risk = (
@@ -177,33 +177,6 @@ def pg_observations(episode_ids: list[int]) -> analysis.Observations:
 
 
 # ----------------------------------------------------------------------------- alerts
-
-
-@dataclasses.dataclass(frozen=True)
-class AlertDraft:
-    episode_id: int
-    participant_id: int | None
-    kind: str
-    severity: str
-    scale: str
-    session_number: int
-    reason: str
-    numbers: dict[str, float]
-    fingerprint: str
-    resolution_proposed: str = ""
-    # What the alert is about: one active alert per concern (default: the fingerprint without
-    # its session, i.e. the same rule for the same person and score).
-    concern: str = ""
-    # The findings behind it; the reason is written from them with the sessions' dates.
-    findings: tuple[analysis.Finding, ...] = ()
-
-    @property
-    def concern_key(self) -> str:
-        return self.concern or self.fingerprint.rsplit(":", 1)[0]
-
-    @property
-    def latest_session(self) -> int:
-        return max([f.session_number for f in self.findings] or [self.session_number])
 
 
 OUTCOME_KINDS = ("not_on_track", "reliable_deterioration")
@@ -337,9 +310,6 @@ class _Moments:
 
 
 def _moments(episode_ids: list[int]) -> _Moments:
-    from alliance.care.models import Session
-    from alliance.checkins.models import Response
-
     sessions = {
         (e, n): at
         for e, n, at in Session.objects.filter(episode_id__in=episode_ids).values_list(
@@ -358,8 +328,6 @@ def _moments(episode_ids: list[int]) -> _Moments:
 def unanswered_risk_drafts(episode_ids: list[int]) -> list[AlertDraft]:
     """A risk item left unanswered (PHQ-9 item 9 skipped on paper, in an import or through the
     API) is never silent: the therapist is told to ask about it."""
-    from alliance.checkins.models import Response
-
     rows = (
         Response.objects.filter(
             session__episode_id__in=episode_ids, scores__has_key="risk_unanswered"
@@ -572,10 +540,6 @@ def _new_alert(organization: Any, draft: AlertDraft, facts: list[Any], reason: s
 
 def recompute_episode(episode: Any) -> int:
     """The fast path after one submission: this episode's history only."""
-    from django.db import connection
-
-    from alliance.checkins.models import Response
-
     # One transaction, the episode locked before anything is read: concurrent check-ins of one
     # episode (both partners of a couple) are analysed one after the other, each seeing the
     # other's answers, and the alerts and the trend are written with a single commit.
@@ -597,11 +561,6 @@ def recompute_episode(episode: Any) -> int:
 
 def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) -> dict[str, int]:
     """Every episode of the organization, a batch of episodes at a time to bound memory."""
-    from django.db import connection
-
-    from alliance.care.models import CareEpisode
-    from alliance.checkins.models import Response
-
     thresholds = thresholds_for(organization)
     episode_ids = list(
         CareEpisode.objects.filter(organization=organization)

@@ -19,6 +19,8 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from alliance.care.models import CLIENT_ROLES, CareEpisode
+from alliance.checkins.models import Response
+from alliance.measures.models import Instrument
 
 from .models import AllianceTrend
 
@@ -39,16 +41,12 @@ class Trend:
 
 
 def alliance_keys() -> list[str]:
-    from alliance.measures.models import Instrument
-
     keys = Instrument.objects.filter(kind="alliance").order_by().values_list("key", flat=True)
     return list(keys.distinct())
 
 
 def compute(episode_ids: Iterable[int]) -> dict[int, Trend]:
     """One aggregate query: the mean client alliance per session (over the episode's clients)."""
-    from alliance.checkins.models import Response
-
     ids = list(episode_ids)
     rows = (
         Response.objects.filter(

@@ -40,7 +40,10 @@ from alliance.goals.models import (
     SessionAgenda,
     Task,
 )
+from alliance.growth.models import ClientAttribute
+from alliance.insights import pending
 from alliance.insights.models import Alert, AlertEvent
+from alliance.language.models import SessionTranscript
 
 from .scope import ClientScope, client_scope
 
@@ -60,14 +63,10 @@ def _mine_or_own(s: ClientScope, participant: str, episode: str) -> Q:
 
 
 def _attributes(client: Client) -> QuerySet[Any]:
-    from alliance.growth.models import ClientAttribute
-
     return ClientAttribute.objects.filter(client=client)
 
 
 def _transcripts(episode_ids: tuple[int, ...]) -> QuerySet[Any]:
-    from alliance.language.models import SessionTranscript
-
     return SessionTranscript.objects.filter(session__episode_id__in=episode_ids)
 
 
@@ -241,7 +240,5 @@ def _refresh_shared(scope: ClientScope) -> None:
     """The others' alerts were computed with this client's answers in them; recompute."""
     if not scope.shared_episode_ids:
         return
-    from alliance.checkins.services import refresh_insights
-
     for episode in CareEpisode.objects.filter(pk__in=scope.shared_episode_ids):
-        refresh_insights(episode)
+        pending.after_commit(episode)

@@ -30,7 +30,9 @@ from alliance.goals.models import (
     SessionAgenda,
     Task,
 )
+from alliance.growth.models import ClientAttribute
 from alliance.insights.models import Alert, AlertEvent
+from alliance.language.models import SessionTranscript
 
 from . import fhir
 from .scope import ClientScope, client_scope
@@ -181,8 +183,6 @@ def _client_table(client: Client) -> Table:
 
 
 def _attribute_table(client: Client) -> Table:
-    from alliance.growth.models import ClientAttribute
-
     found = ClientAttribute.objects.filter(client=client).select_related("definition")
     return Table(
         "pattern_review_details",
@@ -263,8 +263,6 @@ def _session_table(rows: Rows) -> Table:
 def _session_language_table(rows: Rows) -> Table:
     """Transcript analyses (counts only; text never leaves in an export) of the client's own
     episodes. Shared episodes are left out: their counts mix everyone who spoke."""
-    from alliance.language.models import SessionTranscript
-
     found = SessionTranscript.objects.filter(
         session__episode_id__in=rows.scope.own_episode_ids
     ).select_related("session")

@@ -9,6 +9,10 @@ from typing import Any
 
 from django import template
 
+from alliance.goals import services
+from alliance.goals.models import SessionAgenda
+from alliance.goals.views import link_checkin
+
 register = template.Library()
 
 
@@ -17,9 +21,6 @@ def goal_offer(context: Any, moment: str = "after") -> dict[str, Any]:
     """After the check-in: goal review (when due), preferences, and "did we work on it?" for a
     client who gave a focus beforehand. Before the session (on the check-in form): only the
     agenda question, so nobody leaves a half-answered form for more."""
-    from alliance.goals import services
-    from alliance.goals.views import link_checkin
-
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     token = (match.kwargs.get("token") if match else "") or ""
@@ -42,8 +43,6 @@ def goal_offer(context: Any, moment: str = "after") -> dict[str, Any]:
 @register.inclusion_tag("goals/_session_agenda.html")
 def session_agenda(session: Any) -> dict[str, Any]:
     """The clients' agenda for a session, for the session page (access already checked there)."""
-    from alliance.goals.models import SessionAgenda
-
     agendas = list(
         SessionAgenda.objects.filter(session=session).select_related("participant__client")
     )

@@ -4,6 +4,10 @@ from typing import Any
 
 from django import template
 
+from alliance.accounts import access
+from alliance.language.models import SessionTranscript
+from alliance.language.services import may_see
+
 register = template.Library()
 
 
@@ -17,10 +21,6 @@ def percent(value: float | None) -> str:
 def session_language(context: dict[str, Any], session: Any) -> dict[str, Any]:
     """The session page's language panel: a link to upload for the session's own therapists,
     and to the analysis for whoever may see it; nothing at all for anyone else."""
-    from alliance.accounts import access
-    from alliance.language.models import SessionTranscript
-    from alliance.language.services import may_see
-
     viewer = context["request"].viewer
     can_upload = access.can_change_episode(viewer, session.episode)
     transcript = SessionTranscript.objects.filter(session=session).first()

@@ -11,12 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from alliance.api.rest import api
+
 DEFAULT_PATH = Path(settings.PROJECT_DIR) / "docs" / "openapi.json"
 
 
 def document() -> str:
-    from alliance.api.rest import api
-
     return (
         json.dumps(api.get_openapi_schema(path_prefix="/api/v1"), indent=2, sort_keys=True) + "\n"
     )

@@ -20,7 +20,8 @@ from django.db import transaction
 
 from alliance.accounts.models import Organization
 from alliance.audit import context
-from alliance.insights import recovery, services
+from alliance.insights import pending, recovery, services
+from alliance.insights.models import PendingRecompute
 
 
 class Command(BaseCommand):
@@ -105,9 +106,6 @@ class Command(BaseCommand):
                 self.stdout.write("Dry run: nothing was saved.")
 
     def _pending(self, *, dry_run: bool) -> None:
-        from alliance.insights import pending
-        from alliance.insights.models import PendingRecompute
-
         waiting = PendingRecompute.objects.count()
         if dry_run:
             self.stdout.write(f"{waiting} episodes wait for a recompute. Dry run: nothing done.")
