@@ -42,7 +42,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/mypy
+	ALLIANCE_ENV=test $(BIN)/mypy
 	ALLIANCE_ENV=test $(BIN)/alliance makemigrations --check --dry-run
 
 ## bench: the benchmarks behind docs/performance.md

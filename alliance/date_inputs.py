@@ -21,6 +21,7 @@ from django import forms
 from django.forms.utils import from_current_timezone
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from alliance import dates
@@ -69,7 +70,8 @@ class ClinicDateInput(forms.TextInput):
             return dates.format_day(value.date())
         if isinstance(value, dt.date):
             return dates.format_day(value)
-        return super().format_value(value)  # what the person typed, kept as typed
+        typed: str | None = super().format_value(value)  # what the person typed, kept as typed
+        return typed
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
@@ -81,12 +83,12 @@ class ClinicDateInput(forms.TextInput):
             widget_attrs["aria-describedby"] = f"{widget_attrs['id']}-format"
         return context
 
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         box = super().render(name, value, attrs, renderer)
         return _with_hint(box, (attrs or {}).get("id") or self.attrs.get("id"))
 
 
-def _with_hint(html: str, date_box_id: str | None) -> str:
+def _with_hint(html: SafeString, date_box_id: str | None) -> SafeString:
     if not date_box_id:
         return html
     return format_html(
@@ -138,7 +140,7 @@ class ClinicDateTimeInput(forms.MultiWidget):
         context["widget"]["subwidgets"][1]["attrs"]["aria-label"] = _("Time")
         return context
 
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         html = super().render(name, value, attrs, renderer)
         field_id = (attrs or {}).get("id") or self.attrs.get("id")
         return _with_hint(html, f"{field_id}_0" if field_id else None)
@@ -200,7 +202,7 @@ class ClinicDateTimeField(forms.MultiValueField):
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         try:
-            return self.clean(data) != initial
+            return bool(self.clean(data) != initial)
         except forms.ValidationError:
             return True
 

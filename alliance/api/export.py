@@ -106,7 +106,9 @@ def _lead_therapists(org: Any) -> dict[int, int]:
     return lead
 
 
-def collect(org: Any, pseudonym: Pseudonyms, progress: Progress | None = None) -> list[dict]:
+def collect(
+    org: Any, pseudonym: Pseudonyms, progress: Progress | None = None
+) -> list[dict[str, Any]]:
     """One plain row per response of the organization, before small-cell rules."""
     responses = Response.objects.filter(session__episode__organization=org)
     total = responses.count()

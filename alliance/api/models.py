@@ -76,10 +76,13 @@ class ApiToken(models.Model):
                 "This organization does not let admins read clinical data, so its API tokens "
                 "are suspended until an admin turns that setting on."
             )
-        is_admin = Membership.objects.filter(
-            organization_id=self.organization_id, user_id=self.created_by_id, role=Role.ADMIN
-        ).exists()
-        if self.created_by_id is None or not is_admin:
+        creator = self.created_by_id
+        if (
+            creator is None
+            or not Membership.objects.filter(
+                organization_id=self.organization_id, user_id=creator, role=Role.ADMIN
+            ).exists()
+        ):
             return "The person who created this token is no longer an admin here."
         return ""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from alliance.audit import trail
 
 from .signals import sessions_renumbered
+
+if TYPE_CHECKING:
+    from alliance.accounts.models import Organization, User
 
 
 class Client(models.Model):
@@ -95,7 +101,8 @@ class CareEpisode(models.Model):
         ordering = ["-started_on", "-id"]
 
     def __str__(self) -> str:
-        names = ", ".join(p.client.display_name for p in self.client_participants())
+        clients = [p.client for p in self.client_participants() if p.client is not None]
+        names = ", ".join(client.display_name for client in clients)
         return self.title or names or f"Episode {self.pk}"
 
     def client_participants(self) -> list[Participant]:
@@ -105,7 +112,7 @@ class CareEpisode(models.Model):
         return [p for p in self.participants.all() if p.user_id is not None]
 
     def audit_client_code(self) -> str:
-        return ",".join(p.client.code for p in self.client_participants())
+        return ",".join(p.client.code for p in self.client_participants() if p.client is not None)
 
     @property
     def is_open(self) -> bool:
@@ -114,15 +121,15 @@ class CareEpisode(models.Model):
     @classmethod
     def open_for(
         cls,
-        organization,
+        organization: Organization,
         *,
-        therapist,
-        clients,
-        client_role,
-        co_therapists=(),
-        interpreters=(),
-        **fields,
-    ):
+        therapist: User,
+        clients: Iterable[Client],
+        client_role: str,
+        co_therapists: Iterable[User] = (),
+        interpreters: Iterable[User] = (),
+        **fields: Any,
+    ) -> CareEpisode:
         """Open an episode with its participants and its first status record, all audited."""
         episode = cls.objects.create(organization=organization, **fields)
         people = [(therapist, ParticipantRole.THERAPIST)]
@@ -138,7 +145,7 @@ class CareEpisode(models.Model):
         trail.record_create(episode)
         return episode
 
-    def set_status(self, status: str, *, by, reason: str = "") -> None:
+    def set_status(self, status: str, *, by: User | None, reason: str = "") -> None:
         """Close or reopen; the log keeps every change so the history survives."""
         before = trail.snapshot(self)
         self.status = status
@@ -258,7 +265,8 @@ class Participant(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        who = self.client.display_name if self.client_id else self.user.display_name
+        person = self.client if self.client_id else self.user
+        who = person.display_name if person is not None else ""
         return f"{who} ({self.get_role_display()})"
 
     @property
@@ -266,11 +274,13 @@ class Participant(models.Model):
         return self.client_id is not None
 
     @property
-    def organization(self):  # used by the audit trail
+    def organization(self) -> Organization:  # used by the audit trail
         return self.episode.organization
 
     def audit_client_code(self) -> str:
-        return self.client.code if self.client_id else self.episode.audit_client_code()
+        if self.client is not None:
+            return self.client.code
+        return self.episode.audit_client_code()
 
 
 class SessionStatus(models.TextChoices):
@@ -308,7 +318,7 @@ class Session(models.Model):
         return timezone.localtime(self.starts_at).date() > timezone.localdate()
 
     @property
-    def organization(self):  # used by the audit trail
+    def organization(self) -> Organization:  # used by the audit trail
         return self.episode.organization
 
     def audit_client_code(self) -> str:

@@ -93,7 +93,9 @@ class CaseloadRow:
                 label = f"{label} · {alert.repair_state_label}"
             if (alert.kind, label) not in badges:  # two partners' drops: one badge
                 badges.append((alert.kind, label))
-        due = sorted({n for n in self.needs if n in ("due", "goal_review")}, key=NEED_RANK.get)
+        due = sorted(
+            {n for n in self.needs if n in ("due", "goal_review")}, key=NEED_RANK.__getitem__
+        )
         return badges + [(n, NEED_LABEL[n]) for n in due]
 
     @property

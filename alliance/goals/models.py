@@ -7,13 +7,16 @@ or "this goal no longer fits" is a GoalProposal the therapist accepts or decline
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WORDING_MAX = 500
 
@@ -29,7 +32,7 @@ class ProposedBy(models.TextChoices):
 
 
 # How a goal or task came about, as a phrase of its own ("Proposed by together" read wrongly).
-PROPOSED_PHRASES = {
+PROPOSED_PHRASES: dict[str, StrOrPromise] = {
     ProposedBy.CLIENT: _("proposed by the client"),
     ProposedBy.THERAPIST: _("proposed by the therapist"),
     ProposedBy.TOGETHER: _("agreed together"),

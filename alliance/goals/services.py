@@ -77,8 +77,16 @@ def change_goal(goal: Goal, *, by: Any, note: str = "", **fields: Any) -> list[G
     return changes
 
 
-def _apply(obj: Any, data: Mapping[str, Any], *, by: Any, note: str, goal: Goal, task: Any = None):
-    changes = []
+def _apply(
+    obj: Goal | Task,
+    data: Mapping[str, Any],
+    *,
+    by: Any,
+    note: str,
+    goal: Goal,
+    task: Task | None = None,
+) -> list[GoalChange]:
+    changes: list[GoalChange] = []
     for name, value in data.items():
         old = getattr(obj, name)
         if old == value:

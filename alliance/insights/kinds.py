@@ -8,14 +8,18 @@ models.py is built from this list; adding a kind means adding one line here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class KindInfo:
     key: str
-    label: str  # lazily translated; the one name of this kind
+    label: StrOrPromise  # lazily translated; the one name of this kind
     # True for kinds about the client's rating falling away from their usual level, which have
     # a repair state (not yet back, discussed, back at the usual level).
     rupture: bool = False

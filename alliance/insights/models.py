@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,6 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from .kinds import BY_KEY, RUPTURE_KINDS
 from .kinds import label as kind_name
 from .texts import describe
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from alliance.accounts.models import User
 
 # The analysis uses infinity for an open-ended band (PHQ-9 "20 or more"). JSON has no such
 # number: Python writes the token Infinity, which SQLite keeps and PostgreSQL refuses, so the
@@ -56,7 +62,7 @@ class NumbersDecoder(json.JSONDecoder):
         super().__init__(*args, **kwargs)
 
 
-def kind_label(key: str):  # returns a lazy string
+def kind_label(key: str) -> StrOrPromise:
     return BY_KEY[key].label
 
 
@@ -87,7 +93,12 @@ class Severity(models.TextChoices):
 
 
 # Lower sorts first: what needs attention most comes first on every list.
-SEVERITY_RANK = {Severity.RISK: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
+SEVERITY_RANK: dict[str, int] = {
+    Severity.RISK: 0,
+    Severity.HIGH: 1,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 3,
+}
 
 
 class AlertState(models.TextChoices):
@@ -165,7 +176,7 @@ class Alert(models.Model):
         return self.state in ACTIVE_STATES
 
     @property
-    def raised(self):  # returns a datetime
+    def raised(self) -> dt.datetime:
         """When the alert was raised (the session's date or the answer's moment)."""
         return self.raised_at or self.opened_at
 
@@ -173,7 +184,7 @@ class Alert(models.Model):
     def kind_label(self) -> str:
         return kind_name(self.kind)
 
-    def reason_on(self, today=None) -> str:
+    def reason_on(self, today: dt.date | None = None) -> str:
         """The reason as of `today` (default: the current local date)."""
         if not self.facts:
             return self.reason
@@ -211,7 +222,7 @@ class Alert(models.Model):
         self,
         to_state: str,
         *,
-        by: object,
+        by: User | None,
         what_was_said: str = "",
         client_response: str = "",
         note: str = "",

@@ -37,7 +37,7 @@ def age_days(alert: Any, now: dt.datetime | None = None) -> float:
 
 def weight(alert: Any, now: dt.datetime | None = None) -> float:
     """How much a non-risk alert needs attention now."""
-    value = WEIGHT.get(alert.severity, 1.0) * 0.5 ** (age_days(alert, now) / HALF_LIFE_DAYS)
+    value: float = WEIGHT.get(alert.severity, 1.0) * 0.5 ** (age_days(alert, now) / HALF_LIFE_DAYS)
     return value / 2 if alert.state == "discussed" else value
 
 

@@ -362,8 +362,9 @@ def goal_drafts(episode_ids: list[int]) -> list[AlertDraft]:
         )
     )
     by_episode: dict[int, list[goal_alerts.Rated]] = {}
-    for episode_id, *rated in rows:
-        by_episode.setdefault(episode_id, []).append(goal_alerts.Rated(*rated))
+    for episode_id, goal, wording, participant, session, still_right, progress in rows:
+        rated = goal_alerts.Rated(goal, wording, participant, session, still_right, progress)
+        by_episode.setdefault(episode_id, []).append(rated)
     return [
         AlertDraft(
             episode_id=episode_id,
