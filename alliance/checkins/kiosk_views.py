@@ -83,7 +83,7 @@ def _own_session(viewer: access.Viewer, pk: Any) -> Session:
     )
 
 
-def _armed_session(request: HttpRequest) -> Any:
+def _armed_session(request: access.StaffRequest) -> Any:
     found = kiosk.state(request)
     if found is None:
         return None
@@ -231,7 +231,7 @@ def kiosk_checkin(request: access.StaffRequest) -> HttpResponse:
 
 
 def _store_answers(
-    request: HttpRequest, checkin: CheckinRequest, form: QuestionnaireForm, instruments: Any
+    request: access.StaffRequest, checkin: CheckinRequest, form: QuestionnaireForm, instruments: Any
 ) -> CheckinRequest | None:
     """Store the answers through the tablet's link; the link that holds them, or None.
 

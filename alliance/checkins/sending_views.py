@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,7 +85,7 @@ def episode_sending(request: access.StaffRequest, pk: int) -> HttpResponse:
     )
 
 
-def _client_form(request: HttpRequest, client: Any) -> ContactPreferencesForm:
+def _client_form(request: access.StaffRequest, client: Any) -> ContactPreferencesForm:
     row = sending.contact_preferences(client)
     had_consent = row.consent
     form = ContactPreferencesForm(request.POST, instance=row, client=client, prefix=f"c{client.pk}")
