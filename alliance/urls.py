@@ -1,6 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, register_converter
+from django.views.i18n import set_language
 
 from alliance.converters import IdConverter
 from alliance.dashboard.views import healthz
@@ -9,7 +11,7 @@ register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", include("alliance.dashboard.urls")),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", login_not_required(healthz), name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("org/jobs/", include("alliance.jobs.urls")),
     path("", include("alliance.notifications.urls")),
@@ -24,7 +26,8 @@ urlpatterns = [
     path("", include("alliance.wellbeing.urls")),
     path("growth/", include("alliance.growth.urls")),
     path("", include("alliance.language.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing a language is for everyone, signed in or not.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 # The Django admin is for operators (is_staff accounts only); clinic admins use the product's pages.
 # Its own login would skip two-factor and the rate limits, so it goes through allauth's.

@@ -7,27 +7,36 @@ Rules (docs/threat-model.md explains why):
 - a supervisor sees the episodes of the therapists they supervise, read-only;
 - an admin sees clinical data read-only, and only where the organization allows it;
 - a researcher sees no identifiable data at all.
+
+Each clinical model writes its rule once, as `Model.objects.visible_to(viewer, write=False)` on
+its queryset (a `VisibleQuerySet`: care.models for clients, episodes and sessions, insights.models
+for alerts). This module is the foundation under them: who is looking (`Viewer`), the one lookup
+(`get_for`), the page decorator (`staff_page`), and the rules about people rather than records
+(supervisees). It imports no clinical app.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import wraps
+from typing import Any, Generic, Self, TypeVar
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 
 from alliance.audit import context, trail
-from alliance.care.models import (
-    WRITING_STAFF_ROLES,
-    CareEpisode,
-    Client,
-    Participant,
-    Session,
-)
+from alliance.converters import parse_id
 
-from .models import Organization, Role, Supervision
+from .models import Organization, Role, Supervision, User
+
+M = TypeVar("M", bound=models.Model)
+# The largest id any lookup asks the database for: PostgreSQL's bigint holds 19 digits, and an id
+# typed by hand must never turn into a database error (a 500) instead of a 404.
+MAX_ID = 999_999_999_999_999_999
 
 
 @dataclass(frozen=True)
@@ -60,135 +69,74 @@ class Viewer:
         )
 
 
-def supervisee_ids(viewer: Viewer) -> QuerySet[Any]:
-    return Supervision.objects.filter(
-        organization=viewer.organization, supervisor=viewer.user
-    ).values("therapist_id")
+class StaffRequest(HttpRequest):
+    """A request past CurrentOrganizationMiddleware: it knows who is looking and where."""
+
+    viewer: Viewer
+    other_organizations: list[tuple[int, str]]
 
 
-def visible_episodes(viewer: Viewer) -> QuerySet[CareEpisode]:
-    if viewer.organization is None:
-        return CareEpisode.objects.none()
-    context.note_read(listing="care.CareEpisode")
-    in_org = CareEpisode.objects.filter(organization=viewer.organization)
-    if viewer.sees_clinical_data_as_admin:
-        return in_org
-    condition = Q(pk__in=[])
-    if viewer.is_therapist:
-        condition |= Q(pk__in=_active_staff(user=viewer.user).values("episode_id"))
-    if viewer.is_supervisor:
-        condition |= Q(
-            pk__in=_active_staff(user_id__in=supervisee_ids(viewer)).values("episode_id")
-        )
-    return in_org.filter(condition)
+class VisibleQuerySet(QuerySet[M], Generic[M]):
+    """A clinical model's rows as a given person may reach them.
+
+    A subclass writes the model's rule in `visible_to`: with write=False the rows the person may
+    see, with write=True the rows they may change (always a subset). `write_refused` is the plain
+    sentence a person reads when they may see a row but not change it."""
+
+    write_refused = "You can see this but not change it."
+
+    def visible_to(self, viewer: Viewer, write: bool = False) -> Self:
+        raise NotImplementedError
+
+    def for_lookup(self) -> Self:
+        """What a page reading one row always needs beside it (related rows fetched at once)."""
+        return self
+
+    def writable_by(self, viewer: Viewer, instance: models.Model) -> bool:
+        return self.visible_to(viewer, write=True).filter(pk=instance.pk).exists()
 
 
-def _active_staff(**lookup: Any) -> QuerySet[Participant]:
-    """Therapists and co-therapists still taking part. Someone marked as left loses access; an
-    interpreter rates sessions through a link like a client and does not read the record."""
-    return Participant.objects.filter(role__in=WRITING_STAFF_ROLES, left_on__isnull=True, **lookup)
-
-
-def writable_episodes(viewer: Viewer) -> QuerySet[CareEpisode]:
-    if viewer.organization is None or not viewer.is_therapist:
-        return CareEpisode.objects.none()
-    return CareEpisode.objects.filter(
-        organization=viewer.organization,
-        pk__in=_active_staff(user=viewer.user).values("episode_id"),
-    )
-
-
-def visible_clients(viewer: Viewer) -> QuerySet[Client]:
-    if viewer.organization is None:
-        return Client.objects.none()
-    context.note_read(listing="care.Client")
-    in_org = Client.objects.filter(organization=viewer.organization)
-    if viewer.sees_clinical_data_as_admin:
-        return in_org
-    in_visible = Participant.objects.filter(
-        client=OuterRef("pk"), episode__in=visible_episodes(viewer)
-    )
-    condition = Exists(in_visible)
-    if viewer.is_therapist:
-        condition |= Q(created_by=viewer.user)
-    return in_org.filter(condition)
-
-
-def changeable_clients(viewer: Viewer) -> QuerySet[Client]:
-    """Clients this person may change, and so may add to an episode: those they created and
-    those of episodes they work in. Seeing a client read-only never turns into changing them."""
-    if viewer.organization is None or not viewer.is_therapist:
-        return Client.objects.none()
-    context.note_read(listing="care.Client")
-    in_writable = Participant.objects.filter(
-        client=OuterRef("pk"), episode__in=writable_episodes(viewer)
-    )
-    return Client.objects.filter(organization=viewer.organization).filter(
-        Q(created_by=viewer.user) | Exists(in_writable)
-    )
-
-
-def can_change_client(viewer: Viewer, client: Client) -> bool:
-    if not viewer.is_therapist or client.organization_id != getattr(
-        viewer.organization, "pk", None
-    ):
-        return False
-    if client.created_by_id == viewer.user.pk:
-        return True
-    return Participant.objects.filter(client=client, episode__in=writable_episodes(viewer)).exists()
-
-
-def can_change_episode(viewer: Viewer, episode: CareEpisode) -> bool:
-    return writable_episodes(viewer).filter(pk=episode.pk).exists()
-
-
-def _get_or_404(queryset: QuerySet[Any], pk: Any) -> Any:
-    try:
-        found = queryset.get(pk=int(pk))
-    except (ValueError, TypeError, queryset.model.DoesNotExist):
-        raise Http404("Not found") from None
-    # Every page that reaches client data through here is audited (audit.middleware).
-    context.note_read(found, client_code=trail.client_code_of(found))
+def get_for(
+    viewer: Viewer,
+    model: type[M] | VisibleQuerySet[M],
+    pk: Any,
+    *,
+    write: bool = False,
+) -> M:
+    """The row with this id if the person may see it: 404 for a bad id and for anything unseen,
+    403 (with the model's plain sentence) when write=True and they may only read it. Every page
+    that reaches client data through here is audited (audit.middleware)."""
+    rows = _visible_rows(model)
+    found: M = get_in(rows.for_lookup().visible_to(viewer), pk)
+    if write and not rows.writable_by(viewer, found):
+        raise PermissionDenied(rows.write_refused)
     return found
 
 
-def get_client_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> Client:
-    client: Client = _get_or_404(visible_clients(viewer), pk)
-    if write and not can_change_client(viewer, client):
-        raise PermissionDenied("You can see this client but not change their record.")
-    return client
+def may_change(viewer: Viewer, instance: models.Model) -> bool:
+    """Whether the person may change this row they can see (buttons and forms show or hide)."""
+    return bool(_visible_rows(type(instance)).writable_by(viewer, instance))
 
 
-def get_episode_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> CareEpisode:
-    episode: CareEpisode = _get_or_404(
-        visible_episodes(viewer).prefetch_related("participants__client", "participants__user"),
-        pk,
-    )
-    if write and not can_change_episode(viewer, episode):
-        raise PermissionDenied("You can see this episode but not change it.")
-    return episode
+def _visible_rows(model: type[M] | VisibleQuerySet[M]) -> VisibleQuerySet[M]:
+    rows = model if isinstance(model, QuerySet) else model._default_manager.all()
+    if not isinstance(rows, VisibleQuerySet):
+        raise TypeError(f"{rows.model.__name__} has no visible_to rule")
+    return rows
 
 
-def get_session_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> Session:
-    session: Session = _get_or_404(
-        Session.objects.filter(episode__in=visible_episodes(viewer)).select_related("episode"),
-        pk,
-    )
-    if write and not can_change_episode(viewer, session.episode):
-        raise PermissionDenied("You can see this session but not change it.")
-    return session
-
-
-def own_sessions(viewer: Viewer) -> QuerySet[Session]:
-    """Sessions of episodes this person works in as therapist or co-therapist (office tablet
-    mode: never a supervisee's or a colleague's session)."""
-    context.note_read(listing="care.Session")
-    return Session.objects.filter(episode__in=writable_episodes(viewer)).select_related("episode")
-
-
-def get_own_session(viewer: Viewer, pk: Any) -> Session:
-    session: Session = _get_or_404(own_sessions(viewer), pk)
-    return session
+def get_in(rows: QuerySet[M], pk: Any) -> M:
+    """The row with this id among rows a rule already restricted, or 404 (never a 500 for an odd
+    id); the read is noted for the audit trail."""
+    number = pk if isinstance(pk, int) and not isinstance(pk, bool) else parse_id(pk)
+    if number is None or not 0 < number <= MAX_ID:
+        raise Http404("Not found")
+    try:
+        found = rows.get(pk=number)
+    except rows.model.DoesNotExist:
+        raise Http404("Not found") from None
+    context.note_read(found, client_code=trail.client_code_of(found))
+    return found
 
 
 def require_role(viewer: Viewer, *roles: str) -> None:
@@ -197,51 +145,37 @@ def require_role(viewer: Viewer, *roles: str) -> None:
         raise PermissionDenied("Your role in this organization does not include this page.")
 
 
-def get_alert_for_user(viewer: Viewer, pk: Any, *, write: bool = False) -> Any:
-    from alliance.insights.models import Alert
+def staff_page(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A staff view: signed in, and (when roles are given) holding one of them. The view receives
+    a StaffRequest, so `request.viewer` is who is looking.
 
-    alert = _get_or_404(
-        Alert.objects.filter(episode__in=visible_episodes(viewer)).select_related("episode"), pk
-    )
-    if write and not can_change_episode(viewer, alert.episode):
-        raise PermissionDenied("You can see this alert but not act on it.")
-    return alert
+    It goes just above the view, under require_POST and re-authentication: LoginRequiredMiddleware
+    asks for sign-in before anything, and the role is checked as the view begins, so a wrong
+    method is still a 405 and a stale sign-in still asked for the password first."""
 
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def checked(request: StaffRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if roles:
+                require_role(request.viewer, *roles)
+            return view(request, *args, **kwargs)
 
-def can_exercise_data_rights(viewer: Viewer, client: Client) -> bool:
-    """Whether this person may export or erase the client (see get_client_for_data_rights)."""
-    if viewer.sees_clinical_data_as_admin:
-        return client.organization_id == getattr(viewer.organization, "pk", None)
-    if not can_change_client(viewer, client):
-        return False
-    # The export holds, and the erasure deletes, every episode of the client, so a therapist
-    # must work in all of them: a co-therapist of a couple episode must not read (or delete) a
-    # partner's individual therapy with someone else. There the admin or the operator acts.
-    elsewhere = Participant.objects.filter(client=client).exclude(
-        episode__in=writable_episodes(viewer)
-    )
-    return not elsewhere.exists()
+        return login_required(checked)
+
+    return decorate
 
 
-def get_client_for_data_rights(viewer: Viewer, pk: Any) -> Client:
-    """A client whose data rights (export, erasure) this person may carry out: a therapist who
-    may change the client and works in every episode of theirs, or an admin of an organization
-    that lets admins see clinical data (answering such requests is often the clinic's admin's
-    job). A supervisor, a therapist who works in only some of the client's episodes, or an admin
-    who may not see clinical data, is refused: they would otherwise read what they may not."""
-    client = get_client_for_user(viewer, pk)
-    if not can_exercise_data_rights(viewer, client):
-        raise PermissionDenied(
-            "Only a therapist who works in all of the client's episodes, or the clinic's admin, "
-            "may do this."
-        )
-    return client
+# ----------------------------------------------------------------------------- people
 
 
-def supervisees(viewer: Viewer) -> QuerySet[Any]:
+def supervisee_ids(viewer: Viewer) -> QuerySet[Any]:
+    return Supervision.objects.filter(
+        organization=viewer.organization, supervisor=viewer.user
+    ).values("therapist_id")
+
+
+def supervisees(viewer: Viewer) -> QuerySet[User]:
     """The therapists this supervisor supervises in the current organization, by name."""
-    from .models import User
-
     if viewer.organization is None or not viewer.is_supervisor:
         return User.objects.none()
     return User.objects.filter(pk__in=supervisee_ids(viewer)).order_by(
@@ -249,17 +183,19 @@ def supervisees(viewer: Viewer) -> QuerySet[Any]:
     )
 
 
-def get_therapist_for_user(viewer: Viewer, pk: Any) -> Any:
-    """A therapist whose own alliance patterns this person may read: themself, or one of their
-    supervisees. Everyone else (colleague, admin, researcher, outsider) gets a 404."""
-    from .models import User
-
+def therapists(viewer: Viewer) -> QuerySet[User]:
+    """Therapists whose own alliance patterns this person may read: themself, or one of their
+    supervisees. Everyone else (colleague, admin, researcher, outsider) is not among them."""
     if viewer.organization is None:
-        raise Http404("Not found")
+        return User.objects.none()
     allowed = User.objects.none()
     if viewer.is_therapist:
         allowed = User.objects.filter(pk=viewer.user.pk)
     if viewer.is_supervisor:
         allowed = allowed | User.objects.filter(pk__in=supervisee_ids(viewer))
-    therapist: Any = _get_or_404(allowed.distinct(), pk)
-    return therapist
+    return allowed.distinct()
+
+
+def members(viewer: Viewer) -> QuerySet[User]:
+    """People who belong to the organization the person is working in."""
+    return User.objects.filter(memberships__organization=viewer.organization).distinct()

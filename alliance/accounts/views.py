@@ -7,9 +7,8 @@ from typing import Any
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,15 +29,9 @@ from .middleware import SESSION_KEY
 from .models import CrisisInformation, Invitation, Membership, Role, Supervision, User
 
 
-def _admin_viewer(request: HttpRequest) -> access.Viewer:
-    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
-    access.require_role(viewer, Role.ADMIN)
-    return viewer
-
-
-@login_required
 @require_POST
-def switch_organization(request: HttpRequest) -> HttpResponse:
+@access.staff_page()
+def switch_organization(request: access.StaffRequest) -> HttpResponse:
     chosen = parse_id(request.POST.get("organization"))
     if (
         chosen is None
@@ -49,10 +42,10 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard:home")
 
 
-@login_required
 @reauthentication_required(allow_get=True)
-def members(request: HttpRequest) -> HttpResponse:
-    viewer = _admin_viewer(request)
+@access.staff_page(Role.ADMIN)
+def members(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     form = AddMemberForm(request.POST or None, organization=viewer.organization)
     if request.method == "POST" and form.is_valid():
         _add_member(viewer, form.cleaned_data)
@@ -122,9 +115,9 @@ def _add_member(viewer: access.Viewer, data: dict) -> None:
         trail.record_create(membership)
 
 
-@login_required
 @require_POST
-def answer_invitation(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
+@access.staff_page()
+def answer_invitation(request: access.StaffRequest, pk: int, answer: str) -> HttpResponse:
     invitation = Invitation.objects.filter(
         pk=pk, email__iexact=request.user.email, decided_at__isnull=True
     ).first()
@@ -146,12 +139,12 @@ def answer_invitation(request: HttpRequest, pk: int, answer: str) -> HttpRespons
     return redirect("dashboard:home")
 
 
-@login_required
 @require_POST
 @reauthentication_required
-def add_role(request: HttpRequest, user_pk: int) -> HttpResponse:
-    viewer = _admin_viewer(request)
-    person = _member_or_404(viewer, user_pk)
+@access.staff_page(Role.ADMIN)
+def add_role(request: access.StaffRequest, user_pk: int) -> HttpResponse:
+    viewer = request.viewer
+    person = access.get_in(access.members(viewer), user_pk)
     form = AddRoleForm(request.POST)
     if form.is_valid():
         membership, created = Membership.objects.get_or_create(
@@ -164,11 +157,11 @@ def add_role(request: HttpRequest, user_pk: int) -> HttpResponse:
     return redirect("accounts:members")
 
 
-@login_required
 @require_POST
 @reauthentication_required
-def remove_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
-    viewer = _admin_viewer(request)
+@access.staff_page(Role.ADMIN)
+def remove_role(request: access.StaffRequest, membership_pk: int) -> HttpResponse:
+    viewer = request.viewer
     membership = Membership.objects.filter(
         pk=membership_pk, organization=viewer.organization
     ).first()
@@ -188,11 +181,11 @@ def remove_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
     return redirect("accounts:members")
 
 
-@login_required
 @require_POST
 @reauthentication_required
-def add_supervision(request: HttpRequest) -> HttpResponse:
-    viewer = _admin_viewer(request)
+@access.staff_page(Role.ADMIN)
+def add_supervision(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     form = SupervisionForm(request.POST, organization=viewer.organization)
     if form.is_valid():
         link, created = Supervision.objects.get_or_create(
@@ -206,11 +199,11 @@ def add_supervision(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:members")
 
 
-@login_required
 @require_POST
 @reauthentication_required
-def remove_supervision(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _admin_viewer(request)
+@access.staff_page(Role.ADMIN)
+def remove_supervision(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     link = Supervision.objects.filter(pk=pk, organization=viewer.organization).first()
     if link is None:
         raise Http404("Not found")
@@ -220,10 +213,10 @@ def remove_supervision(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:members")
 
 
-@login_required
 @reauthentication_required(allow_get=True)
-def organization_settings(request: HttpRequest) -> HttpResponse:
-    viewer = _admin_viewer(request)
+@access.staff_page(Role.ADMIN)
+def organization_settings(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     organization = viewer.organization
     before = trail.snapshot(organization)
     form = OrganizationSettingsForm(request.POST or None, instance=organization)
@@ -237,19 +230,12 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _member_or_404(viewer: access.Viewer, user_pk: int) -> User:
-    person = User.objects.filter(pk=user_pk, memberships__organization=viewer.organization).first()
-    if person is None:
-        raise Http404("Not found")
-    return person
-
-
-@login_required
 @reauthentication_required(allow_get=True)
-def client_safety(request: HttpRequest) -> HttpResponse:
+@access.staff_page(Role.ADMIN)
+def client_safety(request: access.StaffRequest) -> HttpResponse:
     """What clients are told on their pages: when answers are read, and where to turn in a
     crisis, in each language they may choose (docs/checkins.md, "Safety for the client")."""
-    viewer = _admin_viewer(request)
+    viewer = request.viewer
     organization = viewer.organization
     languages = [(code, str(name)) for code, name in settings.LANGUAGES]
     rows = {

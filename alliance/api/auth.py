@@ -1,6 +1,7 @@
 """Bearer-token authentication for the REST and FHIR APIs, with a per-token rate limit.
 
-A token acts for its organization: every lookup is scoped to it (alliance.api.scope), every read
+A token acts for its organization: it reads as its creator, an admin who may read the
+organization's clinical data, through the same access layer as every page (`viewer_of`), every read
 and write is audited with source "api". The limit is a fixed one-minute window counted in the
 default cache (the database cache, shared by every app server).
 """
@@ -18,6 +19,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
+from alliance.accounts.access import Viewer
+from alliance.accounts.models import Role
 from alliance.audit import context
 
 from .models import ApiToken, hash_api_token
@@ -97,3 +100,13 @@ def require_write(request: HttpRequest) -> ApiToken:
 
 def organization_of(request: HttpRequest) -> Any:
     return token_of(request).organization
+
+
+def viewer_of(request: HttpRequest) -> Viewer:
+    """Who the token reads as: its creator, an admin of an organization that lets admins read
+    clinical data (TokenAuth refuses the token otherwise), so every lookup answers 404 outside
+    the organization through the same visible_to rules as the pages."""
+    token = token_of(request)
+    return Viewer(
+        user=token.created_by, organization=token.organization, roles=frozenset({Role.ADMIN})
+    )

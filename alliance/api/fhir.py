@@ -21,16 +21,18 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from alliance.accounts import access
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.care.models import Client, Session
 from alliance.checkins import services
 from alliance.checkins.fhir_export import questionnaire_response
+from alliance.checkins.models import Response
 from alliance.measures import fhir as measures_fhir
 from alliance.measures.models import Instrument
 from alliance.measures.scoring import InvalidAnswers, normalise_answers
 
-from . import scope
-from .auth import RateLimited, TokenAuth, organization_of, require_write
+from .auth import RateLimited, TokenAuth, require_write, viewer_of
 from .fhir_input import IncomingResponse, parse_incoming
 
 FHIR_JSON = "application/fhir+json"
@@ -329,8 +331,8 @@ def _client(request: HttpRequest, ref: str) -> Any:
     match = CLIENT_ID.match(ref or "")
     if not match:
         raise Http404
-    return scope.get(
-        scope.clients(organization_of(request)).select_related("organization"), match.group(1)
+    return access.get_in(
+        Client.objects.visible_to(viewer_of(request)).select_related("organization"), match.group(1)
     )
 
 
@@ -361,7 +363,7 @@ def patient_everything(request: HttpRequest, pid: str) -> HttpResponse:
 
 def _responses_of(request: HttpRequest, client: Any) -> Any:
     return (
-        scope.responses(organization_of(request))
+        Response.objects.visible_to(viewer_of(request))
         .filter(participant__client=client)
         .select_related("session__episode", "participant", "instrument")
         .order_by("submitted_at", "pk")
@@ -374,10 +376,10 @@ def read_response(request: HttpRequest, rid: str) -> HttpResponse:
     match = RESPONSE_ID.match(rid)
     if not match:
         raise Http404
-    qs = scope.responses(organization_of(request)).select_related(
+    qs = Response.objects.visible_to(viewer_of(request)).select_related(
         "session__episode", "participant", "instrument"
     )
-    response = scope.get(qs, match.group(1))
+    response = access.get_in(qs, match.group(1))
     trail.record_view(response)
     return versioned(with_meta(questionnaire_response(response), response.submitted_at))
 
@@ -525,7 +527,7 @@ def _with_outcome(result: dict[str, Any], unknown: list[str]) -> dict[str, Any]:
 
 
 def _response_query(request: HttpRequest) -> Any:
-    qs = scope.responses(organization_of(request)).select_related(
+    qs = Response.objects.visible_to(viewer_of(request)).select_related(
         "session__episode", "participant", "instrument"
     )
     who = request.GET.get("patient") or request.GET.get("subject")
@@ -568,16 +570,18 @@ def create_response(request: HttpRequest) -> HttpResponse:
     """Store a response captured elsewhere; it is scored on arrival like any other. The session
     it belongs to is named by `encounter` (Encounter/session-<id>) and the client by `subject`."""
     negotiate(request)
-    token = require_write(request)
+    require_write(request)
     if request.content_type not in POST_TYPES:
         return outcome(415, "not-supported", "Send the resource as application/fhir+json.")
     existing = _if_none_exist(request)
     if existing is not None:
         return versioned(with_meta(questionnaire_response(existing), existing.submitted_at))
     incoming = parse_incoming(request.body)
-    org = token.organization
     client = _client(request, incoming.subject)
-    session = scope.get(scope.sessions(org).select_related("episode"), incoming.session_id)
+    session = access.get_in(
+        Session.objects.visible_to(viewer_of(request)).select_related("episode"),
+        incoming.session_id,
+    )
     participant = session.episode.participants.filter(client=client).first()
     if participant is None:
         raise HttpError(422, "The subject is not a client of the encounter's episode.")
@@ -624,7 +628,7 @@ def _if_none_exist(request: HttpRequest) -> Any:
         raise HttpError(400, "If-None-Exist supports identifier=[system|]value only.")
     wanted = value.split("|")[-1].strip()[:80]
     found = list(
-        scope.responses(organization_of(request))
+        Response.objects.visible_to(viewer_of(request))
         .filter(idempotency_key__endswith=f":fhir:{wanted}")
         .select_related("session__episode", "participant", "instrument")[:2]
     )

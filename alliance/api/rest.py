@@ -1,7 +1,8 @@
 """The REST API for integrators, under /api/v1/ (OpenAPI document: /api/v1/openapi.json).
 
-Thin handlers: scoped lookup (alliance.api.scope), audit, and the same service functions the
-pages use. Errors always have the body {"detail": ..., "code": ...} (alliance.api.errors).
+Thin handlers: lookup through the access layer (`visible_to`, as the token's viewer), audit,
+and the same service functions the pages use. Errors always have the body
+{"detail": ..., "code": ...} (alliance.api.errors).
 """
 
 import datetime as dt
@@ -16,14 +17,18 @@ from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 from pydantic import BeforeValidator
 
+from alliance.accounts import access
+from alliance.accounts.access import MAX_ID
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.care.models import CareEpisode, Client, Participant, Session
 from alliance.checkins import services
+from alliance.checkins.models import CheckinRequest, Response
+from alliance.insights.models import Alert
 from alliance.measures.models import current_instrument
 
-from . import errors, scope
-from .auth import TokenAuth, organization_of, require_write
-from .scope import MAX_ID
+from . import errors
+from .auth import TokenAuth, organization_of, require_write, viewer_of
 
 DESCRIPTION = """Alliance's REST API for a clinic's record system.
 
@@ -238,12 +243,12 @@ class ClientFilter(FilterSchema):
 def list_clients(request: HttpRequest, filters: Query[ClientFilter]) -> Any:
     """Clients of the organization; `since`/`until` filter by last change."""
     _audit_list(request, "clients", filters.dict())
-    return filters.filter(scope.clients(organization_of(request))).order_by("pk")
+    return filters.filter(Client.objects.visible_to(viewer_of(request))).order_by("pk")
 
 
 @api.get("/clients/{pk}", response={200: ClientOut, **errors.ERROR_RESPONSES}, tags=["clients"])
 def get_client(request: HttpRequest, pk: int = Id) -> Any:
-    return _viewed(scope.get(scope.clients(organization_of(request)), pk))
+    return _viewed(access.get_in(Client.objects.visible_to(viewer_of(request)), pk))
 
 
 # --- episodes -----------------------------------------------------------------------------------
@@ -267,14 +272,14 @@ class EpisodeFilter(FilterSchema):
 def list_episodes(request: HttpRequest, filters: Query[EpisodeFilter]) -> Any:
     """Care episodes; `since`/`until` filter by start date."""
     _audit_list(request, "episodes", filters.dict())
-    qs = scope.episodes(organization_of(request)).prefetch_related("participants")
+    qs = CareEpisode.objects.visible_to(viewer_of(request)).prefetch_related("participants")
     return filters.filter(qs).distinct().order_by("pk")
 
 
 @api.get("/episodes/{pk}", response={200: EpisodeOut, **errors.ERROR_RESPONSES}, tags=["episodes"])
 def get_episode(request: HttpRequest, pk: int = Id) -> Any:
-    qs = scope.episodes(organization_of(request)).prefetch_related("participants__client")
-    return _viewed(scope.get(qs, pk))
+    qs = CareEpisode.objects.visible_to(viewer_of(request)).prefetch_related("participants__client")
+    return _viewed(access.get_in(qs, pk))
 
 
 # --- sessions -----------------------------------------------------------------------------------
@@ -295,13 +300,13 @@ class SessionFilter(FilterSchema):
 def list_sessions(request: HttpRequest, filters: Query[SessionFilter]) -> Any:
     """Sessions; `since`/`until` filter by the session's date."""
     _audit_list(request, "sessions", filters.dict())
-    return filters.filter(scope.sessions(organization_of(request))).order_by("pk")
+    return filters.filter(Session.objects.visible_to(viewer_of(request))).order_by("pk")
 
 
 @api.get("/sessions/{pk}", response={200: SessionOut, **errors.ERROR_RESPONSES}, tags=["sessions"])
 def get_session(request: HttpRequest, pk: int = Id) -> Any:
-    qs = scope.sessions(organization_of(request)).select_related("episode__organization")
-    return _viewed(scope.get(qs, pk))
+    qs = Session.objects.visible_to(viewer_of(request)).select_related("episode__organization")
+    return _viewed(access.get_in(qs, pk))
 
 
 # --- check-in requests --------------------------------------------------------------------------
@@ -315,11 +320,15 @@ def get_session(request: HttpRequest, pk: int = Id) -> Any:
 def create_checkin_request(request: HttpRequest, body: CheckinRequestIn) -> Any:
     """A new single-use check-in link for one participant of one session, for the record system
     to send. An earlier active link of the same person for the same session stops working."""
-    token = require_write(request)
-    org = token.organization
-    session = scope.get(scope.sessions(org).select_related("episode__organization"), body.session)
-    participant = scope.get(
-        scope.participants(org).filter(episode_id=session.episode_id, left_on__isnull=True),
+    require_write(request)
+    session = access.get_in(
+        Session.objects.visible_to(viewer_of(request)).select_related("episode__organization"),
+        body.session,
+    )
+    participant = access.get_in(
+        Participant.objects.visible_to(viewer_of(request)).filter(
+            episode_id=session.episode_id, left_on__isnull=True
+        ),
         body.participant,
     )
     instruments = None
@@ -347,10 +356,10 @@ def _instrument(key: str) -> Any:
 )
 def get_checkin_request(request: HttpRequest, pk: int = Id) -> Any:
     """A check-in request and its state; the link itself is never shown again."""
-    qs = scope.checkin_requests(organization_of(request)).select_related(
+    qs = CheckinRequest.objects.visible_to(viewer_of(request)).select_related(
         "session__episode__organization", "participant__client"
     )
-    return _viewed(scope.get(qs, pk))
+    return _viewed(access.get_in(qs, pk))
 
 
 # --- responses ----------------------------------------------------------------------------------
@@ -373,7 +382,7 @@ class ResponseFilter(FilterSchema):
 
 
 def _responses(request: HttpRequest) -> QuerySet[Any]:
-    return scope.responses(organization_of(request)).select_related(
+    return Response.objects.visible_to(viewer_of(request)).select_related(
         "session", "participant", "instrument"
     )
 
@@ -392,7 +401,7 @@ def list_responses(request: HttpRequest, filters: Query[ResponseFilter]) -> Any:
     "/responses/{pk}", response={200: ResponseOut, **errors.ERROR_RESPONSES}, tags=["responses"]
 )
 def get_response(request: HttpRequest, pk: int = Id) -> Any:
-    return _viewed(scope.get(_responses(request), pk))
+    return _viewed(access.get_in(_responses(request), pk))
 
 
 # --- alerts -------------------------------------------------------------------------------------
@@ -416,10 +425,10 @@ class AlertFilter(FilterSchema):
 def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
     """Alerts; `since`/`until` filter by the date the alert was raised."""
     _audit_list(request, "alerts", filters.dict())
-    return filters.filter(scope.alerts(organization_of(request))).order_by("pk")
+    return filters.filter(Alert.objects.visible_to(viewer_of(request))).order_by("pk")
 
 
 @api.get("/alerts/{pk}", response={200: AlertOut, **errors.ERROR_RESPONSES}, tags=["alerts"])
 def get_alert(request: HttpRequest, pk: int = Id) -> Any:
-    qs = scope.alerts(organization_of(request)).select_related("episode")
-    return _viewed(scope.get(qs, pk))
+    qs = Alert.objects.visible_to(viewer_of(request)).select_related("episode")
+    return _viewed(access.get_in(qs, pk))

@@ -7,9 +7,8 @@ import secrets
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,21 +25,10 @@ from .models import ApiToken, WebhookDelivery, WebhookEndpoint
 COUNT_SHOWN_UP_TO = 200_000
 
 
-def _viewer(request: HttpRequest, *roles: str) -> access.Viewer:
-    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
-    access.require_role(viewer, *roles)
-    return viewer
-
-
-def _own(queryset, viewer: access.Viewer, pk: int):
-    """An object of the viewer's organization, or 404."""
-    return access._get_or_404(queryset.filter(organization=viewer.organization), pk)
-
-
-@login_required
 @reauthentication_required(allow_get=True)
-def integrations(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def integrations(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     form = TokenForm(request.POST or None, prefix="token")
     if request.method == "POST" and not viewer.sees_clinical_data_as_admin:
         # A token reads every client of the organization: only someone who may read them all
@@ -73,20 +61,20 @@ def _integrations_page(request, viewer, token_form, hook_form, status=None) -> H
     )
 
 
-@login_required
 @require_POST
-def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request, Role.ADMIN)
-    token = _own(ApiToken.objects.all(), viewer, pk)
+@access.staff_page(Role.ADMIN)
+def revoke_token(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    token = access.get_in(ApiToken.objects.filter(organization=viewer.organization), pk)
     token.revoke()
     messages.success(request, _("Token revoked: it no longer opens the API."))
     return redirect("api:integrations")
 
 
-@login_required
 @require_POST
-def add_webhook(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def add_webhook(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     form = WebhookForm(request.POST, prefix="hook")
     if not form.is_valid():
         return _integrations_page(request, viewer, TokenForm(prefix="token"), form)
@@ -103,11 +91,11 @@ def add_webhook(request: HttpRequest) -> HttpResponse:
     return render(request, "api/webhook_created.html", {"endpoint": endpoint, "secret": secret})
 
 
-@login_required
 @require_POST
-def toggle_webhook(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request, Role.ADMIN)
-    endpoint = _own(WebhookEndpoint.objects.all(), viewer, pk)
+@access.staff_page(Role.ADMIN)
+def toggle_webhook(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    endpoint = access.get_in(WebhookEndpoint.objects.filter(organization=viewer.organization), pk)
     with transaction.atomic():
         before = trail.snapshot(endpoint)
         endpoint.active = not endpoint.active
@@ -117,11 +105,11 @@ def toggle_webhook(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("api:integrations")
 
 
-@login_required
-def research_export(request: HttpRequest) -> HttpResponse:
+@access.staff_page(Role.ADMIN, Role.RESEARCHER)
+def research_export(request: access.StaffRequest) -> HttpResponse:
     """Ask for an export; the worker builds it while this page shows its progress (htmx polls
     the list; without JavaScript the page refreshes itself while one is being prepared)."""
-    viewer = _viewer(request, Role.ADMIN, Role.RESEARCHER)
+    viewer = request.viewer
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if research_exports.start(viewer, tuple(form.cleaned_data["formats"])) is None:
@@ -147,10 +135,10 @@ def research_export(request: HttpRequest) -> HttpResponse:
     return render(request, "api/research_export.html", context, status=400 if form.errors else 200)
 
 
-@login_required
-def research_export_download(request: HttpRequest, pk: int) -> HttpResponse:
+@access.staff_page(Role.ADMIN, Role.RESEARCHER)
+def research_export_download(request: access.StaffRequest, pk: int) -> HttpResponse:
     """The finished file, for the person who asked for it only, until it expires."""
-    viewer = _viewer(request, Role.ADMIN, Role.RESEARCHER)
+    viewer = request.viewer
     found = research_exports.downloadable(viewer, pk)
     if found is None:
         raise Http404("Not found")

@@ -3,9 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -44,10 +43,9 @@ class AuditFilterForm(forms.Form):
         return events
 
 
-@login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
-    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def audit_list(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     events = privacy.visible_to(
         AuditEvent.objects.filter(organization=viewer.organization), viewer.user
     ).select_related("actor")

@@ -7,15 +7,149 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.audit import trail
+from alliance.accounts.access import Viewer, VisibleQuerySet, supervisee_ids
+from alliance.audit import context, trail
 
 from .signals import sessions_renumbered
 
 if TYPE_CHECKING:
     from alliance.accounts.models import Organization, User
+
+
+class ClientQuerySet(VisibleQuerySet["Client"]):
+    write_refused = "You can see this client but not change their record."
+
+    def visible_to(self, viewer: Viewer, write: bool = False) -> ClientQuerySet:
+        """A therapist sees the clients of the episodes they see and the clients they created;
+        others see the clients of the episodes they see. A therapist may change (and so add to an
+        episode) those they created and those of episodes they work in: seeing a client
+        read-only never turns into changing them."""
+        if viewer.organization is None:
+            return self.none()
+        if write:
+            return self._changeable_by(viewer)
+        context.note_read(listing="care.Client")
+        in_org = self.filter(organization=viewer.organization)
+        if viewer.sees_clinical_data_as_admin:
+            return in_org
+        in_visible = Participant.objects.filter(
+            client=OuterRef("pk"), episode__in=CareEpisode.objects.visible_to(viewer)
+        )
+        condition: Q | Exists = Exists(in_visible)
+        if viewer.is_therapist:
+            condition |= Q(created_by=viewer.user)
+        return in_org.filter(condition)
+
+    def _changeable_by(self, viewer: Viewer) -> ClientQuerySet:
+        if not viewer.is_therapist:
+            return self.none()
+        context.note_read(listing="care.Client")
+        in_writable = Participant.objects.filter(
+            client=OuterRef("pk"), episode__in=CareEpisode.objects.visible_to(viewer, write=True)
+        )
+        return self.filter(organization=viewer.organization).filter(
+            Q(created_by=viewer.user) | Exists(in_writable)
+        )
+
+    def writable_by(self, viewer: Viewer, instance: models.Model) -> bool:
+        # The same rule as _changeable_by, asked of one client without noting a listing.
+        client: Any = instance
+        if not viewer.is_therapist or client.organization_id != getattr(
+            viewer.organization, "pk", None
+        ):
+            return False
+        if client.created_by_id == viewer.user.pk:
+            return True
+        writable = CareEpisode.objects.visible_to(viewer, write=True)
+        return Participant.objects.filter(client=client, episode__in=writable).exists()
+
+    def can_exercise_data_rights(self, viewer: Viewer, client: Client) -> bool:
+        """Whether this person may export or erase the client: a therapist who may change the
+        client and works in every episode of theirs, or an admin of an organization that lets
+        admins see clinical data (answering such requests is often the clinic's admin's job)."""
+        if viewer.sees_clinical_data_as_admin:
+            return client.organization_id == getattr(viewer.organization, "pk", None)
+        if not self.writable_by(viewer, client):
+            return False
+        # The export holds, and the erasure deletes, every episode of the client, so a therapist
+        # must work in all of them: a co-therapist of a couple episode must not read (or delete)
+        # a partner's individual therapy with someone else. There the admin or the operator acts.
+        elsewhere = Participant.objects.filter(client=client).exclude(
+            episode__in=CareEpisode.objects.visible_to(viewer, write=True)
+        )
+        return not elsewhere.exists()
+
+
+class CareEpisodeQuerySet(VisibleQuerySet["CareEpisode"]):
+    write_refused = "You can see this episode but not change it."
+
+    def visible_to(self, viewer: Viewer, write: bool = False) -> CareEpisodeQuerySet:
+        """A therapist sees the episodes they take part in and may change them; a supervisor sees
+        the episodes of the therapists they supervise, read-only; an admin sees every episode of
+        the organization read-only, where the organization allows it."""
+        if viewer.organization is None:
+            return self.none()
+        if write:
+            if not viewer.is_therapist:
+                return self.none()
+            return self.filter(
+                organization=viewer.organization,
+                pk__in=_active_staff(user=viewer.user).values("episode_id"),
+            )
+        context.note_read(listing="care.CareEpisode")
+        in_org = self.filter(organization=viewer.organization)
+        if viewer.sees_clinical_data_as_admin:
+            return in_org
+        condition = Q(pk__in=[])
+        if viewer.is_therapist:
+            condition |= Q(pk__in=_active_staff(user=viewer.user).values("episode_id"))
+        if viewer.is_supervisor:
+            condition |= Q(
+                pk__in=_active_staff(user_id__in=supervisee_ids(viewer)).values("episode_id")
+            )
+        return in_org.filter(condition)
+
+    def for_lookup(self) -> CareEpisodeQuerySet:
+        return self.prefetch_related("participants__client", "participants__user")
+
+
+def _active_staff(**lookup: Any) -> models.QuerySet[Participant]:
+    """Therapists and co-therapists still taking part. Someone marked as left loses access; an
+    interpreter rates sessions through a link like a client and does not read the record."""
+    return Participant.objects.filter(role__in=WRITING_STAFF_ROLES, left_on__isnull=True, **lookup)
+
+
+class ParticipantQuerySet(VisibleQuerySet["Participant"]):
+    def visible_to(self, viewer: Viewer, write: bool = False) -> ParticipantQuerySet:
+        """Who takes part in the episodes the person sees."""
+        return self.filter(episode__in=CareEpisode.objects.visible_to(viewer, write=write))
+
+
+class SessionQuerySet(VisibleQuerySet["Session"]):
+    write_refused = "You can see this session but not change it."
+
+    def visible_to(self, viewer: Viewer, write: bool = False) -> SessionQuerySet:
+        """The sessions of the episodes the person sees; with write=True, of the episodes they
+        work in as therapist or co-therapist (also office tablet mode: never a supervisee's or a
+        colleague's session)."""
+        if write:
+            context.note_read(listing="care.Session")
+        return self.filter(episode__in=CareEpisode.objects.visible_to(viewer, write=write))
+
+    def for_lookup(self) -> SessionQuerySet:
+        return self.select_related("episode")
+
+    def writable_by(self, viewer: Viewer, instance: models.Model) -> bool:
+        session: Any = instance
+        return (
+            CareEpisode.objects.visible_to(viewer, write=True)
+            .filter(pk=session.episode_id)
+            .exists()
+        )
 
 
 class Client(models.Model):
@@ -52,6 +186,8 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -96,6 +232,8 @@ class CareEpisode(models.Model):
     started_on = models.DateField(_("started on"), default=timezone.localdate)
     closed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CareEpisodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_on", "-id"]
@@ -242,6 +380,8 @@ class Participant(models.Model):
     joined_on = models.DateField(default=timezone.localdate)
     left_on = models.DateField(null=True, blank=True)
 
+    objects = ParticipantQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -302,6 +442,8 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,20 +25,16 @@ from .forms import (
     SessionForm,
     StatusChangeForm,
 )
-from .models import CareEpisode, EpisodeFormat, EpisodeStatus, Participant
+from .models import CareEpisode, Client, EpisodeFormat, EpisodeStatus, Participant, Session
 from .signals import episode_viewed
 
 RECENT_SESSIONS = 6
 
 
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
-
-
-@login_required
-def client_list(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    clients = access.visible_clients(viewer)
+@access.staff_page()
+def client_list(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
+    clients = Client.objects.visible_to(viewer)
     # NUL is not a character PostgreSQL can compare; nobody types it on purpose.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:
@@ -53,10 +48,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def client_create(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.THERAPIST)
+@access.staff_page(Role.THERAPIST)
+def client_create(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     form = ClientForm(request.POST or None, organization=viewer.organization)
     if request.method == "POST" and form.is_valid():
         client = form.save(commit=False)
@@ -74,18 +68,18 @@ def client_create(request: HttpRequest) -> HttpResponse:
     return render(request, "care/client_form.html", {"form": form, "creating": True})
 
 
-@login_required
-def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    client = access.get_client_for_user(viewer, pk)
+@access.staff_page()
+def client_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    client = access.get_for(viewer, Client, pk)
     trail.record_view(client)
     episodes = (
-        access.visible_episodes(viewer)
+        CareEpisode.objects.visible_to(viewer)
         .filter(participants__client=client)
         .prefetch_related("participants__client", "participants__user", "sessions")
         .distinct()
     )
-    can_change = access.can_change_client(viewer, client)
+    can_change = access.may_change(viewer, client)
     return render(
         request,
         "care/client_detail.html",
@@ -94,15 +88,15 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "episodes": episodes,
             "can_change": can_change,
             # Export and erasure (alliance.rights): also for an admin who may see clinical data.
-            "can_exercise_rights": access.can_exercise_data_rights(viewer, client),
+            "can_exercise_rights": Client.objects.can_exercise_data_rights(viewer, client),
         },
     )
 
 
-@login_required
-def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    client = access.get_client_for_user(viewer, pk, write=True)
+@access.staff_page()
+def client_edit(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    client = access.get_for(viewer, Client, pk, write=True)
     before = trail.snapshot(client)
     form = ClientForm(request.POST or None, instance=client, organization=viewer.organization)
     if request.method == "POST" and form.is_valid():
@@ -114,11 +108,10 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "care/client_form.html", {"form": form, "client": client})
 
 
-@login_required
-def episode_create(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.THERAPIST)
-    clients = access.changeable_clients(viewer)
+@access.staff_page(Role.THERAPIST)
+def episode_create(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
+    clients = Client.objects.visible_to(viewer, write=True)
     initial = {}
     client_id = parse_id(request.GET.get("client"))
     if client_id is not None:
@@ -150,7 +143,7 @@ def episode_create(request: HttpRequest) -> HttpResponse:
 
 
 def _episode_context(viewer: access.Viewer, episode: CareEpisode, **forms: object) -> dict:
-    can_change = access.can_change_episode(viewer, episode)
+    can_change = access.may_change(viewer, episode)
     sessions = list(episode.sessions.order_by("number"))
     context: dict[str, object] = {
         "episode": episode,
@@ -173,7 +166,9 @@ def _settings_context(viewer: access.Viewer, episode: CareEpisode, **forms: obje
         "details_form": EpisodeDetailsForm(instance=episode),
         "status_form": StatusChangeForm(),
         "add_client_form": AddClientParticipantForm(
-            clients=access.changeable_clients(viewer).exclude(participations__episode=episode)
+            clients=Client.objects.visible_to(viewer, write=True).exclude(
+                participations__episode=episode
+            )
         ),
         "add_staff_form": AddStaffParticipantForm(organization=viewer.organization),
     }
@@ -181,10 +176,10 @@ def _settings_context(viewer: access.Viewer, episode: CareEpisode, **forms: obje
     return context
 
 
-@login_required
-def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk)
+@access.staff_page()
+def episode_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk)
     trail.record_view(episode)
     from alliance.dashboard.models import PageVisit
 
@@ -250,12 +245,12 @@ def news_since(since: object, insights: object) -> dict[str, object] | None:
     return {"since": since, "checkins": len(checkins), "alerts": len(alerts)}
 
 
-@login_required
-def episode_settings(request: HttpRequest, pk: int) -> HttpResponse:
+@access.staff_page()
+def episode_settings(request: access.StaffRequest, pk: int) -> HttpResponse:
     """Dates, title, status and who takes part: changed less often than anything on the
     episode page, so they have a page of their own."""
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=True)
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=True)
     trail.record_view(episode)
     return _render_settings(request, viewer, episode)
 
@@ -271,11 +266,11 @@ def _render_settings(
     return render(request, "care/episode_settings.html", context, status=status)
 
 
-@login_required
 @require_POST
-def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=True)
+@access.staff_page()
+def episode_edit(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=True)
     before = trail.snapshot(episode)
     form = EpisodeDetailsForm(request.POST, instance=episode)
     if form.is_valid():
@@ -287,11 +282,11 @@ def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_settings(request, viewer, episode, status=400, details_form=form)
 
 
-@login_required
 @require_POST
-def episode_status(request: HttpRequest, pk: int, status: str) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=True)
+@access.staff_page()
+def episode_status(request: access.StaffRequest, pk: int, status: str) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=True)
     form = StatusChangeForm(request.POST)
     if status not in EpisodeStatus.values or not form.is_valid():
         return _render_settings(request, viewer, episode, status=400, status_form=form)
@@ -304,13 +299,15 @@ def episode_status(request: HttpRequest, pk: int, status: str) -> HttpResponse:
     return redirect("care:episode", pk=episode.pk)
 
 
-@login_required
 @require_POST
-def participant_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=True)
+@access.staff_page()
+def participant_add(request: access.StaffRequest, pk: int, kind: str) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=True)
     if kind == "client":
-        clients = access.changeable_clients(viewer).exclude(participations__episode=episode)
+        clients = Client.objects.visible_to(viewer, write=True).exclude(
+            participations__episode=episode
+        )
         form = AddClientParticipantForm(request.POST, clients=clients)
     else:
         form = AddStaffParticipantForm(request.POST, organization=viewer.organization)
@@ -332,11 +329,11 @@ def participant_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return redirect("care:episode_settings", pk=episode.pk)
 
 
-@login_required
 @require_POST
-def participant_leave(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=True)
+@access.staff_page()
+def participant_leave(request: access.StaffRequest, pk: int, participant_pk: int) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=True)
     participant = episode.participants.filter(pk=participant_pk).first()
     if participant is None:
         return _render_settings(request, viewer, episode, status=404)
@@ -351,11 +348,11 @@ def participant_leave(request: HttpRequest, pk: int, participant_pk: int) -> Htt
     return redirect("care:episode_settings", pk=episode.pk)
 
 
-@login_required
 @require_POST
-def session_create(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=True)
+@access.staff_page()
+def session_create(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=True)
     form = SessionForm(request.POST)
     if not form.is_valid():
         return _episode_with_errors(request, viewer, episode, session_form=form)
@@ -373,16 +370,16 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("care:session", pk=session.pk)
 
 
-@login_required
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    session = access.get_session_for_user(viewer, pk)
+@access.staff_page()
+def session_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    session = access.get_for(viewer, Session, pk)
     trail.record_view(session)
-    can_change = access.can_change_episode(viewer, session.episode)
+    can_change = access.may_change(viewer, session.episode)
     form = SessionForm(instance=session)
     if request.method == "POST":
         if not can_change:
-            access.get_session_for_user(viewer, pk, write=True)  # raises 403
+            access.get_for(viewer, Session, pk, write=True)  # raises 403
         before = trail.snapshot(session)
         form = SessionForm(request.POST, instance=session)
         if form.is_valid():

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +24,7 @@ from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.care.models import Session
 
 from . import client_language, kiosk, safety, services
 from .forms import CONFIRM_PARTIAL_FIELD, IDEMPOTENCY_FIELD, QuestionnaireForm
@@ -32,10 +32,6 @@ from .models import ACTIVE_STATES, CheckinRequest, CheckinState, Response
 
 # Sessions offered on the tablet: today's and yesterday's (a check-in after an evening session).
 OFFERED_DAYS = 1
-
-
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
 
 
 def no_store(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -51,22 +47,22 @@ def no_store(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
-@login_required
 @no_store
-def kiosk_home(request: HttpRequest) -> HttpResponse:
+@access.staff_page(Role.THERAPIST)
+def kiosk_home(request: access.StaffRequest) -> HttpResponse:
     """Choose one of one's own sessions of today; then the tablet goes to the neutral screen."""
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.THERAPIST)
+    viewer = request.viewer
     if kiosk.state(request) is not None:
         return redirect("checkins:kiosk_ready")
     if request.method == "POST":
-        session = access.get_own_session(viewer, request.POST.get("session"))
+        session = _own_session(viewer, request.POST.get("session"))
         kiosk.arm(request, session)
         trail.record(Action.CREATE, session, object_type="checkins.KioskMode", after={"on": True})
         return redirect("checkins:kiosk_ready")
     today = timezone.localdate()
     sessions = (
-        access.own_sessions(viewer)
+        Session.objects.visible_to(viewer, write=True)
+        .select_related("episode")
         .filter(
             starts_at__date__gte=today - dt.timedelta(days=OFFERED_DAYS),
             starts_at__date__lte=today,
@@ -79,12 +75,20 @@ def kiosk_home(request: HttpRequest) -> HttpResponse:
     return render(request, "checkins/kiosk_home.html", {"rows": rows})
 
 
-def _armed_session(request: HttpRequest) -> Any:
+def _own_session(viewer: access.Viewer, pk: Any) -> Session:
+    """Tablet mode works only with sessions of episodes the therapist works in, never a
+    supervisee's or a colleague's: any other id is as unknown as a wrong one (404)."""
+    return access.get_in(
+        Session.objects.visible_to(viewer, write=True).select_related("episode"), pk
+    )
+
+
+def _armed_session(request: access.StaffRequest) -> Any:
     found = kiosk.state(request)
     if found is None:
         return None
     try:
-        return access.get_own_session(_viewer(request), found["session"])
+        return _own_session(request.viewer, found["session"])
     except Http404:
         # The session went out of reach while the tablet was on (therapist removed, episode
         # closed): leave tablet mode, or the lock would send every page, sign-out too, to a 404.
@@ -92,9 +96,9 @@ def _armed_session(request: HttpRequest) -> Any:
         return None
 
 
-@login_required
 @no_store
-def kiosk_ready(request: HttpRequest) -> HttpResponse:
+@access.staff_page()
+def kiosk_ready(request: access.StaffRequest) -> HttpResponse:
     """The neutral screen: no names, no answers. Coming here ends any check-in in progress."""
     session = _armed_session(request)
     if session is None:
@@ -136,16 +140,16 @@ def _sent_with_risk_answer(request: HttpRequest, session: Any) -> bool:
     return link is not None and safety.has_risk_answer(link)
 
 
-@login_required
 @require_POST
 @no_store
-def kiosk_next(request: HttpRequest) -> HttpResponse:
+@access.staff_page()
+def kiosk_next(request: access.StaffRequest) -> HttpResponse:
     """ "Start": a fresh link for the next client of the session, opened on this tablet."""
     session = _armed_session(request)
     if session is None:
         return redirect("checkins:kiosk")
     person = kiosk.next_client(session)
-    issued = services.issue_link(session, person, by=_viewer(request).user) if person else None
+    issued = services.issue_link(session, person, by=request.viewer.user) if person else None
     if issued is None:
         return redirect("checkins:kiosk_ready")
     kiosk.remember_link(request, issued[0].pk)
@@ -182,9 +186,9 @@ def _current_link(request: HttpRequest, session: Any) -> CheckinRequest | None:
     )
 
 
-@login_required
 @no_store
-def kiosk_checkin(request: HttpRequest) -> HttpResponse:
+@access.staff_page()
+def kiosk_checkin(request: access.StaffRequest) -> HttpResponse:
     """The client's check-in on the tablet: the same questions and storage as a link."""
     session = _armed_session(request)
     if session is None:
@@ -227,7 +231,7 @@ def kiosk_checkin(request: HttpRequest) -> HttpResponse:
 
 
 def _store_answers(
-    request: HttpRequest, checkin: CheckinRequest, form: QuestionnaireForm, instruments: Any
+    request: access.StaffRequest, checkin: CheckinRequest, form: QuestionnaireForm, instruments: Any
 ) -> CheckinRequest | None:
     """Store the answers through the tablet's link; the link that holds them, or None.
 
@@ -250,7 +254,7 @@ def _store_answers(
         ).first()
         return resent.request if resent is not None else None
     fresh = services.issue_link(
-        checkin.session, checkin.participant, by=_viewer(request).user, instruments=remaining
+        checkin.session, checkin.participant, by=request.viewer.user, instruments=remaining
     )
     if fresh is None:
         return None
@@ -262,9 +266,9 @@ def _ready_url() -> str:
     return reverse("checkins:kiosk_ready")
 
 
-@login_required
 @require_POST
-def kiosk_end(request: HttpRequest) -> HttpResponse:
+@access.staff_page()
+def kiosk_end(request: access.StaffRequest) -> HttpResponse:
     """Leave tablet mode: the therapist signs out, so the tablet holds no open account."""
     logout(request)
     return redirect(settings.LOGIN_URL)

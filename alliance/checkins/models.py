@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.accounts.access import Viewer, VisibleQuerySet
+from alliance.care.models import CareEpisode
 from alliance.measures.models import current_instrument
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
@@ -198,6 +201,13 @@ class LinkPurpose(models.TextChoices):
     PULSE = "pulse", _("Between-session pulse")
 
 
+class SessionRowQuerySet(VisibleQuerySet[Any]):
+    """Rows of a session (links, answers): seen by whoever sees the session's episode."""
+
+    def visible_to(self, viewer: Viewer, write: bool = False) -> SessionRowQuerySet:
+        return self.filter(session__episode__in=CareEpisode.objects.visible_to(viewer, write=write))
+
+
 class CheckinRequest(models.Model):
     """One link for one respondent and one session; it may carry several instruments."""
 
@@ -229,6 +239,8 @@ class CheckinRequest(models.Model):
     # the first, only its SHA-256 is kept.
     reminder_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SessionRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -331,6 +343,8 @@ class Response(models.Model):
     # arrival time here.
     authored_at = models.DateTimeField(null=True, blank=True)
     external_identifier = models.JSONField(default=dict, blank=True)
+
+    objects = SessionRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["session", "participant", "pk"]

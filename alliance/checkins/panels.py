@@ -15,7 +15,7 @@ from .models import CheckinRequest, Response
 
 
 def session_panel(viewer: access.Viewer, session: Session) -> dict[str, Any]:
-    can_change = access.can_change_episode(viewer, session.episode)
+    can_change = access.may_change(viewer, session.episode)
     due = services.due_measures(session)
     people: dict[int, dict[str, Any]] = {}
     for d in due:

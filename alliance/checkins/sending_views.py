@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,14 +16,11 @@ from django.utils.translation import gettext as _
 from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
+from alliance.care.models import CareEpisode
 from alliance.converters import parse_id
 
 from . import sending, services
 from .forms import ContactPreferencesForm, EpisodeSendingForm, SendingSettingsForm
-
-
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
 
 
 def _save(form: Any, row: Any, **extra: Any) -> None:
@@ -42,10 +38,10 @@ def _save(form: Any, row: Any, **extra: Any) -> None:
             trail.record_update(saved, before)
 
 
-@login_required
-def episode_sending(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=request.method == "POST")
+@access.staff_page()
+def episode_sending(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=request.method == "POST")
     settings_row = services.episode_settings(episode)
     clients = [p.client for p in episode.client_participants() if p.left_on is None]
     episode_form = EpisodeSendingForm(instance=settings_row)
@@ -81,7 +77,7 @@ def episode_sending(request: HttpRequest, pk: int) -> HttpResponse:
             "episode": episode,
             "episode_form": episode_form,
             "client_forms": [(c, forms[c.pk]) for c in clients],
-            "can_change": access.can_change_episode(viewer, episode),
+            "can_change": access.may_change(viewer, episode),
             "zone": sending.organization_zone(episode.organization),
             "reminder_hours": sending.sending_settings(episode.organization).reminder_hours,
         },
@@ -89,7 +85,7 @@ def episode_sending(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _client_form(request: HttpRequest, client: Any) -> ContactPreferencesForm:
+def _client_form(request: access.StaffRequest, client: Any) -> ContactPreferencesForm:
     row = sending.contact_preferences(client)
     had_consent = row.consent
     form = ContactPreferencesForm(request.POST, instance=row, client=client, prefix=f"c{client.pk}")
@@ -97,15 +93,14 @@ def _client_form(request: HttpRequest, client: Any) -> ContactPreferencesForm:
         extra = {}
         if form.cleaned_data["consent"] != had_consent:
             # When, and by whom, the client's agreement (or its withdrawal) was written down.
-            extra = {"consent_noted_at": timezone.now(), "consent_noted_by": _viewer(request).user}
+            extra = {"consent_noted_at": timezone.now(), "consent_noted_by": request.viewer.user}
         _save(form, row, **extra)
     return form
 
 
-@login_required
-def organization_sending(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def organization_sending(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     row = sending.sending_settings(viewer.organization)
     form = SendingSettingsForm(request.POST or None, instance=row)
     if request.method == "POST" and form.is_valid():

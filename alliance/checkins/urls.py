@@ -1,13 +1,19 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from . import kiosk_views, sending_views, views
 
 app_name = "checkins"
 urlpatterns = [
-    # Clients: no sign-in; /c/ is exempt from the two-factor middleware.
-    path("c/<str:token>/", views.client_checkin, name="client"),
-    path("c/<str:token>/done/", views.client_done, name="client_done"),
-    path("c/<str:token>/language/", views.client_language_choice, name="client_language"),
+    # Clients: no sign-in (the link's token is the key); /c/ is exempt from the two-factor
+    # middleware too.
+    path("c/<str:token>/", login_not_required(views.client_checkin), name="client"),
+    path("c/<str:token>/done/", login_not_required(views.client_done), name="client_done"),
+    path(
+        "c/<str:token>/language/",
+        login_not_required(views.client_language_choice),
+        name="client_language",
+    ),
     # Staff, around a session.
     path("sessions/<id:pk>/checkins/new/", views.create_link, name="create_link"),
     path("sessions/<id:pk>/checkins/<id:request_pk>/email/", views.send_email, name="email"),

@@ -15,7 +15,6 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -31,7 +30,7 @@ from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import context, trail
 from alliance.audit.models import Action
-from alliance.care.models import Session
+from alliance.care.models import CareEpisode, Session
 from alliance.converters import parse_id
 from alliance.dates import format_day
 
@@ -62,10 +61,6 @@ DONE_COOKIE_SECONDS = 10 * 60
 # comes from the browser that loaded the form, not from someone who only learned the key.
 FORM_COOKIE = "alliance_checkin_form"
 FORM_COOKIE_SECONDS = 24 * 60 * 60
-
-
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
 
 
 # --- client pages ------------------------------------------------------------------------------
@@ -332,11 +327,11 @@ def _checkin(session: Session, pk: int) -> CheckinRequest:
     return found
 
 
-@login_required
 @require_POST
-def create_link(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    session = access.get_session_for_user(viewer, pk, write=True)
+@access.staff_page()
+def create_link(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    session = access.get_for(viewer, Session, pk, write=True)
     participant = _participant(session, request.POST.get("participant"))
     issued = services.issue_link(session, participant, by=viewer.user)
     if issued is None:
@@ -363,11 +358,11 @@ def create_link(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
 @require_POST
-def send_email(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    session = access.get_session_for_user(viewer, pk, write=True)
+@access.staff_page()
+def send_email(request: access.StaffRequest, pk: int, request_pk: int) -> HttpResponse:
+    viewer = request.viewer
+    session = access.get_for(viewer, Session, pk, write=True)
     checkin = _checkin(session, request_pk)
     token = str(request.POST.get("token", ""))
     if not checkin.matches(token) or not checkin.is_active:
@@ -385,11 +380,11 @@ def send_email(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
     return redirect("care:session", pk=session.pk)
 
 
-@login_required
 @require_POST
-def cancel_link(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    session = access.get_session_for_user(viewer, pk, write=True)
+@access.staff_page()
+def cancel_link(request: access.StaffRequest, pk: int, request_pk: int) -> HttpResponse:
+    viewer = request.viewer
+    session = access.get_for(viewer, Session, pk, write=True)
     services.cancel(_checkin(session, request_pk))
     messages.success(request, _("Check-in link cancelled."))
     return redirect("care:session", pk=session.pk)
@@ -412,10 +407,10 @@ def _not_before_its_day(request: HttpRequest, session: Session) -> HttpResponse:
     return redirect("care:session", pk=session.pk)
 
 
-@login_required
-def rate_session(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    session = access.get_session_for_user(viewer, pk, write=request.method == "POST")
+@access.staff_page()
+def rate_session(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    session = access.get_for(viewer, Session, pk, write=request.method == "POST")
     participant = _own_staff_participant(viewer, session)
     if session.is_future_day:
         return _not_before_its_day(request, session)
@@ -443,10 +438,10 @@ def rate_session(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def paper_entry(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    session = access.get_session_for_user(viewer, pk, write=True)
+@access.staff_page()
+def paper_entry(request: access.StaffRequest, pk: int, participant_pk: int) -> HttpResponse:
+    viewer = request.viewer
+    session = access.get_for(viewer, Session, pk, write=True)
     participant = _participant(session, participant_pk)
     if participant.user_id == viewer.user.pk:
         return redirect("checkins:rate", pk=session.pk)
@@ -508,15 +503,16 @@ def _save_staff_answers(
         services.refresh_insights(session.episode)
 
 
-@login_required
-def response_fhir(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    try:
-        response = Response.objects.select_related(
+@access.staff_page()
+def response_fhir(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    response = access.get_for(
+        viewer,
+        Response.objects.select_related(
             "instrument", "participant__client", "participant__user", "session__episode"
-        ).get(pk=int(pk), session__episode__in=access.visible_episodes(viewer))
-    except Response.DoesNotExist:
-        raise Http404("Not found") from None
+        ),
+        pk,
+    )
     resource = fhir_export.questionnaire_response(response)
     trail.record(Action.EXPORT, response, after={"format": "FHIR QuestionnaireResponse"})
     result = JsonResponse(resource, content_type="application/fhir+json")
@@ -556,10 +552,10 @@ def _plan_row(model: type, owner: dict, entry: str) -> object:
     return model.objects.filter(instrument_key=key, respondent=respondent, **owner).first()
 
 
-@login_required
-def episode_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=request.method == "POST")
+@access.staff_page()
+def episode_plan(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=request.method == "POST")
     rows = services.episode_plan(episode)
     if request.method == "POST" and rows and rows[0].pk is None:
         # A change: only now does the episode get rows of its own, copied from the clinic's.
@@ -603,16 +599,15 @@ def episode_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "form": form,
             "share_form": share_form,
-            "can_change": access.can_change_episode(viewer, episode),
+            "can_change": access.may_change(viewer, episode),
         },
         status=400 if form.errors else 200,
     )
 
 
-@login_required
-def clinic_plan(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def clinic_plan(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     if request.method == "POST":
         rows = services.clinic_plan(viewer.organization)  # stores the default on first change
     else:

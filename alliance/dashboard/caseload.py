@@ -18,7 +18,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts import access
-from alliance.care.models import WRITING_STAFF_ROLES, EpisodeFormat, EpisodeStatus, Participant
+from alliance.care.models import (
+    WRITING_STAFF_ROLES,
+    CareEpisode,
+    EpisodeFormat,
+    EpisodeStatus,
+    Participant,
+)
 from alliance.checkins.models import CheckinRequest
 from alliance.dates import format_day, format_moment
 from alliance.goals.caseload import review_overdue
@@ -167,7 +173,7 @@ def _when(moment: Any) -> str:
 
 
 def open_episodes(viewer: access.Viewer, therapist_ids: list[int] | None = None) -> Any:
-    episodes = access.visible_episodes(viewer).filter(status=EpisodeStatus.OPEN)
+    episodes = CareEpisode.objects.visible_to(viewer).filter(status=EpisodeStatus.OPEN)
     staff = therapist_ids if therapist_ids is not None else [viewer.user.pk]
     episodes = episodes.filter(
         pk__in=Participant.objects.filter(user_id__in=staff).values("episode_id")

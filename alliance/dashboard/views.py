@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -27,9 +26,9 @@ def _page_number(text: str) -> int:
     return int(text) if text.isdigit() and len(text) < 6 else 1
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
+@access.staff_page()
+def home(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     need = request.GET.get("need", "")[:20]
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     sort = request.GET.get("sort", "need")[:10]

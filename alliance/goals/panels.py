@@ -114,7 +114,7 @@ def plan_panel(
     rows, past, ratings = _rows(episode)
     return PlanPanel(
         episode=episode,
-        can_change=access.can_change_episode(viewer, episode),
+        can_change=access.may_change(viewer, episode),
         rows=rows,
         past=past,
         proposals=services.pending_proposals(episode),

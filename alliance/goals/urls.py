@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from . import views
@@ -12,8 +13,13 @@ urlpatterns = [
         views.decide_proposal,
         name="decide",
     ),
-    # Clients, through their check-in link: /c/ is exempt from the two-factor middleware.
-    path("c/<str:token>/goals/", views.client_review, name="client_review"),
-    path("c/<str:token>/preferences/", views.client_preferences, name="client_preferences"),
-    path("c/<str:token>/agenda/", views.client_agenda, name="client_agenda"),
+    # Clients, through their check-in link: no sign-in, and /c/ is exempt from the two-factor
+    # middleware.
+    path("c/<str:token>/goals/", login_not_required(views.client_review), name="client_review"),
+    path(
+        "c/<str:token>/preferences/",
+        login_not_required(views.client_preferences),
+        name="client_preferences",
+    ),
+    path("c/<str:token>/agenda/", login_not_required(views.client_agenda), name="client_agenda"),
 ]

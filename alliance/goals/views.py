@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,10 +39,6 @@ from .forms import (
 from .models import GoalChange, GoalProposal, Task
 
 
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
-
-
 def _pk(raw: Any) -> int:
     text = str(raw or "").strip()
     if not text.isdigit() or len(text) > 18:
@@ -54,10 +49,10 @@ def _pk(raw: Any) -> int:
 # --- the plan page -------------------------------------------------------------------------------
 
 
-@login_required
-def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=request.method == "POST")
+@access.staff_page()
+def plan_page(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=request.method == "POST")
     if request.method == "POST":
         failed = _plan_post(request, viewer, episode)
         if failed is None:
@@ -165,11 +160,13 @@ def _render_plan(
     )
 
 
-@login_required
 @require_POST
-def decide_proposal(request: HttpRequest, pk: int, proposal_pk: int, decision: str) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk, write=True)
+@access.staff_page()
+def decide_proposal(
+    request: access.StaffRequest, pk: int, proposal_pk: int, decision: str
+) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk, write=True)
     proposal = GoalProposal.objects.filter(pk=proposal_pk, episode=episode).first()
     if proposal is None or decision not in ("accept", "decline"):
         raise Http404("Not found")
@@ -183,10 +180,10 @@ def decide_proposal(request: HttpRequest, pk: int, proposal_pk: int, decision: s
     return redirect("goals:plan", pk=episode.pk)
 
 
-@login_required
-def plan_print(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk)
+@access.staff_page()
+def plan_print(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk)
     trail.record(Action.EXPORT, episode, after={"format": "printable treatment plan"})
     return render(
         request,
@@ -199,10 +196,10 @@ def plan_print(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def plan_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk)
+@access.staff_page()
+def plan_pdf(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk)
     trail.record(Action.EXPORT, episode, after={"format": "treatment plan PDF"})
     body = pdf.plan_pdf(episode, panels.plan_panel(viewer, episode, with_charts=False))
     response = HttpResponse(body, content_type="application/pdf")

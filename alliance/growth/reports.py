@@ -85,7 +85,7 @@ def therapist_episodes(viewer: access.Viewer, therapist: Any) -> QuerySet[CareEp
     staff = Participant.objects.filter(
         user=therapist, role__in=WRITING_STAFF_ROLES, left_on__isnull=True
     )
-    return access.visible_episodes(viewer).filter(pk__in=staff.values("episode_id"))
+    return CareEpisode.objects.visible_to(viewer).filter(pk__in=staff.values("episode_id"))
 
 
 def organization_episodes(viewer: access.Viewer) -> QuerySet[CareEpisode]:

@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from alliance.accounts import access
 from alliance.accounts.models import Role, Supervision
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.care.models import Client
 from alliance.converters import parse_id
 from alliance.dashboard.models import PageVisit
 
@@ -46,10 +46,6 @@ from .models import (
 MONTH_CHOICES = (6, 12, 24, 36)
 
 
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
-
-
 def _record_page(viewer: access.Viewer, page: str, label: str, about: Any = None) -> None:
     """One audit event per page view of aggregated client data; `about` is the therapist or
     practice period the page is about, when there is one."""
@@ -65,17 +61,16 @@ def _record_page(viewer: access.Viewer, page: str, label: str, about: Any = None
 # ----------------------------------------------------------------------------- my patterns
 
 
-@login_required
-def my_patterns(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.THERAPIST)
+@access.staff_page(Role.THERAPIST)
+def my_patterns(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     return _patterns_page(request, viewer, viewer.user)
 
 
-@login_required
-def therapist_patterns(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    therapist = access.get_therapist_for_user(viewer, pk)
+@access.staff_page()
+def therapist_patterns(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    therapist = access.get_in(access.therapists(viewer), pk)
     return _patterns_page(request, viewer, therapist)
 
 
@@ -105,10 +100,9 @@ def _patterns_page(request: HttpRequest, viewer: access.Viewer, therapist: Any) 
 # -------------------------------------------------------------------------------- practice
 
 
-@login_required
-def practice_list(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.THERAPIST)
+@access.staff_page(Role.THERAPIST)
+def practice_list(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     form = PracticePeriodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -133,10 +127,9 @@ def practice_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.THERAPIST)
+@access.staff_page(Role.THERAPIST)
+def practice_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     period = own_practice_period(viewer, pk)
     report = reports.practice_report(viewer, period)
     _record_page(viewer, "practice", f"Practice period: {period.skill}"[:200], period)
@@ -150,10 +143,9 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # ----------------------------------------------------------------------------- supervision
 
 
-@login_required
-def supervision(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.SUPERVISOR)
+@access.staff_page(Role.SUPERVISOR)
+def supervision(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     since = PageVisit.previous_and_record(viewer.user, "supervision")
     return _supervision_page(request, viewer, since=since)
 
@@ -188,14 +180,11 @@ def _supervision_page(
     )
 
 
-@login_required
 @require_POST
-def supervision_note(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.SUPERVISOR)
-    therapist = access.supervisees(viewer).filter(pk=pk).first()
-    if therapist is None:
-        raise Http404("Not found")
+@access.staff_page(Role.SUPERVISOR)
+def supervision_note(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    therapist = access.get_in(access.supervisees(viewer), pk)
     form = SupervisionNoteForm(request.POST)
     if not form.is_valid():
         # Shown again with the message; not a new visit (what was new is still new next time).
@@ -215,10 +204,9 @@ def supervision_note(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------------- organization
 
 
-@login_required
-def organization(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN, Role.RESEARCHER)
+@access.staff_page(Role.ADMIN, Role.RESEARCHER)
+def organization(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     months = parse_id(request.GET.get("months"))
     months = months if months in MONTH_CHOICES else 12
     rows = summaries.organization_summary(viewer.organization, months)
@@ -238,10 +226,9 @@ def organization(request: HttpRequest) -> HttpResponse:
 # -------------------------------------------------------------------------------- settings
 
 
-@login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def settings_page(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     current = GrowthSettings.objects.filter(organization=viewer.organization).first()
     current = current or GrowthSettings(organization=viewer.organization)
     action = request.POST.get("action", "")
@@ -293,10 +280,9 @@ def _save_settings(
     return ""
 
 
-@login_required
-def attribute_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def attribute_edit(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     definition = AttributeDefinition.objects.filter(organization=viewer.organization, pk=pk).first()
     if definition is None:
         raise Http404("Not found")
@@ -319,10 +305,10 @@ def attribute_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------- a client's attributes
 
 
-@login_required
-def client_attributes(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    client = access.get_client_for_user(viewer, pk, write=request.method == "POST")
+@access.staff_page()
+def client_attributes(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    client = access.get_for(viewer, Client, pk, write=request.method == "POST")
     definitions = list(AttributeDefinition.objects.filter(organization=client.organization))
     rows = ClientAttribute.objects.filter(client=client).select_related("definition", "recorded_by")
     stored = {a.definition_id: a for a in rows}
@@ -346,7 +332,7 @@ def client_attributes(request: HttpRequest, pk: int) -> HttpResponse:
             "client": client,
             "form": form,
             "stored": list(stored.values()),
-            "can_change": access.can_change_client(viewer, client),
+            "can_change": access.may_change(viewer, client),
         },
         status=400 if request.method == "POST" else 200,
     )

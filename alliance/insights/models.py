@@ -13,6 +13,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.accounts.access import Viewer, VisibleQuerySet
+from alliance.care.models import CareEpisode
+
 from .kinds import BY_KEY, RUPTURE_KINDS
 from .kinds import label as kind_name
 from .texts import describe
@@ -119,6 +122,17 @@ REPAIR_LABELS = {
 }
 
 
+class AlertQuerySet(VisibleQuerySet["Alert"]):
+    write_refused = "You can see this alert but not act on it."
+
+    def visible_to(self, viewer: Viewer, write: bool = False) -> AlertQuerySet:
+        """The alerts of the episodes the person sees; acted on by those who may change it."""
+        return self.filter(episode__in=CareEpisode.objects.visible_to(viewer, write=write))
+
+    def for_lookup(self) -> AlertQuerySet:
+        return self.select_related("episode")
+
+
 class Alert(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT)
     episode = models.ForeignKey("care.CareEpisode", on_delete=models.CASCADE, related_name="alerts")
@@ -154,6 +168,8 @@ class Alert(models.Model):
     discussed_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         constraints = [

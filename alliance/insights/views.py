@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,24 +13,21 @@ from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.care.models import CareEpisode
 from alliance.jobs.runner import enqueue_after_commit
 
 from . import jobs as insight_jobs
 from . import services
 from .forms import AlertActionForm, PromptForm, ThresholdsForm
-from .models import AlertKind, AlertTransitionError, InsightSettings, Prompt
+from .models import Alert, AlertKind, AlertTransitionError, InsightSettings, Prompt
 from .prompts_seed import SEED_PROMPTS
 
 
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
-
-
-@login_required
 @require_POST
-def alert_action(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    alert = access.get_alert_for_user(viewer, pk, write=True)
+@access.staff_page()
+def alert_action(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    alert = access.get_for(viewer, Alert, pk, write=True)
     form = AlertActionForm(request.POST)
     error = None
     if form.is_valid():
@@ -83,10 +79,9 @@ def prompts_by_kind(organization: object, kinds: set[str]) -> dict[str, list[str
     return {kind: own.get(kind) or list(SEED_PROMPTS.get(kind, [])) for kind in kinds}
 
 
-@login_required
-def prompt_library(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def prompt_library(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     form = PromptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         prompt = form.save(commit=False)
@@ -109,11 +104,10 @@ def prompt_library(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def prompt_copy_seeds(request: HttpRequest, kind: str) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def prompt_copy_seeds(request: access.StaffRequest, kind: str) -> HttpResponse:
+    viewer = request.viewer
     if kind not in AlertKind.values:
         raise Http404("Not found")
     if not Prompt.objects.filter(organization=viewer.organization, kind=kind).exists():
@@ -126,10 +120,9 @@ def prompt_copy_seeds(request: HttpRequest, kind: str) -> HttpResponse:
     return redirect("insights:prompts")
 
 
-@login_required
-def prompt_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def prompt_edit(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     prompt = Prompt.objects.filter(pk=pk, organization=viewer.organization).first()
     if prompt is None:
         raise Http404("Not found")
@@ -148,10 +141,9 @@ def prompt_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def thresholds(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def thresholds(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     current = services.thresholds_for(viewer.organization)
     form = ThresholdsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
@@ -175,12 +167,11 @@ def thresholds(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def recompute_history(request: HttpRequest) -> HttpResponse:
+@access.staff_page(Role.ADMIN)
+def recompute_history(request: access.StaffRequest) -> HttpResponse:
     """Queue the organization-wide recompute on the worker; the page does not wait for it."""
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+    viewer = request.viewer
     enqueue_after_commit(
         insight_jobs.recompute_organization, organization_id=viewer.organization.pk
     )
@@ -200,15 +191,15 @@ def recompute_history(request: HttpRequest) -> HttpResponse:
     return redirect("insights:thresholds")
 
 
-@login_required
-def chart_svg(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+@access.staff_page()
+def chart_svg(request: access.StaffRequest, pk: int, name: str) -> HttpResponse:
     """A chart of the episode page as SVG: for print and for browsers without JavaScript."""
     from alliance.dashboard.charts import render_svg
 
     from .panels import GROUP_VIEWS, chart_panels
 
-    viewer = _viewer(request)
-    episode = access.get_episode_for_user(viewer, pk)
+    viewer = request.viewer
+    episode = access.get_for(viewer, CareEpisode, pk)
     view = request.GET.get("view", "each")
     view = view if view in GROUP_VIEWS else "each"
     panel = next((p for p in chart_panels(episode, view=view) if p.name == name), None)

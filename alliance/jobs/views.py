@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,10 +19,9 @@ from . import admin_list
 RECENT = 100
 
 
-@login_required
-def job_list(request: HttpRequest) -> HttpResponse:
-    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def job_list(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     jobs = admin_list.of_organization(viewer.organization.pk)
     failed = jobs.filter(status=TaskResultStatus.FAILED).order_by("-finished_at")[:RECENT]
     recent = jobs.order_by("-enqueued_at")[:RECENT]
@@ -40,12 +38,11 @@ def job_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def retry(request: HttpRequest, pk: str) -> HttpResponse:
+@access.staff_page(Role.ADMIN)
+def retry(request: access.StaffRequest, pk: str) -> HttpResponse:
     """Queue a failed job again, as a fresh first attempt; the failed row stays as history."""
-    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
-    access.require_role(viewer, Role.ADMIN)
+    viewer = request.viewer
     result = (
         admin_list.of_organization(viewer.organization.pk)
         .filter(pk=pk, status=TaskResultStatus.FAILED)

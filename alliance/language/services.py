@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 
 from alliance.accounts import access
 from alliance.audit import trail
-from alliance.care.models import Session
+from alliance.care.models import CareEpisode, Session
 
 from . import labeller, rules, summary
 from .models import LanguageSettings, SessionTranscript
@@ -115,7 +115,7 @@ def kept_turns(transcript: SessionTranscript) -> list[tuple[str, str]] | None:
 
 
 def _own_therapist(viewer: access.Viewer, session: Session) -> bool:
-    return access.can_change_episode(viewer, session.episode)
+    return access.may_change(viewer, session.episode)
 
 
 def _supervisor(viewer: access.Viewer, session: Session) -> bool:
@@ -141,13 +141,13 @@ def may_see(viewer: access.Viewer, transcript: SessionTranscript) -> bool:
 
 def get_session_for_upload(viewer: access.Viewer, pk: Any) -> Session:
     """A session the viewer may add a transcript to (its own therapist); 404/403 otherwise."""
-    return access.get_session_for_user(viewer, pk, write=True)
+    return access.get_for(viewer, Session, pk, write=True)
 
 
 def get_transcript_for_user(viewer: access.Viewer, session_pk: Any) -> SessionTranscript:
     from django.http import Http404
 
-    session = access.get_session_for_user(viewer, session_pk)
+    session = access.get_for(viewer, Session, session_pk)
     transcript = SessionTranscript.objects.filter(session=session).first()
     if transcript is None or not may_see(viewer, transcript):
         raise Http404("Not found")
@@ -156,7 +156,9 @@ def get_transcript_for_user(viewer: access.Viewer, session_pk: Any) -> SessionTr
 
 def visible_transcripts(viewer: access.Viewer) -> QuerySet[SessionTranscript]:
     """Analyses of sessions in episodes the viewer works in, or shared by their supervisees."""
-    own = SessionTranscript.objects.filter(session__episode__in=access.writable_episodes(viewer))
+    own = SessionTranscript.objects.filter(
+        session__episode__in=CareEpisode.objects.visible_to(viewer, write=True)
+    )
     if not viewer.is_supervisor:
         return own
     shared = SessionTranscript.objects.filter(

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.care.models import CareEpisode
 from alliance.growth.models import own_practice_period
 
 from . import report, rules, services, transcripts
@@ -26,15 +26,11 @@ from .forms import LanguageSettingsForm, SpeakerMapForm, UploadForm, pending_pay
 from .models import LanguageSettings, SessionTranscript
 
 
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
-
-
-@login_required
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
+@access.staff_page()
+def upload(request: access.StaffRequest, pk: int) -> HttpResponse:
     """Step 1 takes the file and asks who is who; step 2 analyses and shows the result. Nothing
     is stored between the steps: the parsed turns travel signed in the form."""
-    viewer = _viewer(request)
+    viewer = request.viewer
     session = services.get_session_for_upload(viewer, pk)
     keep = LanguageSettings.for_organization(session.episode.organization).keep_text
     context: dict[str, Any] = {"session": session, "episode": session.episode, "keep": keep}
@@ -96,9 +92,9 @@ def _analyse(
     return _render_analysis(request, viewer, transcript, texts, analysis.speakers, fresh=True)
 
 
-@login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def detail(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     transcript = services.get_transcript_for_user(viewer, pk)
     trail.record_view(transcript)
     kept = services.kept_turns(transcript)
@@ -130,15 +126,15 @@ def _render_analysis(
             "moves": report.cue_groups(transcript.cues, rules.MOVES),
             "ruptures": report.cue_groups(transcript.cues, rules.RUPTURES),
             "ratings": report.session_ratings(session),
-            "is_own": access.can_change_episode(viewer, session.episode),
+            "is_own": access.may_change(viewer, session.episode),
         },
     )
 
 
-@login_required
 @require_POST
-def share(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def share(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     session = services.get_session_for_upload(viewer, pk)
     transcript = services.get_transcript_for_user(viewer, session.pk)
     before = trail.snapshot(transcript)
@@ -155,10 +151,10 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("language:detail", pk=session.pk)
 
 
-@login_required
 @require_POST
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def delete(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     session = services.get_session_for_upload(viewer, pk)
     transcript = services.get_transcript_for_user(viewer, session.pk)
     before = trail.snapshot(transcript)
@@ -169,11 +165,11 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("care:session", pk=session.pk)
 
 
-@login_required
-def episode(request: HttpRequest, pk: int) -> HttpResponse:
+@access.staff_page()
+def episode(request: access.StaffRequest, pk: int) -> HttpResponse:
     """The episode's analysed sessions beside their ratings, for noticing one's own patterns."""
-    viewer = _viewer(request)
-    care_episode = access.get_episode_for_user(viewer, pk)
+    viewer = request.viewer
+    care_episode = access.get_for(viewer, CareEpisode, pk)
     found = list(
         services.visible_transcripts(viewer)
         .filter(session__episode=care_episode)
@@ -187,16 +183,17 @@ def episode(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def practice(request: HttpRequest, pk: int) -> HttpResponse:
+@access.staff_page(Role.THERAPIST)
+def practice(request: access.StaffRequest, pk: int) -> HttpResponse:
     """A practice period of the therapist's own: their language and their clients' ratings in
     the sessions of the period and of as many days before it."""
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.THERAPIST)
+    viewer = request.viewer
     period = own_practice_period(viewer, pk)
     before_from = period.starts_on - dt.timedelta(days=period.days)
     own = (
-        SessionTranscript.objects.filter(session__episode__in=access.writable_episodes(viewer))
+        SessionTranscript.objects.filter(
+            session__episode__in=CareEpisode.objects.visible_to(viewer, write=True)
+        )
         .filter(session__starts_at__date__gte=before_from)
         .filter(session__starts_at__date__lte=period.ends_on)
         .select_related("session__episode")
@@ -225,10 +222,9 @@ def practice(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def organization_settings(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def organization_settings(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     current = LanguageSettings.for_organization(viewer.organization)
     before = trail.snapshot(current) if current.pk else None
     form = LanguageSettingsForm(request.POST or None, instance=current)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts import access
 from alliance.audit import context, trail
-from alliance.care.models import WRITING_STAFF_ROLES
+from alliance.care.models import WRITING_STAFF_ROLES, CareEpisode
 
 from .models import Kind, Notification
 
@@ -67,7 +67,9 @@ def lines_for(viewer: access.Viewer) -> list[Line]:
     )
     episode_ids = {n.episode_id for n in rows if n.episode_id}
     visible = set(
-        access.visible_episodes(viewer).filter(pk__in=episode_ids).values_list("pk", flat=True)
+        CareEpisode.objects.visible_to(viewer)
+        .filter(pk__in=episode_ids)
+        .values_list("pk", flat=True)
     )
     result = []
     for n in rows:

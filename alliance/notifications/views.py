@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,17 +15,11 @@ from . import listing, services
 from .forms import PolicyForm, PreferenceForm
 
 
-def _viewer(request: HttpRequest) -> access.Viewer:
-    viewer: access.Viewer = request.viewer  # type: ignore[attr-defined]
-    access.require_role(viewer, Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
-    return viewer
-
-
-@login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+@access.staff_page(Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
+def notification_list(request: access.StaffRequest) -> HttpResponse:
     """The newest notifications; opening the list is seeing them, so they are marked read after
     the page has shown which were new."""
-    viewer = _viewer(request)
+    viewer = request.viewer
     lines = listing.lines_for(viewer)
     services.mark_read(viewer.user, viewer.organization.pk)  # type: ignore[union-attr]
     return render(
@@ -36,9 +29,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def preferences(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page(Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
+def preferences(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     org = viewer.organization.pk  # type: ignore[union-attr]
     current = services.preference_for(viewer.user, org)
     before = trail.snapshot(current) if current.pk else None
@@ -60,10 +53,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def policy(request: HttpRequest) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
-    access.require_role(viewer, Role.ADMIN)
+@access.staff_page(Role.ADMIN)
+def policy(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     current = services.policy_for(viewer.organization.pk)
     before = trail.snapshot(current) if current.pk else None
     form = PolicyForm(

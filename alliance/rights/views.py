@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,13 +25,24 @@ from . import erasure, export
 from .forms import ConfirmErasureForm
 
 
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
+def _client_for_data_rights(viewer: access.Viewer, pk: int) -> Client:
+    """A client whose data rights (export, erasure) this person may carry out: a therapist who
+    may change the client and works in every episode of theirs, or an admin of an organization
+    that lets admins see clinical data (answering such requests is often the clinic's admin's
+    job). A supervisor, a therapist who works in only some of the client's episodes, or an admin
+    who may not see clinical data, is refused: they would otherwise read what they may not."""
+    client = access.get_for(viewer, Client, pk)
+    if not Client.objects.can_exercise_data_rights(viewer, client):
+        raise PermissionDenied(
+            "Only a therapist who works in all of the client's episodes, or the clinic's admin, "
+            "may do this."
+        )
+    return client
 
 
-@login_required
-def client_export(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.get_client_for_data_rights(_viewer(request), pk)
+@access.staff_page()
+def client_export(request: access.StaffRequest, pk: int) -> HttpResponse:
+    client = _client_for_data_rights(request.viewer, pk)
     return _export(request, client)
 
 
@@ -50,9 +61,9 @@ def _export(request: HttpRequest, client: Client) -> HttpResponse:
     return response
 
 
-@login_required
-def client_erase(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.get_client_for_data_rights(_viewer(request), pk)
+@access.staff_page()
+def client_erase(request: access.StaffRequest, pk: int) -> HttpResponse:
+    client = _client_for_data_rights(request.viewer, pk)
     return _erase(request, client)
 
 

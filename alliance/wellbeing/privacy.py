@@ -16,6 +16,7 @@ from django.http import Http404
 
 from alliance.accounts import access
 from alliance.accounts.models import Role, Supervision, User
+from alliance.care.models import CareEpisode
 from alliance.converters import parse_id
 
 from .models import JournalEntry, SelfCheck
@@ -89,11 +90,11 @@ def my_supervisors(viewer: access.Viewer) -> QuerySet[User]:
 
 def linkable_episodes(viewer: access.Viewer) -> QuerySet[Any]:
     """A journal entry may point at one of the author's episodes: those access.py lets them see."""
-    return access.visible_episodes(viewer).prefetch_related("participants__client")
+    return CareEpisode.objects.visible_to(viewer).prefetch_related("participants__client")
 
 
 def episode_if_visible(viewer: access.Viewer, entry: JournalEntry) -> Any:
     """The entry's episode, shown only while the reader may still see it through access.py."""
     if entry.episode_id is None:
         return None
-    return access.visible_episodes(viewer).filter(pk=entry.episode_id).first()
+    return CareEpisode.objects.visible_to(viewer).filter(pk=entry.episode_id).first()

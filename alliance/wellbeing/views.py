@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,17 +23,12 @@ from . import charts, privacy, reminders, scoring, services, suggestions
 from .forms import JournalEntryForm, ReminderForm, SelfCheckForm, ShareForm
 from .models import JournalEntry, SelfCheck
 
-
-def _viewer(request: HttpRequest) -> access.Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
-
-
 # --- the self-check ------------------------------------------------------------------------------
 
 
-@login_required
-def wellbeing_page(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def wellbeing_page(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     privacy.require_member(viewer)
     check_form, reminder_form = (
         SelfCheckForm(),
@@ -96,12 +90,12 @@ def _render_wellbeing(
     )
 
 
-@login_required
-def trend_svg(request: HttpRequest) -> HttpResponse:
+@access.staff_page()
+def trend_svg(request: access.StaffRequest) -> HttpResponse:
     """The trend chart as SVG, for print and for browsers without JavaScript."""
     from alliance.dashboard.charts import render_svg
 
-    viewer = _viewer(request)
+    viewer = request.viewer
     privacy.require_member(viewer)
     checks, readings = _trend(viewer)
     if not checks:
@@ -130,9 +124,9 @@ def _check_context(check: SelfCheck, *, own: bool) -> dict[str, Any]:
     }
 
 
-@login_required
-def check_page(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def check_page(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     check = privacy.get_own_check(viewer, pk)
     services.record_read(check)
     return render(
@@ -142,9 +136,9 @@ def check_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def check_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def check_delete(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     check = privacy.get_own_check(viewer, pk)
     if request.method == "POST":
         services.delete_check(check)
@@ -163,7 +157,7 @@ def _share_form(viewer: access.Viewer, data: Any = None) -> ShareForm:
 def _share_or_unshare(
     request: HttpRequest, item: SelfCheck | JournalEntry, back: str
 ) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = request.viewer
     if request.POST.get("action") == "unshare":
         services.unshare(item)
         messages.success(request, _("No longer shared: only you can see it."))
@@ -182,34 +176,34 @@ def _share_or_unshare(
     return redirect(back, pk=item.pk)
 
 
-@login_required
 @require_POST
-def check_share(request: HttpRequest, pk: int) -> HttpResponse:
-    check = privacy.get_own_check(_viewer(request), pk)
+@access.staff_page()
+def check_share(request: access.StaffRequest, pk: int) -> HttpResponse:
+    check = privacy.get_own_check(request.viewer, pk)
     return _share_or_unshare(request, check, "wellbeing:check")
 
 
-@login_required
 @require_POST
-def entry_share(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = privacy.get_own_entry(_viewer(request), pk)
+@access.staff_page()
+def entry_share(request: access.StaffRequest, pk: int) -> HttpResponse:
+    entry = privacy.get_own_entry(request.viewer, pk)
     return _share_or_unshare(request, entry, "wellbeing:entry")
 
 
 # --- the journal ---------------------------------------------------------------------------------
 
 
-@login_required
-def journal_page(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def journal_page(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     privacy.require_member(viewer)
     entries = privacy.own_entries(viewer).select_related("shared_with")
     return render(request, "wellbeing/journal.html", {"entries": entries})
 
 
-@login_required
-def entry_new(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def entry_new(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     privacy.require_member(viewer)
     episodes = privacy.linkable_episodes(viewer)
     form = JournalEntryForm(request.POST or None, episodes=episodes)
@@ -225,9 +219,9 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def entry_page(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     entry = privacy.get_own_entry(viewer, pk)
     services.record_read(entry)
     return render(
@@ -242,9 +236,9 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def entry_edit(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     entry = privacy.get_own_entry(viewer, pk)
     form = JournalEntryForm(
         request.POST or None, instance=entry, episodes=privacy.linkable_episodes(viewer)
@@ -261,9 +255,9 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def entry_delete(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     entry = privacy.get_own_entry(viewer, pk)
     if request.method == "POST":
         services.delete_entry(entry)
@@ -275,10 +269,9 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- shared with me (supervisors) ----------------------------------------------------------------
 
 
-@login_required
-def shared_page(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    access.require_role(viewer, Role.SUPERVISOR)
+@access.staff_page(Role.SUPERVISOR)
+def shared_page(request: access.StaffRequest) -> HttpResponse:
+    viewer = request.viewer
     return render(
         request,
         "wellbeing/shared.html",
@@ -289,9 +282,9 @@ def shared_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def shared_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def shared_entry(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     entry = privacy.get_shared(viewer, JournalEntry, pk)
     services.record_read(entry, by_supervisor=True)
     return render(
@@ -301,9 +294,9 @@ def shared_entry(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def shared_check(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+@access.staff_page()
+def shared_check(request: access.StaffRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
     check = privacy.get_shared(viewer, SelfCheck, pk)
     services.record_read(check, by_supervisor=True)
     return render(request, "wellbeing/check.html", _check_context(check, own=False))

@@ -231,12 +231,12 @@ def test_a_second_erasure_of_the_same_client_at_once_is_a_404(
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Double submit: the second request found the client before the first deleted them."""
-    from alliance.accounts import access
+    from alliance.rights import views
 
     record = full_record(clinic)
     stale = Client.objects.get(pk=record.client.pk)
     erasure.erase(record.client)
-    monkeypatch.setattr(access, "get_client_for_data_rights", lambda viewer, pk: stale)
+    monkeypatch.setattr(views, "_client_for_data_rights", lambda viewer, pk: stale)
     assert erase(clinic, record).status_code == 404
 
 

@@ -2,8 +2,10 @@
 
 Every URL pattern of the project (and every django-ninja operation under /api/v1/ and /fhir/)
 must have a row here; a new route fails the matrix test until someone decides, here, what each
-actor gets from it. Rows are written from the access rules in alliance/accounts/access.py and
-docs/threat-model.md, not from what the code happens to answer.
+actor gets from it. Rows are written from the access rules (each model's `visible_to`, reached
+through alliance/accounts/access.py) and docs/threat-model.md, not from what the code happens to
+answer. An actor not signed in gets LOGIN unless the route is marked login_not_required
+(test_sign_in_by_default.py checks that the two agree).
 
 Actors
   anonymous      nobody signed in

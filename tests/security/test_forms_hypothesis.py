@@ -131,6 +131,7 @@ class Ctx:
 def _factories() -> dict[str, Callable[[Ctx], dict[str, Any]]]:
     """For each form: the arguments a view gives it besides the data."""
     from alliance.accounts import access
+    from alliance.care.models import Client
     from alliance.checkins import sending
     from alliance.checkins import services as checkins
     from alliance.goals import services as goals
@@ -163,14 +164,14 @@ def _factories() -> dict[str, Callable[[Ctx], dict[str, Any]]]:
         "alliance.audit.views.AuditFilterForm": lambda x: dict(),
         "alliance.care.forms.ClientForm": lambda x: dict(organization=x.c.org),
         "alliance.care.forms.EpisodeForm": lambda x: dict(
-            clients=access.changeable_clients(therapist_viewer(x)),
+            clients=Client.objects.visible_to(therapist_viewer(x), write=True),
             organization=x.c.org,
             user=x.c.therapist,
         ),
         "alliance.care.forms.EpisodeDetailsForm": lambda x: dict(instance=x.fresh(x.c.episode)),
         "alliance.care.forms.StatusChangeForm": lambda x: dict(),
         "alliance.care.forms.AddClientParticipantForm": lambda x: dict(
-            clients=access.changeable_clients(therapist_viewer(x)),
+            clients=Client.objects.visible_to(therapist_viewer(x), write=True),
         ),
         "alliance.care.forms.AddStaffParticipantForm": lambda x: dict(organization=x.c.org),
         "alliance.care.forms.SessionForm": lambda x: dict(instance=x.fresh(x.c.session)),

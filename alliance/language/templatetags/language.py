@@ -22,7 +22,7 @@ def session_language(context: dict[str, Any], session: Any) -> dict[str, Any]:
     """The session page's language panel: a link to upload for the session's own therapists,
     and to the analysis for whoever may see it; nothing at all for anyone else."""
     viewer = context["request"].viewer
-    can_upload = access.can_change_episode(viewer, session.episode)
+    can_upload = access.may_change(viewer, session.episode)
     transcript = SessionTranscript.objects.filter(session=session).first()
     if transcript is not None and not may_see(viewer, transcript):
         transcript = None
