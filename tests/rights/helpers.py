@@ -85,11 +85,8 @@ def full_record(clinic: Clinic) -> Record:
         phone=SECRETS["phone"],
         created_by=clinic.therapist,
     )
-    trail.record_create(client)
-    before = trail.snapshot(client)
     client.display_name = SECRETS["name"]
-    client.save()
-    trail.record_update(client, before)  # the trail now holds both names
+    client.save()  # the trail now holds both names
     own = make_episode(clinic.org, clinic.therapist, [client])
     own_session = make_session(own)
     _own_episode_data(clinic, client, own, own_session)
