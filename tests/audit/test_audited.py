@@ -129,8 +129,6 @@ PENDING = {
     "api/rest.py",
     "api/views.py",
     "notifications/views.py",
-    "accounts/views.py",
-    "insights/views.py",
     "language/views.py",
 }
 
