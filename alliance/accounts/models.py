@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.audit.audited import AuditedModel
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -56,7 +58,7 @@ def default_link_hours() -> int:
     return int(settings.CHECKIN_LINK_HOURS)
 
 
-class Organization(models.Model):
+class Organization(AuditedModel):
     """A clinic or a solo practice; every piece of clinical data belongs to exactly one."""
 
     name = models.CharField(max_length=200)
@@ -127,7 +129,7 @@ class Role(models.TextChoices):
     RESEARCHER = "researcher", _("Researcher")
 
 
-class Membership(models.Model):
+class Membership(AuditedModel):
     """One role of one person in one organization; a person may hold several roles."""
 
     user = models.ForeignKey(
@@ -151,7 +153,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.organization}"
 
 
-class Supervision(models.Model):
+class Supervision(AuditedModel):
     """A supervisor sees the episodes of the therapists linked here, read-only."""
 
     organization = models.ForeignKey(
@@ -180,7 +182,7 @@ class Supervision(models.Model):
         return f"{self.supervisor} supervises {self.therapist}"
 
 
-class Invitation(models.Model):
+class Invitation(AuditedModel):
     """An existing account asked to join an organization; nothing changes until they accept.
 
     Without it, any clinic's admin could add someone else's staff to their own organization."""
@@ -204,7 +206,7 @@ class Invitation(models.Model):
         return f"{self.email} invited to {self.organization} as {self.get_role_display()}"
 
 
-class CrisisInformation(models.Model):
+class CrisisInformation(AuditedModel):
     """What a client should do in an emergency, in one language, as the organization words it.
 
     Shown on the client's pages (checkins/_who_reads.html, the thank-you page after a risk answer,

@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alliance.audit import trail
 from alliance.converters import parse_id
 
-from . import access
+from . import access, services
 from .forms import (
     AddMemberForm,
     AddRoleForm,
@@ -93,26 +92,21 @@ def _add_member(viewer: access.Viewer, data: dict) -> None:
             user is not None
             and not Membership.objects.filter(user=user, organization=viewer.organization).exists()
         ):
-            invitation = Invitation.objects.create(
+            Invitation.objects.create(
                 organization=viewer.organization,
                 email=user.email,
                 role=data["role"],
                 invited_by=viewer.user,
             )
-            trail.record_create(invitation)
             return
         if user is None:
-            user = User.objects.create_user(
+            user = services.create_account(
                 data["email"],
                 data["password"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
             )
-            trail.record_create(user)
-        membership = Membership.objects.create(
-            user=user, organization=viewer.organization, role=data["role"]
-        )
-        trail.record_create(membership)
+        Membership.objects.create(user=user, organization=viewer.organization, role=data["role"])
 
 
 @require_POST
@@ -124,17 +118,13 @@ def answer_invitation(request: access.StaffRequest, pk: int, answer: str) -> Htt
     if invitation is None or answer not in ("accept", "decline"):
         raise Http404("Not found")
     with transaction.atomic():
-        before = trail.snapshot(invitation)
         invitation.accepted = answer == "accept"
         invitation.decided_at = timezone.now()
         invitation.save(update_fields=["accepted", "decided_at"])
-        trail.record_update(invitation, before)
         if invitation.accepted:
-            membership, created = Membership.objects.get_or_create(
+            Membership.objects.get_or_create(
                 user=request.user, organization=invitation.organization, role=invitation.role
             )
-            if created:
-                trail.record_create(membership)
             request.session[SESSION_KEY] = invitation.organization_id
     return redirect("dashboard:home")
 
@@ -147,11 +137,9 @@ def add_role(request: access.StaffRequest, user_pk: int) -> HttpResponse:
     person = access.get_in(access.members(viewer), user_pk)
     form = AddRoleForm(request.POST)
     if form.is_valid():
-        membership, created = Membership.objects.get_or_create(
+        Membership.objects.get_or_create(
             user=person, organization=viewer.organization, role=form.cleaned_data["role"]
         )
-        if created:
-            trail.record_create(membership)
     else:
         messages.error(request, _("Choose a role from the list."))
     return redirect("accounts:members")
@@ -175,9 +163,7 @@ def remove_role(request: access.StaffRequest, membership_pk: int) -> HttpRespons
     if is_last_admin:
         messages.error(request, _("The organization needs at least one admin."))
     else:
-        before = trail.snapshot(membership)
         membership.delete()
-        trail.record_delete(membership, before)
     return redirect("accounts:members")
 
 
@@ -188,11 +174,7 @@ def add_supervision(request: access.StaffRequest) -> HttpResponse:
     viewer = request.viewer
     form = SupervisionForm(request.POST, organization=viewer.organization)
     if form.is_valid():
-        link, created = Supervision.objects.get_or_create(
-            organization=viewer.organization, **form.cleaned_data
-        )
-        if created:
-            trail.record_create(link)
+        Supervision.objects.get_or_create(organization=viewer.organization, **form.cleaned_data)
         messages.success(request, _("Supervision link saved."))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
@@ -207,9 +189,7 @@ def remove_supervision(request: access.StaffRequest, pk: int) -> HttpResponse:
     link = Supervision.objects.filter(pk=pk, organization=viewer.organization).first()
     if link is None:
         raise Http404("Not found")
-    before = trail.snapshot(link)
     link.delete()
-    trail.record_delete(link, before)
     return redirect("accounts:members")
 
 
@@ -218,11 +198,9 @@ def remove_supervision(request: access.StaffRequest, pk: int) -> HttpResponse:
 def organization_settings(request: access.StaffRequest) -> HttpResponse:
     viewer = request.viewer
     organization = viewer.organization
-    before = trail.snapshot(organization)
     form = OrganizationSettingsForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
         form.save()
-        trail.record_update(organization, before)
         messages.success(request, _("Settings saved."))
         return redirect("accounts:settings")
     return render(
@@ -263,28 +241,21 @@ def client_safety(request: access.StaffRequest) -> HttpResponse:
 def _save_client_safety(
     organization: Any, rows: dict[str, CrisisInformation], data: dict[str, Any], languages: list
 ) -> None:
-    before = trail.snapshot(organization)
     organization.answers_read = data["answers_read"]
     organization.save(update_fields=["answers_read"])
-    trail.record_update(organization, before)
     for code, _name in languages:
         emergency = data.get(f"emergency_{code}", "").strip()
         services = data.get(f"services_{code}", "").strip()
         row = rows.get(code)
         if not emergency:
             if row is not None:
-                snapshot = trail.snapshot(row)
                 row.delete()
-                trail.record_delete(row, snapshot)
             continue
         if row is None:
-            row = CrisisInformation.objects.create(
+            CrisisInformation.objects.create(
                 organization=organization, language=code, emergency=emergency, services=services
             )
-            trail.record_create(row)
         elif (row.emergency, row.services) != (emergency, services):
-            snapshot = trail.snapshot(row)
             # Changed wording is the clinic's own: it is no longer the demo's example.
             row.emergency, row.services, row.is_example = emergency, services, False
             row.save()
-            trail.record_update(row, snapshot)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import datetime as dt
 import decimal
+import hashlib
+import json
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
@@ -21,6 +28,14 @@ PRIVATE = "(private)"
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The instance's concrete field values as JSON-friendly data, for before/after records."""
+    return snapshot_of(instance, lambda f: f.value_from_object(instance))
+
+
+def snapshot_of(
+    instance: models.Model, value_of: Callable[[models.Field[Any, Any]], Any]
+) -> dict[str, Any]:
+    """A snapshot with the values `value_of` gives for each field (say, those loaded from the
+    database), masked as `snapshot` masks them."""
     data: dict[str, Any] = {}
     # Clinical content (answers, scores, alert reasons) stays in its own table, behind the
     # access rules; the trail records that it changed, not what it says.
@@ -34,16 +49,13 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
         if field.name in private:
             data[field.name] = PRIVATE
             continue
-        value = _plain(field.value_from_object(instance))
+        value = _plain(value_of(field))
         data[field.name] = _fingerprint(value) if field.name in content else value
     return data
 
 
 def _fingerprint(value: Any) -> str:
     """Stands in for content: equal when the content is equal, so changes still show."""
-    import hashlib
-    import json
-
     digest = hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
     return f"(content {digest[:10]})"
 
@@ -56,6 +68,74 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+@dataclass
+class NamedAction:
+    """What the next save or delete of an audited object is recorded as (see `action`)."""
+
+    action: str
+    after: dict[str, Any] = dataclasses.field(default_factory=dict)
+    object_label: str = ""
+    always: bool = False  # record even when the snapshot did not change
+
+
+_named: contextvars.ContextVar[NamedAction | None] = contextvars.ContextVar(
+    "alliance_audit_named_action", default=None
+)
+
+
+@contextmanager
+def action(
+    name: str | Action,
+    *,
+    after: dict[str, Any] | None = None,
+    object_label: str = "",
+    always: bool = False,
+) -> Iterator[NamedAction]:
+    """Record the saves and deletes of audited objects inside the block as `name` (say, "send")
+    instead of a plain create, change or delete: one event per change, never two. `after` adds
+    details to the after-snapshot; `always` records the action even when no field changed."""
+    token = _named.set(NamedAction(str(name), dict(after or {}), object_label, always))
+    try:
+        yield _named.get()  # type: ignore[misc]
+    finally:
+        _named.reset(token)
+
+
+def named_action() -> NamedAction | None:
+    return _named.get()
+
+
+_held: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars.ContextVar(
+    "alliance_audit_held", default=None
+)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Write the events of audited saves inside the block when it ends, labelled as the objects
+    are then: an episode created before its participants still carries their client codes."""
+    if _held.get() is not None:
+        yield
+        return
+    pending: list[Callable[[], Any]] = []
+    token = _held.set(pending)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    for write in pending:
+        write()
+
+
+def write_when_due(write: Callable[[], Any]) -> None:
+    """Run `write` now, or at the end of the enclosing `held` block."""
+    pending = _held.get()
+    if pending is None:
+        write()
+    else:
+        pending.append(write)
 
 
 def client_code_of(instance: models.Model) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.access import Viewer, VisibleQuerySet, supervisee_ids
 from alliance.audit import context, trail
+from alliance.audit.audited import AuditedModel
 
 from .signals import sessions_renumbered
 
@@ -152,7 +153,7 @@ class SessionQuerySet(VisibleQuerySet["Session"]):
         )
 
 
-class Client(models.Model):
+class Client(AuditedModel):
     """The minimum needed to run the product: a code and a display name. No diagnosis field."""
 
     organization = models.ForeignKey(
@@ -214,7 +215,7 @@ class EpisodeStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class CareEpisode(models.Model):
+class CareEpisode(AuditedModel):
     """One course of therapy, with one or more clients and one or more staff taking part."""
 
     organization = models.ForeignKey(
@@ -269,30 +270,29 @@ class CareEpisode(models.Model):
         **fields: Any,
     ) -> CareEpisode:
         """Open an episode with its participants and its first status record, all audited."""
-        episode = cls.objects.create(organization=organization, **fields)
-        people = [(therapist, ParticipantRole.THERAPIST)]
-        people += [(user, ParticipantRole.CO_THERAPIST) for user in co_therapists]
-        people += [(user, ParticipantRole.INTERPRETER) for user in interpreters]
-        for user, role in people:
-            Participant.objects.create(episode=episode, user=user, role=role)
-        for client in clients:
-            Participant.objects.create(episode=episode, client=client, role=client_role)
-        EpisodeStatusChange.objects.create(
-            episode=episode, status=EpisodeStatus.OPEN, changed_by=therapist, reason="opened"
-        )
-        trail.record_create(episode)
+        # Recorded once everyone takes part, so the events name the episode's clients.
+        with trail.held():
+            episode = cls.objects.create(organization=organization, **fields)
+            people = [(therapist, ParticipantRole.THERAPIST)]
+            people += [(user, ParticipantRole.CO_THERAPIST) for user in co_therapists]
+            people += [(user, ParticipantRole.INTERPRETER) for user in interpreters]
+            for user, role in people:
+                Participant.objects.create(episode=episode, user=user, role=role)
+            for client in clients:
+                Participant.objects.create(episode=episode, client=client, role=client_role)
+            EpisodeStatusChange.objects.create(
+                episode=episode, status=EpisodeStatus.OPEN, changed_by=therapist, reason="opened"
+            )
         return episode
 
     def set_status(self, status: str, *, by: User | None, reason: str = "") -> None:
         """Close or reopen; the log keeps every change so the history survives."""
-        before = trail.snapshot(self)
         self.status = status
         self.closed_on = timezone.localdate() if status == EpisodeStatus.CLOSED else None
         self.save(update_fields=["status", "closed_on"])
         EpisodeStatusChange.objects.create(
             episode=self, status=status, changed_by=by, reason=reason
         )
-        trail.record_update(self, before)
 
     def next_session_number(self) -> int:
         last = self.sessions.aggregate(models.Max("number"))["number__max"]
@@ -306,18 +306,17 @@ class CareEpisode(models.Model):
         moved = [(s, i) for i, s in enumerate(sessions, start=1) if s.number != i]
         if not moved:
             return {}
-        # Out of the way first: (episode, number) is unique at every step.
+        # Out of the way first: (episode, number) is unique at every step. Not audited: the
+        # saves below record each move from the number loaded to the new one.
         offset = max(s.number for s in sessions) + len(sessions) + 1
         Session.objects.filter(pk__in=[s.pk for s, _ in moved]).update(
             number=models.F("number") + offset
         )
         mapping = {}
         for session, number in moved:
-            before = trail.snapshot(session)
             mapping[session.number] = number
             session.number = number
             session.save(update_fields=["number", "updated_at"])
-            trail.record_update(session, before)
         sessions_renumbered.send(sender=CareEpisode, episode=self, mapping=mapping)
         return mapping
 
@@ -362,7 +361,7 @@ STAFF_ROLES = {ParticipantRole.THERAPIST, ParticipantRole.CO_THERAPIST, Particip
 WRITING_STAFF_ROLES = {ParticipantRole.THERAPIST, ParticipantRole.CO_THERAPIST}
 
 
-class Participant(models.Model):
+class Participant(AuditedModel):
     """Someone taking part in an episode: a client (no login) or a member of staff."""
 
     episode = models.ForeignKey(CareEpisode, on_delete=models.CASCADE, related_name="participants")
@@ -430,7 +429,7 @@ class SessionStatus(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
-class Session(models.Model):
+class Session(AuditedModel):
     """One therapy session of an episode, numbered in date order (`renumber_sessions`)."""
 
     episode = models.ForeignKey(CareEpisode, on_delete=models.CASCADE, related_name="sessions")

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import trail
 from alliance.converters import parse_id
 
+from . import services
 from .forms import (
     CLIENT_ROLE_FOR_FORMAT,
     AddClientParticipantForm,
@@ -59,7 +59,6 @@ def client_create(request: access.StaffRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 client.save()
-                trail.record_create(client)
         except IntegrityError:
             form.add_error("code", _("Another client in this clinic already has this code."))
         else:
@@ -72,7 +71,7 @@ def client_create(request: access.StaffRequest) -> HttpResponse:
 def client_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     client = access.get_for(viewer, Client, pk)
-    trail.record_view(client)
+    services.record_viewed(client)
     episodes = (
         CareEpisode.objects.visible_to(viewer)
         .filter(participants__client=client)
@@ -97,12 +96,9 @@ def client_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
 def client_edit(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     client = access.get_for(viewer, Client, pk, write=True)
-    before = trail.snapshot(client)
     form = ClientForm(request.POST or None, instance=client, organization=viewer.organization)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            trail.record_update(client, before)
+        form.save()
         messages.success(request, _("Client details saved."))
         return redirect("care:client", pk=client.pk)
     return render(request, "care/client_form.html", {"form": form, "client": client})
@@ -180,7 +176,7 @@ def _settings_context(viewer: access.Viewer, episode: CareEpisode, **forms: obje
 def episode_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     episode = access.get_for(viewer, CareEpisode, pk)
-    trail.record_view(episode)
+    services.record_viewed(episode)
     from alliance.dashboard.models import PageVisit
 
     since = PageVisit.previous_and_record(viewer.user, "episode", episode.pk)
@@ -251,7 +247,7 @@ def episode_settings(request: access.StaffRequest, pk: int) -> HttpResponse:
     episode page, so they have a page of their own."""
     viewer = request.viewer
     episode = access.get_for(viewer, CareEpisode, pk, write=True)
-    trail.record_view(episode)
+    services.record_viewed(episode)
     return _render_settings(request, viewer, episode)
 
 
@@ -271,12 +267,9 @@ def _render_settings(
 def episode_edit(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     episode = access.get_for(viewer, CareEpisode, pk, write=True)
-    before = trail.snapshot(episode)
     form = EpisodeDetailsForm(request.POST, instance=episode)
     if form.is_valid():
-        with transaction.atomic():
-            form.save()
-            trail.record_update(episode, before)
+        form.save()
         messages.success(request, _("Episode details saved."))
         return redirect("care:episode_settings", pk=episode.pk)
     return _render_settings(request, viewer, episode, status=400, details_form=form)
@@ -322,8 +315,7 @@ def participant_add(request: access.StaffRequest, pk: int, kind: str) -> HttpRes
     )
     try:
         with transaction.atomic():
-            participant = Participant.objects.create(episode=episode, **fields)
-            trail.record_create(participant)
+            Participant.objects.create(episode=episode, **fields)
     except IntegrityError:
         messages.error(request, _("That person already takes part in this episode."))
     return redirect("care:episode_settings", pk=episode.pk)
@@ -340,11 +332,8 @@ def participant_leave(request: access.StaffRequest, pk: int, participant_pk: int
     if participant.user_id == viewer.user.pk:
         messages.error(request, _("You cannot remove yourself; ask a colleague or close it."))
     elif participant.left_on is None:
-        before = trail.snapshot(participant)
         participant.left_on = timezone.localdate()
-        with transaction.atomic():
-            participant.save(update_fields=["left_on"])
-            trail.record_update(participant, before)
+        participant.save(update_fields=["left_on"])
     return redirect("care:episode_settings", pk=episode.pk)
 
 
@@ -363,7 +352,6 @@ def session_create(request: access.StaffRequest, pk: int) -> HttpResponse:
         session.episode = episode
         session.number = episode.next_session_number()
         session.save()
-        trail.record_create(session)
         episode.renumber_sessions()
         session.refresh_from_db(fields=["number"])
     messages.success(request, _("Session %(n)d added.") % {"n": session.number})
@@ -374,19 +362,17 @@ def session_create(request: access.StaffRequest, pk: int) -> HttpResponse:
 def session_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     session = access.get_for(viewer, Session, pk)
-    trail.record_view(session)
+    services.record_viewed(session)
     can_change = access.may_change(viewer, session.episode)
     form = SessionForm(instance=session)
     if request.method == "POST":
         if not can_change:
             access.get_for(viewer, Session, pk, write=True)  # raises 403
-        before = trail.snapshot(session)
         form = SessionForm(request.POST, instance=session)
         if form.is_valid():
             with transaction.atomic():
                 type(session.episode).objects.select_for_update().get(pk=session.episode_id)
                 form.save()
-                trail.record_update(session, before)
                 session.episode.renumber_sessions()
             messages.success(request, _("Session saved."))
             return redirect("care:session", pk=session.pk)

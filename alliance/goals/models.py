@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.audit.audited import AuditedModel
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -76,7 +78,7 @@ class _EpisodeOwned(models.Model):
         return str(self._episode().audit_client_code())
 
 
-class Goal(_EpisodeOwned):
+class Goal(AuditedModel, _EpisodeOwned):
     episode = models.ForeignKey("care.CareEpisode", on_delete=models.CASCADE, related_name="goals")
     wording = models.CharField(
         _("goal, in the client's own words"),
@@ -116,7 +118,7 @@ class Goal(_EpisodeOwned):
         return bool(self.is_active and self.review_on and self.review_on < timezone.localdate())
 
 
-class Task(_EpisodeOwned):
+class Task(AuditedModel, _EpisodeOwned):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="tasks")
     wording = models.CharField(_("task or approach"), max_length=WORDING_MAX)
     proposed_by = models.CharField(
@@ -182,7 +184,7 @@ class GoalChange(_EpisodeOwned):
         return self.goal.episode
 
 
-class GoalReviewSettings(_EpisodeOwned):
+class GoalReviewSettings(AuditedModel, _EpisodeOwned):
     """How often the client is asked to review the goals in the check-in flow."""
 
     episode = models.OneToOneField(
@@ -205,7 +207,7 @@ class GoalReviewSettings(_EpisodeOwned):
         return self.every_n > 0 and session_number % self.every_n == 0
 
 
-class GoalReview(_EpisodeOwned):
+class GoalReview(AuditedModel, _EpisodeOwned):
     """One client's review of the goals at one session, sent once through their check-in link."""
 
     session = models.ForeignKey(
@@ -239,7 +241,7 @@ class GoalReview(_EpisodeOwned):
 SCORE_VALIDATORS = [MaxValueValidator(10)]
 
 
-class GoalRating(_EpisodeOwned):
+class GoalRating(AuditedModel, _EpisodeOwned):
     review = models.ForeignKey(GoalReview, on_delete=models.CASCADE, related_name="ratings")
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="ratings")
     still_right = models.PositiveSmallIntegerField(
@@ -275,7 +277,7 @@ class ProposalState(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class GoalProposal(_EpisodeOwned):
+class GoalProposal(AuditedModel, _EpisodeOwned):
     """A change the client asks for; applied only when a therapist accepts it."""
 
     episode = models.ForeignKey(
@@ -340,7 +342,7 @@ class FeedbackWay(models.TextChoices):
     BOTH = "both", _("Both")
 
 
-class ClientPreferences(_EpisodeOwned):
+class ClientPreferences(AuditedModel, _EpisodeOwned):
     """What the client wants from therapy, in their own choices; every field is optional."""
 
     participant = models.OneToOneField(
@@ -386,7 +388,7 @@ class ClientPreferences(_EpisodeOwned):
         )
 
 
-class SessionAgenda(_EpisodeOwned):
+class SessionAgenda(AuditedModel, _EpisodeOwned):
     """The client's own agenda for one session: what they want to focus on (asked before) and
     whether the session worked on it (asked after). Both optional."""
 

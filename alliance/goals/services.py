@@ -1,5 +1,6 @@
 """Everything that changes a treatment plan, as plain functions. Each change writes a line of
-the plan's own history (GoalChange) and an audit event; views only call these.
+the plan's own history (GoalChange); the plan's models write their own audit events
+(alliance.audit.audited). Views only call these.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from alliance.audit import trail
+from alliance.audit.models import Action
 from alliance.care.models import CareEpisode, Participant, Session
 from alliance.text import clean_text
 
@@ -53,7 +55,6 @@ def add_goal(episode: CareEpisode, *, by: Any, **fields: Any) -> Goal:
         episode=episode, created_by=by, position=(last or 0) + 1, **_goal_fields(fields)
     )
     GoalChange.objects.create(goal=goal, field="created", after=goal.wording, changed_by=by)
-    trail.record_create(goal)
     return goal
 
 
@@ -69,11 +70,9 @@ def change_goal(goal: Goal, *, by: Any, note: str = "", **fields: Any) -> list[G
     """Apply changed fields; every field that really changed gets its own history line.
     Compared with the stored row (a bound ModelForm has already changed the instance)."""
     goal = Goal.objects.select_for_update().select_related("episode").get(pk=goal.pk)
-    before = trail.snapshot(goal)
     changes = _apply(goal, _goal_fields(fields), by=by, note=note, goal=goal)
     if changes:
         goal.save()
-        trail.record_update(goal, before)
     return changes
 
 
@@ -114,7 +113,6 @@ def add_task(goal: Goal, *, by: Any, **fields: Any) -> Task:
     GoalChange.objects.create(
         goal=goal, task=task, field="created", after=task.wording, changed_by=by
     )
-    trail.record_create(task)
     return task
 
 
@@ -124,11 +122,9 @@ def change_task(task: Task, *, by: Any, **fields: Any) -> list[GoalChange]:
     if "wording" in data:
         data["wording"] = clean_text(data["wording"])
     task = Task.objects.select_for_update().select_related("goal__episode").get(pk=task.pk)
-    before = trail.snapshot(task)
     changes = _apply(task, data, by=by, note="", goal=task.goal, task=task)
     if changes:
         task.save()
-        trail.record_update(task, before)
     return changes
 
 
@@ -141,14 +137,13 @@ def review_settings(episode: CareEpisode) -> GoalReviewSettings:
 
 @transaction.atomic
 def set_review_every(episode: CareEpisode, every_n: int) -> None:
-    row, created = GoalReviewSettings.objects.select_for_update().get_or_create(episode=episode)
-    before = trail.snapshot(row)
-    row.every_n = every_n
-    row.save(update_fields=["every_n"])
-    if created:
-        trail.record_create(row)
-    else:
-        trail.record_update(row, before)
+    # Created with the new value: one audit event, a creation or a change.
+    row, created = GoalReviewSettings.objects.select_for_update().get_or_create(
+        episode=episode, defaults={"every_n": every_n}
+    )
+    if not created:
+        row.every_n = every_n
+        row.save(update_fields=["every_n"])
 
 
 # --- the client's review -------------------------------------------------------------------------
@@ -186,16 +181,14 @@ def save_review(
             review = GoalReview.objects.create(
                 session=session, participant=participant, checkin=checkin
             )
-            trail.record_create(review)
             for goal_pk, (still_right, progress) in ratings.items():
                 if goal_pk in goals and (still_right is not None or progress is not None):
-                    rating = GoalRating.objects.create(
+                    GoalRating.objects.create(
                         review=review,
                         goal=goals[goal_pk],
                         still_right=still_right,
                         progress=progress,
                     )
-                    trail.record_create(rating)
             for goal_pk in no_longer_fits:
                 if goal_pk in goals:
                     _propose(review, ProposalKind.NO_LONGER_FITS, goal=goals[goal_pk])
@@ -210,15 +203,13 @@ def save_review(
 
 
 def _propose(review: GoalReview, kind: str, **fields: Any) -> GoalProposal:
-    proposal = GoalProposal.objects.create(
+    return GoalProposal.objects.create(
         episode=review.session.episode,
         participant=review.participant,
         review=review,
         kind=kind,
         **fields,
     )
-    trail.record_create(proposal)
-    return proposal
 
 
 def pending_proposals(episode: CareEpisode) -> list[GoalProposal]:
@@ -235,7 +226,6 @@ def decide(proposal: GoalProposal, *, accept: bool, by: Any) -> GoalProposal:
     proposal = GoalProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.state != ProposalState.PROPOSED:
         return proposal
-    before = trail.snapshot(proposal)
     if accept and proposal.kind == ProposalKind.NEW:
         proposal.resulting_goal = add_goal(
             proposal.episode, by=by, wording=proposal.wording, proposed_by=ProposedBy.CLIENT
@@ -248,7 +238,6 @@ def decide(proposal: GoalProposal, *, accept: bool, by: Any) -> GoalProposal:
     proposal.decided_by = by
     proposal.decided_at = timezone.now()
     proposal.save()
-    trail.record_update(proposal, before)
     return proposal
 
 
@@ -263,16 +252,10 @@ def preferences_of(participant: Participant) -> ClientPreferences:
 @transaction.atomic
 def save_preferences(participant: Participant, data: Mapping[str, Any]) -> None:
     prefs = ClientPreferences.objects.select_for_update().filter(participant=participant).first()
-    creating = prefs is None
     prefs = prefs or ClientPreferences(participant=participant)
-    before = {} if creating else trail.snapshot(prefs)
     for name, value in data.items():
         setattr(prefs, name, clean_text(value))
     prefs.save()
-    if creating:
-        trail.record_create(prefs)
-    else:
-        trail.record_update(prefs, before)
 
 
 # --- the session agenda --------------------------------------------------------------------------
@@ -286,15 +269,18 @@ def agenda_of(session: Session, participant: Participant) -> SessionAgenda | Non
 def save_agenda(
     session: Session, participant: Participant, focus: str, worked_on: Any
 ) -> SessionAgenda:
+    # Created with the new values: one audit event, a creation or a change.
+    fields = {"focus": clean_text(focus), "worked_on": worked_on}
     agenda, created = SessionAgenda.objects.select_for_update().get_or_create(
-        session=session, participant=participant
+        session=session, participant=participant, defaults=fields
     )
-    before = trail.snapshot(agenda)
-    agenda.focus = clean_text(focus)
-    agenda.worked_on = worked_on
-    agenda.save()
-    if created:
-        trail.record_create(agenda)
-    else:
-        trail.record_update(agenda, before)
+    if not created:
+        for name, value in fields.items():
+            setattr(agenda, name, value)
+        agenda.save()
     return agenda
+
+
+def record_plan_exported(episode: CareEpisode, what: str) -> None:
+    """The plan left the page: printed or downloaded as a PDF."""
+    trail.record(Action.EXPORT, episode, after={"format": what})

@@ -19,8 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
-from alliance.audit import context, trail
-from alliance.audit.models import Action
+from alliance.audit import context
+from alliance.care import services as care_services
 from alliance.care.models import CLIENT_ROLES, CareEpisode
 from alliance.checkins import client_language, ratelimit
 from alliance.checkins import services as checkin_services
@@ -58,7 +58,7 @@ def plan_page(request: access.StaffRequest, pk: int) -> HttpResponse:
         if failed is None:
             return redirect("goals:plan", pk=episode.pk)
         return _render_plan(request, viewer, episode, status=400, **failed)
-    trail.record_view(episode)
+    care_services.record_viewed(episode)
     return _render_plan(request, viewer, episode)
 
 
@@ -184,7 +184,7 @@ def decide_proposal(
 def plan_print(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     episode = access.get_for(viewer, CareEpisode, pk)
-    trail.record(Action.EXPORT, episode, after={"format": "printable treatment plan"})
+    services.record_plan_exported(episode, "printable treatment plan")
     return render(
         request,
         "goals/print.html",
@@ -200,7 +200,7 @@ def plan_print(request: access.StaffRequest, pk: int) -> HttpResponse:
 def plan_pdf(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     episode = access.get_for(viewer, CareEpisode, pk)
-    trail.record(Action.EXPORT, episode, after={"format": "treatment plan PDF"})
+    services.record_plan_exported(episode, "treatment plan PDF")
     body = pdf.plan_pdf(episode, panels.plan_panel(viewer, episode, with_charts=False))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="treatment-plan-{episode.pk}.pdf"'

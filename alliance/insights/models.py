@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.access import Viewer, VisibleQuerySet
+from alliance.audit import trail
+from alliance.audit.audited import AuditedModel
 from alliance.care.models import CareEpisode
 
 from .kinds import BY_KEY, RUPTURE_KINDS
@@ -243,7 +245,9 @@ class Alert(models.Model):
         client_response: str = "",
         note: str = "",
     ) -> AlertEvent:
-        """Move the alert on, keeping the step in its history; the caller audits and commits."""
+        """Move the alert on, keeping the step in its history and the audit trail; the caller
+        commits. (Alerts are not an AuditedModel: the analysis rewrites them as it learns, and
+        only a person's step is audited, here.)"""
         if to_state not in self.allowed_next():
             raise AlertTransitionError(
                 _("An alert that is %(state)s cannot become %(to)s.")
@@ -257,6 +261,7 @@ class Alert(models.Model):
             and not (note.strip() or what_was_said.strip())
         ):
             raise AlertTransitionError(_("A risk alert cannot be closed without a note."))
+        before = trail.snapshot(self)
         event = AlertEvent.objects.create(
             alert=self,
             from_state=self.state,
@@ -272,6 +277,7 @@ class Alert(models.Model):
             self.discussed_at = event.at
             fields.append("discussed_at")
         self.save(update_fields=fields)
+        trail.record_update(self, before)
         return event
 
 
@@ -308,7 +314,7 @@ class AlertEvent(models.Model):
         return f"{self.from_state or 'new'} → {self.to_state}"
 
 
-class InsightSettings(models.Model):
+class InsightSettings(AuditedModel):
     """An organization's own alert thresholds; anything not set keeps the documented default."""
 
     organization = models.OneToOneField(
@@ -321,7 +327,7 @@ class InsightSettings(models.Model):
         return f"Alert thresholds of {self.organization}"
 
 
-class Prompt(models.Model):
+class Prompt(AuditedModel):
     """Something concrete to say or ask for one kind of alert. Rows without an organization are
     the project's seeds; an organization's admin edits its own copies."""
 

@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from alliance.audit import trail
+from alliance.audit.models import Action
 from alliance.care.models import CLIENT_ROLES, CareEpisode, ParticipantRole, Session
 from alliance.checkins.models import Response
 from alliance.goals import alerts as goal_alerts
@@ -25,7 +27,15 @@ from alliance.goals.models import GoalRating
 
 from . import analysis, pulse, recovery, texts, trends
 from .drafts import AlertDraft
-from .models import SEVERITY_RANK, Alert, AlertEvent, AlertKind, AlertState
+from .models import (
+    SEVERITY_RANK,
+    Alert,
+    AlertEvent,
+    AlertKind,
+    AlertState,
+    InsightSettings,
+    Prompt,
+)
 from .signals import alerts_raised
 
 logger = logging.getLogger(__name__)
@@ -586,3 +596,34 @@ def recompute_organization(organization: Any, *, batch_episodes: int = 5_000) ->
         totals["new_alerts"] += apply_drafts(organization, batch, drafts)
         trends.refresh(batch)
     return totals
+
+
+def save_thresholds(organization: Any, overrides: dict[str, Any]) -> InsightSettings:
+    """Store the organization's own thresholds (the row records its own change)."""
+    row = InsightSettings.objects.filter(organization=organization).first()
+    row = row or InsightSettings(organization=organization)
+    row.overrides = overrides
+    row.save()
+    return row
+
+
+def copy_seed_prompts(organization: Any, kind: str, seeds: Iterable[str]) -> None:
+    """Give the organization its own editable copies of the project's prompts for `kind`."""
+    for position, text in enumerate(seeds):
+        Prompt.objects.create(organization=organization, kind=kind, text=text, position=position)
+
+
+def record_recompute_queued(organization: Any) -> None:
+    """The admin asked for every alert to be recomputed over all history."""
+    trail.record(
+        Action.UPDATE,
+        object_type="insights.recompute",
+        object_label="alerts recomputed over all history (queued)",
+        organization=organization,
+    )
+
+
+def record_chart_viewed(episode: Any, name: str) -> None:
+    """A chart of the episode was drawn on its own (print, no JavaScript): a read of the
+    episode, named by the chart."""
+    trail.record(Action.VIEW, episode, object_label=f"{episode} — chart {name}")

@@ -11,15 +11,13 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import trail
-from alliance.audit.models import Action
 from alliance.care.models import CareEpisode
 from alliance.jobs.runner import enqueue_after_commit
 
 from . import jobs as insight_jobs
 from . import services
 from .forms import AlertActionForm, PromptForm, ThresholdsForm
-from .models import Alert, AlertKind, AlertTransitionError, InsightSettings, Prompt
+from .models import Alert, AlertKind, AlertTransitionError, Prompt
 from .prompts_seed import SEED_PROMPTS
 
 
@@ -31,7 +29,6 @@ def alert_action(request: access.StaffRequest, pk: int) -> HttpResponse:
     form = AlertActionForm(request.POST)
     error = None
     if form.is_valid():
-        before = trail.snapshot(alert)
         try:
             with transaction.atomic():
                 alert.transition(
@@ -42,7 +39,6 @@ def alert_action(request: access.StaffRequest, pk: int) -> HttpResponse:
                         for k in ("what_was_said", "client_response", "note")
                     },
                 )
-                trail.record_update(alert, before)
         except AlertTransitionError as exc:
             error = str(exc)
     else:
@@ -87,7 +83,6 @@ def prompt_library(request: access.StaffRequest) -> HttpResponse:
         prompt = form.save(commit=False)
         prompt.organization = viewer.organization
         prompt.save()
-        trail.record_create(prompt)
         messages.success(request, _("Prompt added."))
         return redirect("insights:prompts")
     kinds = []
@@ -111,12 +106,7 @@ def prompt_copy_seeds(request: access.StaffRequest, kind: str) -> HttpResponse:
     if kind not in AlertKind.values:
         raise Http404("Not found")
     if not Prompt.objects.filter(organization=viewer.organization, kind=kind).exists():
-        for position, text in enumerate(SEED_PROMPTS.get(kind, [])):
-            trail.record_create(
-                Prompt.objects.create(
-                    organization=viewer.organization, kind=kind, text=text, position=position
-                )
-            )
+        services.copy_seed_prompts(viewer.organization, kind, SEED_PROMPTS.get(kind, []))
     return redirect("insights:prompts")
 
 
@@ -126,11 +116,9 @@ def prompt_edit(request: access.StaffRequest, pk: int) -> HttpResponse:
     prompt = Prompt.objects.filter(pk=pk, organization=viewer.organization).first()
     if prompt is None:
         raise Http404("Not found")
-    before = trail.snapshot(prompt)
     form = PromptForm(request.POST or None, instance=prompt)
     if request.method == "POST" and form.is_valid():
         form.save()
-        trail.record_update(prompt, before)
         messages.success(request, _("Prompt saved."))
         return redirect("insights:prompts")
     return render(
@@ -147,13 +135,7 @@ def thresholds(request: access.StaffRequest) -> HttpResponse:
     current = services.thresholds_for(viewer.organization)
     form = ThresholdsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
-        settings_row, _created = InsightSettings.objects.get_or_create(
-            organization=viewer.organization
-        )
-        before = trail.snapshot(settings_row)
-        settings_row.overrides = form.overrides()
-        settings_row.save()
-        trail.record_update(settings_row, before)
+        services.save_thresholds(viewer.organization, form.overrides())
         messages.success(
             request,
             _(
@@ -175,12 +157,7 @@ def recompute_history(request: access.StaffRequest) -> HttpResponse:
     enqueue_after_commit(
         insight_jobs.recompute_organization, organization_id=viewer.organization.pk
     )
-    trail.record(
-        Action.UPDATE,
-        object_type="insights.recompute",
-        object_label="alerts recomputed over all history (queued)",
-        organization=viewer.organization,
-    )
+    services.record_recompute_queued(viewer.organization)
     messages.success(
         request,
         _(
@@ -205,5 +182,5 @@ def chart_svg(request: access.StaffRequest, pk: int, name: str) -> HttpResponse:
     panel = next((p for p in chart_panels(episode, view=view) if p.name == name), None)
     if panel is None:
         raise Http404("Not found")
-    trail.record(Action.VIEW, episode, object_label=f"{episode} — chart {name}")
+    services.record_chart_viewed(episode, name)
     return HttpResponse(render_svg(panel.spec), content_type="image/svg+xml")

@@ -19,9 +19,19 @@ SERVICES = "Samaritans: 116 123\nNHS 111: 111"
 
 
 def crisis(clinic: Clinic, language: str = "en", **kw: Any) -> CrisisInformation:
-    return CrisisInformation.objects.create(
-        organization=clinic.org, language=language, emergency=EMERGENCY, services=SERVICES, **kw
+    """Seeded in bulk as the demo seeds it, so the trail holds only what people change."""
+    (row,) = CrisisInformation.objects.bulk_create(
+        [
+            CrisisInformation(
+                organization=clinic.org,
+                language=language,
+                emergency=EMERGENCY,
+                services=SERVICES,
+                **kw,
+            )
+        ]
     )
+    return row
 
 
 def test_the_form_says_who_reads_the_answers_and_when_before_the_questions(

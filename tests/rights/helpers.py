@@ -8,7 +8,6 @@ from typing import Any
 
 from alliance.api.models import WebhookEndpoint
 from alliance.api.webhooks import queue_new_deliveries
-from alliance.audit import trail
 from alliance.care.models import CareEpisode, Client, EpisodeFormat, Participant, Session
 from alliance.checkins import services as checkins
 from alliance.checkins.models import Channel, ContactPreferences, ScheduledLink
@@ -85,11 +84,8 @@ def full_record(clinic: Clinic) -> Record:
         phone=SECRETS["phone"],
         created_by=clinic.therapist,
     )
-    trail.record_create(client)
-    before = trail.snapshot(client)
     client.display_name = SECRETS["name"]
-    client.save()
-    trail.record_update(client, before)  # the trail now holds both names
+    client.save()  # the trail now holds both names
     own = make_episode(clinic.org, clinic.therapist, [client])
     own_session = make_session(own)
     _own_episode_data(clinic, client, own, own_session)
@@ -151,9 +147,7 @@ def _own_episode_data(
         reason="Alliance fell from 9 to 6",
         fingerprint="drop:test",
     )
-    before = trail.snapshot(alert)
     alert.transition("discussed", by=clinic.therapist, what_was_said=SECRETS["alert_note"])
-    trail.record_update(alert, before)
 
 
 def _couple_data(
