@@ -19,11 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts import access
 from alliance.care.models import WRITING_STAFF_ROLES, EpisodeStatus, Participant
+from alliance.charts import sparkline_points
 from alliance.dates import format_day, format_moment
 from alliance.goals.caseload import review_overdue
 from alliance.insights import priority, trends
-
-from .charts import sparkline_points
 
 
 # The filter's choices: every alert kind by its one name (insights/kinds.py), the repair state

@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from alliance import charts
 from alliance.care.models import CLIENT_ROLES, CareEpisode, Participant
-from alliance.dashboard import charts
 
 from . import priority
 from .models import AlertKind
+from .prompts import prompts_by_kind
 from .services import thresholds_for
-from .views import prompts_by_kind
 
 ALLIANCE_DIMENSIONS = [
     ("alliance", "Alliance (mean)"),

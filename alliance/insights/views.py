@@ -14,12 +14,15 @@ from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.audit import trail
 from alliance.audit.models import Action
+from alliance.care.views import render_episode
+from alliance.charts.render import render_svg
 from alliance.jobs.runner import enqueue_after_commit
 
 from . import jobs as insight_jobs
 from . import services
 from .forms import AlertActionForm, PromptForm, ThresholdsForm
 from .models import AlertKind, AlertTransitionError, InsightSettings, Prompt
+from .panels import GROUP_VIEWS, chart_panels
 from .prompts_seed import SEED_PROMPTS
 
 
@@ -52,8 +55,6 @@ def alert_action(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         error = _("Choose what to do with the alert.")
     if error:
-        from alliance.care.views import render_episode
-
         return render_episode(
             request,
             viewer,
@@ -65,22 +66,6 @@ def alert_action(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, _("Alert updated: %(state)s.") % {"state": alert.get_state_display()})
     # Back to the episode with this alert opened, so the recorded step is in view.
     return redirect(f"/episodes/{alert.episode_id}/?open={alert.pk}#alert-{alert.pk}")
-
-
-def prompts_for(organization: object, kind: str) -> list[str]:
-    """The organization's own prompts for this kind of alert, else the project's seeds."""
-    own = [p.text for p in Prompt.objects.filter(organization=organization, kind=kind, active=True)]
-    return own or list(SEED_PROMPTS.get(kind, []))
-
-
-def prompts_by_kind(organization: object, kinds: set[str]) -> dict[str, list[str]]:
-    """`prompts_for` of several kinds of alert in one query (the episode page's alerts)."""
-    own: dict[str, list[str]] = {}
-    if kinds:
-        rows = Prompt.objects.filter(organization=organization, kind__in=kinds, active=True)
-        for kind, text in rows.values_list("kind", "text"):
-            own.setdefault(kind, []).append(text)
-    return {kind: own.get(kind) or list(SEED_PROMPTS.get(kind, [])) for kind in kinds}
 
 
 @login_required
@@ -203,10 +188,6 @@ def recompute_history(request: HttpRequest) -> HttpResponse:
 @login_required
 def chart_svg(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """A chart of the episode page as SVG: for print and for browsers without JavaScript."""
-    from alliance.dashboard.charts import render_svg
-
-    from .panels import GROUP_VIEWS, chart_panels
-
     viewer = _viewer(request)
     episode = access.get_episode_for_user(viewer, pk)
     view = request.GET.get("view", "each")
