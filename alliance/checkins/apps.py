@@ -22,8 +22,22 @@ class CheckinsConfig(AppConfig):
     label = "checkins"
 
     def ready(self) -> None:
+        from alliance.care import panels
         from alliance.care.models import CareEpisode
+
+        from . import panels as checkin_panels
 
         post_save.connect(
             _give_new_episode_a_plan, sender=CareEpisode, dispatch_uid="checkins-episode-plan"
+        )
+        panels.register(
+            "link_states", 40, checkin_panels.links_panel, "checkins/_episode_links.html"
+        )
+        panels.register("pulse", 50, checkin_panels.pulse_panel, "checkins/_pulse_panel.html")
+        panels.register(
+            "checkins",
+            10,
+            checkin_panels.session_page_panel,
+            "checkins/_session_panel.html",
+            page=panels.SESSION,
         )

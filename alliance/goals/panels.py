@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from alliance import charts
 from alliance.accounts import access
 from alliance.care.models import CLIENT_ROLES, CareEpisode
+from alliance.care.panels import Page
 from alliance.charts.render import render_svg, svg_data_uri
 
 from . import services
@@ -122,3 +123,8 @@ def plan_panel(
         charts=_chart_uris(rows + past, ratings) if with_charts else [],
         review_every=services.review_settings(episode).every_n,
     )
+
+
+def episode_panel(page: Page) -> dict[str, Any]:
+    """The plan's section of the episode page (registered in GoalsConfig.ready)."""
+    return {"goal_plan": plan_panel(page.viewer, page.subject)}
