@@ -8,6 +8,7 @@ from django.dispatch import Signal
 # follow their dates, inside the transaction that moved them.
 sessions_renumbered = Signal()
 
-# Sent with viewer= (accounts.access.Viewer) and episode= when someone opens an episode's page;
-# the notifications app marks what it had told them about the episode as read.
+# Sent with viewer= (accounts.access.Viewer), episode= and notes= (a dict) when someone opens an
+# episode's page: the notifications app marks what it had told them about the episode as read;
+# the dashboard records the visit and notes the previous one as notes["since"] for its panel.
 episode_viewed = Signal()

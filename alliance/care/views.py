@@ -14,7 +14,7 @@ from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.converters import parse_id
 
-from . import services
+from . import panels, services
 from .forms import (
     CLIENT_ROLE_FOR_FORMAT,
     AddClientParticipantForm,
@@ -177,11 +177,9 @@ def episode_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     episode = access.get_for(viewer, CareEpisode, pk)
     services.record_viewed(episode)
-    from alliance.dashboard.models import PageVisit
-
-    since = PageVisit.previous_and_record(viewer.user, "episode", episode.pk)
-    episode_viewed.send(sender=CareEpisode, viewer=viewer, episode=episode)
-    return render_episode(request, viewer, episode, since=since)
+    notes: dict[str, object] = {}  # what the receivers note for the page's panels
+    episode_viewed.send(sender=CareEpisode, viewer=viewer, episode=episode, notes=notes)
+    return render_episode(request, viewer, episode, notes=notes)
 
 
 def render_episode(
@@ -191,54 +189,16 @@ def render_episode(
     status: int = 200,
     alert_errors: dict | None = None,
     alert_form_data: dict | None = None,
-    since: object = None,
+    notes: dict[str, object] | None = None,
     **forms: object,
 ) -> HttpResponse:
     """The episode page around today: a summary of the latest session and what is due, the
-    open alerts, one chart area, the plan and the sessions. Editing lives on its settings page."""
-    from alliance.checkins.pulse import pulse_panel
-    from alliance.checkins.sending import episode_overview
-    from alliance.dashboard.episode_summary import episode_summary
-    from alliance.goals.panels import plan_panel as goals_plan_panel
-    from alliance.insights.panels import GROUP_VIEWS, episode_insights
-
-    # A group's members read best as their median and range; each line is one click away.
-    view = request.GET.get("view", "median" if episode.format == EpisodeFormat.GROUP else "each")
+    open alerts, one chart area, the plan and the sessions, drawn from the panels the apps above
+    the clinical record register (care.panels). Editing lives on its settings page."""
     context = _episode_context(viewer, episode, **forms)
-    insights = episode_insights(
-        viewer,
-        episode,
-        alert_errors=alert_errors,
-        alert_form_data=alert_form_data,
-        view=view if view in GROUP_VIEWS else "each",
-    )
-    context["insights"] = insights
-    context["chart_view"] = view
-    context["open_alert"] = parse_id(request.GET.get("open"))
-    context["goal_plan"] = plan = goals_plan_panel(viewer, episode)
-    context["summary"] = episode_summary(
-        episode, insights.responses, goal_reviews_due=len(plan.overdue) if plan else 0
-    )
-    context["news"] = news_since(since, insights)
-    context["pulse"] = pulse_panel(episode)
-    context["link_states"] = episode_overview(episode)
+    options = {"alert_errors": alert_errors, "alert_form_data": alert_form_data, **(notes or {})}
+    context.update(panels.draw(panels.Page(panels.EPISODE, request, viewer, episode, options)))
     return render(request, "care/episode_detail.html", context, status=status)
-
-
-def news_since(since: object, insights: object) -> dict[str, object] | None:
-    """Check-ins and alerts that arrived since the person last opened this episode; the alerts
-    are marked so the page can say which ones are new."""
-    if since is None:
-        return None
-    checkins = {
-        (r.session.number, r.participant_id)
-        for r in insights.responses  # type: ignore[attr-defined]
-        if r.submitted_at > since
-    }
-    alerts = [a for a in insights.active_alerts if a.opened_at > since]  # type: ignore[attr-defined]
-    for alert in alerts:
-        alert.is_new = True
-    return {"since": since, "checkins": len(checkins), "alerts": len(alerts)}
 
 
 @access.staff_page()
@@ -376,8 +336,6 @@ def session_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
                 session.episode.renumber_sessions()
             messages.success(request, _("Session saved."))
             return redirect("care:session", pk=session.pk)
-    from alliance.checkins.panels import session_panel
-
     return render(
         request,
         "care/session_detail.html",
@@ -386,7 +344,7 @@ def session_detail(request: access.StaffRequest, pk: int) -> HttpResponse:
             "episode": session.episode,
             "form": form,
             "can_change": can_change,
-            "checkins": session_panel(viewer, session),
+            **panels.draw(panels.Page(panels.SESSION, request, viewer, session)),
         },
         status=400 if form.errors else 200,
     )

@@ -1,4 +1,5 @@
-"""The check-in panel on a session page: what is due, links, responses and the own rating."""
+"""The check-ins' panels: on a session page what is due, links, responses and the own rating;
+on the episode page the links' states and the between-session pulse."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from django.utils import translation
 
 from alliance.accounts import access
 from alliance.care.models import Session
+from alliance.care.panels import Page
 
-from . import sending, services
+from . import pulse, sending, services
 from .forms import IDEMPOTENCY_FIELD, QuestionnaireForm
 from .models import CheckinRequest, Response
 
@@ -50,3 +52,18 @@ def session_panel(viewer: access.Viewer, session: Session) -> dict[str, Any]:
         "automatic": services.episode_settings(session.episode).send_automatically,
         "idempotency_field": IDEMPOTENCY_FIELD,
     }
+
+
+def session_page_panel(page: Page) -> dict[str, Any]:
+    return {"checkins": session_panel(page.viewer, page.subject)}
+
+
+def links_panel(page: Page) -> dict[str, Any]:
+    # The pulse, drawn first, reads the episode's check-in settings; the link states then reuse
+    # them instead of reading them again (the page's query count stays as it was).
+    page.entries("pulse")
+    return {"link_states": sending.episode_overview(page.subject)}
+
+
+def pulse_panel(page: Page) -> dict[str, Any]:
+    return {"pulse": pulse.pulse_panel(page.subject)}

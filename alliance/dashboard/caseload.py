@@ -25,6 +25,7 @@ from alliance.care.models import (
     EpisodeStatus,
     Participant,
 )
+from alliance.charts import sparkline_points
 from alliance.checkins.models import CheckinRequest
 from alliance.dates import format_day, format_moment
 from alliance.goals.caseload import review_overdue
@@ -32,8 +33,6 @@ from alliance.insights import priority, trends
 from alliance.insights.kinds import KINDS
 from alliance.insights.kinds import label as kind_label
 from alliance.insights.models import ACTIVE_STATES, Alert
-
-from .charts import sparkline_points
 
 
 # The filter's choices: every alert kind by its one name (insights/kinds.py), the repair state

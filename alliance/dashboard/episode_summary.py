@@ -14,7 +14,11 @@ from typing import Any
 from django.utils import timezone
 
 from alliance.care.models import CLIENT_ROLES, CareEpisode, Session, SessionStatus
+from alliance.care.panels import Page
+from alliance.checkins.models import CheckinRequest
 from alliance.insights.panels import series_name
+
+from .models import PageVisit
 
 # How many earlier sessions make a client's "usual range"; fewer than USUAL_MIN say nothing.
 USUAL_WINDOW = 8
@@ -137,8 +141,6 @@ def _outcome_changes(responses: list[Any], clients: int) -> list[OutcomeChange]:
 def episode_summary(
     episode: CareEpisode, responses: list[Any], *, goal_reviews_due: int = 0
 ) -> EpisodeSummary:
-    from alliance.checkins.models import CheckinRequest
-
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
     latest, ratings = _ratings(responses, clients)
     group = _group(ratings) if clients > 2 else None
@@ -179,3 +181,39 @@ def _group(ratings: list[Rating]) -> GroupSummary | None:
         statistics.median(previous) if previous else None,
     )
     return GroupSummary(median, min(values), max(values), members)
+
+
+def summary_panel(page: Page) -> dict[str, Any]:
+    """The top of the episode page, from the responses the insights panel has loaded."""
+    insights = page.data("insights")
+    plan = page.data("goal_plan")
+    summary = episode_summary(
+        page.subject, insights.responses, goal_reviews_due=len(plan.overdue) if plan else 0
+    )
+    return {"summary": summary}
+
+
+def news_panel(page: Page) -> dict[str, Any]:
+    return {"news": news_since(page.options.get("since"), page.data("insights"))}
+
+
+def news_since(since: Any, insights: Any) -> dict[str, Any] | None:
+    """Check-ins and alerts that arrived since the person last opened this episode; the alerts
+    are marked so the page can say which ones are new."""
+    if since is None:
+        return None
+    checkins = {
+        (r.session.number, r.participant_id) for r in insights.responses if r.submitted_at > since
+    }
+    alerts = [a for a in insights.active_alerts if a.opened_at > since]
+    for alert in alerts:
+        alert.is_new = True
+    return {"since": since, "checkins": len(checkins), "alerts": len(alerts)}
+
+
+def record_visit(sender: Any, viewer: Any, episode: Any, notes: Any = None, **kwargs: Any) -> None:
+    """Receiver of care.signals.episode_viewed: the visit is recorded, the previous one noted
+    for "new since your last visit"."""
+    since = PageVisit.previous_and_record(viewer.user, "episode", episode.pk)
+    if notes is not None:
+        notes["since"] = since

@@ -3,16 +3,18 @@ printed plan all take their data from here."""
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from alliance import charts
 from alliance.accounts import access
 from alliance.care.models import CLIENT_ROLES, CareEpisode
+from alliance.care.panels import Page
+from alliance.charts.render import render_svg, svg_data_uri
 
-from . import charts, services
+from . import services
 from .models import ClientPreferences, Goal, GoalRating, GoalStatus
 
 # Prompts for exploring differences (DOMAIN.md section 4), offered beside the preferences.
@@ -88,9 +90,7 @@ def _chart_uris(rows: list[GoalRow], ratings: list[GoalRating]) -> list[tuple[st
             if r.goal_id in labels and getattr(r, attr) is not None
         ]
         if points:
-            svg = charts.svg(charts.goal_lines(points, title))
-            uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
-            result.append((title, uri))
+            result.append((title, svg_data_uri(render_svg(charts.goal_lines(points, title)))))
     return result
 
 
@@ -123,3 +123,8 @@ def plan_panel(
         charts=_chart_uris(rows + past, ratings) if with_charts else [],
         review_every=services.review_settings(episode).every_n,
     )
+
+
+def episode_panel(page: Page) -> dict[str, Any]:
+    """The plan's section of the episode page (registered in GoalsConfig.ready)."""
+    return {"goal_plan": plan_panel(page.viewer, page.subject)}

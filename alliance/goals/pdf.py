@@ -15,7 +15,9 @@ from xml.sax.saxutils import escape
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import charts
+from alliance import charts
+from alliance.charts.render import render_svg
+
 from .models import GoalRating
 from .panels import _rows
 
@@ -119,7 +121,7 @@ def _charts(page: _Page, plan: Any) -> None:
     ]
     if points:
         page.gap()
-        page.image(charts.svg(charts.goal_lines(points, _("Progress you feel"))), 300)
+        page.image(render_svg(charts.goal_lines(points, _("Progress you feel"))), 300)
 
 
 def plan_pdf(episode: Any, plan: Any) -> bytes:

@@ -8,13 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from alliance.care.models import CLIENT_ROLES, CareEpisode, Participant
-from alliance.dashboard import charts
+from alliance import charts
+from alliance.care.models import CLIENT_ROLES, CareEpisode, EpisodeFormat, Participant
+from alliance.care.panels import Page
+from alliance.converters import parse_id
 
 from . import priority
 from .models import AlertKind
+from .prompts import prompts_by_kind
 from .services import thresholds_for
-from .views import prompts_by_kind
 
 ALLIANCE_DIMENSIONS = [
     ("alliance", "Alliance (mean)"),
@@ -342,3 +344,24 @@ def episode_insights(
         markers=_markers(alerts),
         group_view=clients > 2,
     )
+
+
+def episode_panel(page: Page) -> dict[str, Any]:
+    """The episode page's alerts, charts and data table (registered in InsightsConfig.ready)."""
+    episode = page.subject
+    # A group's members read best as their median and range; each line is one click away.
+    view = page.request.GET.get(
+        "view", "median" if episode.format == EpisodeFormat.GROUP else "each"
+    )
+    insights = episode_insights(
+        page.viewer,
+        episode,
+        alert_errors=page.options.get("alert_errors"),
+        alert_form_data=page.options.get("alert_form_data"),
+        view=view if view in GROUP_VIEWS else "each",
+    )
+    return {
+        "insights": insights,
+        "chart_view": view,
+        "open_alert": parse_id(page.request.GET.get("open")),
+    }

@@ -12,12 +12,15 @@ from django.views.decorators.http import require_POST
 from alliance.accounts import access
 from alliance.accounts.models import Role
 from alliance.care.models import CareEpisode
+from alliance.care.views import render_episode
+from alliance.charts.render import render_svg
 from alliance.jobs.runner import enqueue_after_commit
 
 from . import jobs as insight_jobs
 from . import services
 from .forms import AlertActionForm, PromptForm, ThresholdsForm
 from .models import Alert, AlertKind, AlertTransitionError, Prompt
+from .panels import GROUP_VIEWS, chart_panels
 from .prompts_seed import SEED_PROMPTS
 
 
@@ -44,8 +47,6 @@ def alert_action(request: access.StaffRequest, pk: int) -> HttpResponse:
     else:
         error = _("Choose what to do with the alert.")
     if error:
-        from alliance.care.views import render_episode
-
         return render_episode(
             request,
             viewer,
@@ -57,22 +58,6 @@ def alert_action(request: access.StaffRequest, pk: int) -> HttpResponse:
     messages.success(request, _("Alert updated: %(state)s.") % {"state": alert.get_state_display()})
     # Back to the episode with this alert opened, so the recorded step is in view.
     return redirect(f"/episodes/{alert.episode_id}/?open={alert.pk}#alert-{alert.pk}")
-
-
-def prompts_for(organization: object, kind: str) -> list[str]:
-    """The organization's own prompts for this kind of alert, else the project's seeds."""
-    own = [p.text for p in Prompt.objects.filter(organization=organization, kind=kind, active=True)]
-    return own or list(SEED_PROMPTS.get(kind, []))
-
-
-def prompts_by_kind(organization: object, kinds: set[str]) -> dict[str, list[str]]:
-    """`prompts_for` of several kinds of alert in one query (the episode page's alerts)."""
-    own: dict[str, list[str]] = {}
-    if kinds:
-        rows = Prompt.objects.filter(organization=organization, kind__in=kinds, active=True)
-        for kind, text in rows.values_list("kind", "text"):
-            own.setdefault(kind, []).append(text)
-    return {kind: own.get(kind) or list(SEED_PROMPTS.get(kind, [])) for kind in kinds}
 
 
 @access.staff_page(Role.ADMIN)
@@ -171,10 +156,6 @@ def recompute_history(request: access.StaffRequest) -> HttpResponse:
 @access.staff_page()
 def chart_svg(request: access.StaffRequest, pk: int, name: str) -> HttpResponse:
     """A chart of the episode page as SVG: for print and for browsers without JavaScript."""
-    from alliance.dashboard.charts import render_svg
-
-    from .panels import GROUP_VIEWS, chart_panels
-
     viewer = request.viewer
     episode = access.get_for(viewer, CareEpisode, pk)
     view = request.GET.get("view", "each")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
+from alliance.charts.render import render_svg
 
 from . import charts, privacy, reminders, scoring, services, suggestions
 from .forms import JournalEntryForm, ReminderForm, SelfCheckForm, ShareForm
@@ -93,8 +94,6 @@ def _render_wellbeing(
 @access.staff_page()
 def trend_svg(request: access.StaffRequest) -> HttpResponse:
     """The trend chart as SVG, for print and for browsers without JavaScript."""
-    from alliance.dashboard.charts import render_svg
-
     viewer = request.viewer
     privacy.require_member(viewer)
     checks, readings = _trend(viewer)

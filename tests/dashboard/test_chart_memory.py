@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from alliance.dashboard import charts
+from alliance import charts
 
 
 def test_a_spec_is_built_once_for_the_same_data_and_again_for_new_data() -> None:

@@ -12,8 +12,8 @@ import pytest
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
-from alliance.dashboard import charts
-from alliance.goals.charts import GoalPoint, goal_lines
+from alliance import charts
+from alliance.charts import GoalPoint, goal_lines
 from alliance.wellbeing import scoring
 from alliance.wellbeing.charts import trend_spec
 
@@ -75,7 +75,7 @@ def test_the_validation_catches_an_invalid_spec() -> None:
 
 
 def test_line_names_ending_at_the_same_value_do_not_overlap():
-    from alliance.dashboard.charts import label_positions
+    from alliance.charts import label_positions
 
     placed = label_positions({"Client": 8.0, "Therapist": 8.0, "Partner": 3.0}, gap=0.7)
     assert placed["Client"] == 8.0 and placed["Therapist"] == 7.3  # one line of text apart

@@ -6,10 +6,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from alliance import charts
 from alliance.accounts.models import Organization, User
 from alliance.care.models import Client, EpisodeFormat
 from alliance.checkins import services
-from alliance.dashboard import charts
 from alliance.insights.panels import chart_panels
 from alliance.measures.models import current_instrument
 from tests.conftest import Clinic, make_episode, make_session

@@ -24,8 +24,8 @@ from alliance.insights.curves import (
     fit_typical_alliance,
 )
 from alliance.insights.models import Alert, RecoveryCurveFit
+from alliance.insights.prompts import prompts_for
 from alliance.insights.prompts_seed import SEED_PROMPTS
-from alliance.insights.views import prompts_for
 from alliance.measures.models import current_instrument
 from tests.conftest import Clinic, make_episode, make_session
 
