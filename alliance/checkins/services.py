@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -297,13 +297,24 @@ def find_request(token: str) -> CheckinRequest | None:
 
     if not TOKEN_RE.match(token or ""):
         return None
-    return (
+    found = (
         CheckinRequest.objects.select_related(
             "session__episode__organization", "participant__client", "participant__user"
         )
+        # Every client page names the therapist: read with the link, not in a query of its own.
+        .annotate(therapist_name=Subquery(_therapist_names().values("user__first_name")[:1]))
         .filter(Q(token_hash=hash_token(token)) | Q(reminder_token_hash=hash_token(token)))
         .first()
     )
+    if found is not None:
+        found.session.episode._therapist_first_name = found.therapist_name or ""  # type: ignore[attr-defined]
+    return found
+
+
+def _therapist_names() -> Any:
+    return Participant.objects.filter(
+        episode=OuterRef("session__episode"), role=ParticipantRole.THERAPIST, user__isnull=False
+    ).order_by("pk")
 
 
 def usable_request(token: str) -> CheckinRequest | None:
