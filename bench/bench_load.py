@@ -2,7 +2,7 @@
 beside a bare view's throughput in the same run, and the time from a submission to its alert.
 
 Usage: .venv/bin/python -m bench.bench_load [--seconds 20] [--workers 4] [--servers 1|2]
-           [--episodes 100] [--json FILE]
+           [--episodes 100] [--port FIRST] [--json FILE]
 
 Set-up (not timed): database alliance_bench_load; one organization, one therapist, `--episodes`
 individual episodes of 30-40 sessions of synthetic history; one new attended session and one
@@ -23,6 +23,9 @@ Steps, all in one run:
    the worker then finishes the recomputes those answers queued, and the capacity is the
    journeys divided by both times together (what web servers and worker sustain on the same
    cores); the queue is also left empty between load levels;
+2b. POSTs alone: forms are loaded first (not timed), then the same closed-loop clients only
+   POST them for 8 s; with the worker's catch-up counted as in step 2, that is the submission's
+   own throughput beside the bare view's (the "POST-only ratio");
 3. open loop at 50 %, 80 % and 100 % of that capacity for `--seconds` each: journeys start at
    exponentially distributed intervals (Poisson arrivals) whatever the server does; each client
    thinks 1-3 s between the form and the POST; every step is timed (p50/p95/p99), and journeys
@@ -58,6 +61,7 @@ from bench import common
 from bench.bench_submit import KEY_RE, PREFIX_RE, free_port
 
 LEVELS = (0.5, 0.8, 1.0)
+POST_ONLY_FORMS = 800  # forms loaded for the POST-only capacity (more than 8 s of POSTs)
 DROP_EVERY = 5
 
 
@@ -164,10 +168,21 @@ def _wait_up(port: int, proc: subprocess.Popen, log: Path) -> None:
     raise SystemExit(f"a server did not start; see {log}")
 
 
+_port_base = 0  # --port: the servers (and the proxy) listen from here up; 0 = any free port
+
+
+def next_port() -> int:
+    global _port_base
+    if not _port_base:
+        return free_port()
+    _port_base += 1
+    return _port_base - 1
+
+
 def start(url: str, workers: int, count: int, logs: Path) -> Servers | None:
     env = production_env(url)
     servers = Servers()
-    ports = [free_port() for _ in range(count)]
+    ports = [next_port() for _ in range(count)]
     for i, port in enumerate(ports):
         log = logs / f"server{i}.log"
         proc = subprocess.Popen(  # our own programs and arguments
@@ -196,7 +211,7 @@ def start(url: str, workers: int, count: int, logs: Path) -> Servers | None:
     if not nginx:
         servers.stop()
         return None
-    servers.port = free_port()
+    servers.port = next_port()
     conf = logs / "nginx.conf"
     upstream = "\n".join(f"    server 127.0.0.1:{p};" for p in ports)
     conf.write_text(
@@ -381,6 +396,42 @@ async def capacity(
         return len(rec.steps["journey"]) / (time.monotonic() - started), rec
 
 
+async def post_capacity(
+    port: int, concurrency: int, seconds: float, links: list, forms: int
+) -> tuple[float, Record]:
+    """POSTs alone: `forms` forms are fetched first (not timed), then `concurrency` closed-loop
+    clients POST them (no redirect followed) for `seconds`; answers per second."""
+    rec = Record()
+    loaded: list[dict[str, str]] = []
+    tokens: list[str] = []
+
+    async def fetch(client) -> None:
+        while links and len(tokens) < forms:
+            token, _episode = links.pop()
+            form = await client.get(f"/c/{token}/")
+            data = _answers(form.text, False) if form.status_code == 200 else None
+            if data is not None:
+                tokens.append(token)
+                loaded.append(data)
+
+    async def loop(client) -> None:
+        while time.monotonic() < stop and tokens:
+            token, data = tokens.pop(), loaded.pop()
+            sent = time.monotonic()
+            posted = await client.post(f"/c/{token}/", data=data)
+            if posted.status_code == 302:
+                rec.steps["post"].append((time.monotonic() - sent) * 1000)
+            else:
+                rec.errors.append(f"post {posted.status_code}")
+
+    async with _client(port) as client:
+        await asyncio.gather(*(fetch(client) for _ in range(concurrency)))
+        stop = time.monotonic() + seconds
+        started = time.monotonic()
+        await asyncio.gather(*(loop(client) for _ in range(concurrency)))
+        return len(rec.steps["post"]) / (time.monotonic() - started), rec
+
+
 async def open_loop(
     port: int, rate: float, seconds: float, links: list, seed: int, watch: AlertWatch
 ) -> Record:
@@ -483,7 +534,7 @@ def run(args: argparse.Namespace) -> dict:
     common.setup_django(url)
     os.environ["DATABASE_URL"] = url
     cap_guess = 40.0
-    n_links = int(args.seconds * cap_guess * sum(LEVELS) + 30 * cap_guess)
+    n_links = int(args.seconds * cap_guess * sum(LEVELS) + 30 * cap_guess) + POST_ONLY_FORMS
     links = prepare(n_links, args.episodes)
     random.Random(3).shuffle(links)
     from django.db import connections
@@ -515,8 +566,24 @@ def run(args: argparse.Namespace) -> dict:
         results["capacity journeys/s"] = cap
         results["capacity run"] = stats(rec)
         results["ratio journeys/bare"] = cap / results["bare requests/s"]
+        # The POST alone, in the same run: what the submission itself costs beside a bare view.
+        posts, post_rec = asyncio.run(
+            post_capacity(servers.port, args.concurrency, 8, links, POST_ONLY_FORMS)
+        )
+        post_seconds = len(post_rec.steps["post"]) / posts if posts else 0.0
+        post_drained = drain(url)
+        results["web-only POSTs/s"] = posts
+        results["POST-only capacity/s"] = (
+            posts * post_seconds / (post_seconds + post_drained) if posts else 0.0
+        )
+        results["POST-only run"] = stats(post_rec)
+        results["ratio POSTs/bare"] = results["POST-only capacity/s"] / results["bare requests/s"]
+        results["ratio web-only POSTs/bare"] = posts / results["bare requests/s"]
         print(
-            f"  bare {results['bare requests/s']:.0f}/s, capacity {cap:.1f} journeys/s", flush=True
+            f"  bare {results['bare requests/s']:.0f}/s, capacity {cap:.1f} journeys/s"
+            f" ({results['ratio journeys/bare']:.3f}), POSTs alone"
+            f" {results['POST-only capacity/s']:.1f}/s ({results['ratio POSTs/bare']:.3f})",
+            flush=True,
         )
         results["levels"] = {}
         for i, level in enumerate(LEVELS):
@@ -559,7 +626,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--port", type=int, default=0, help="first port to listen on (default: any free port)"
+    )
     args = parser.parse_args(argv)
+    global _port_base
+    _port_base = args.port
     results = run(args)
     text = json.dumps(results, indent=2, default=str)
     print(text)

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,7 +56,7 @@ from .models import (
     default_expiry,
     hash_token,
 )
-from .signals import response_stored
+from .signals import answers_changed, response_stored
 
 CLIENT_FORM = "alliance-checkin-client"
 CONJOINT_FORM = "alliance-checkin-conjoint"
@@ -297,13 +297,24 @@ def find_request(token: str) -> CheckinRequest | None:
 
     if not TOKEN_RE.match(token or ""):
         return None
-    return (
+    found = (
         CheckinRequest.objects.select_related(
             "session__episode__organization", "participant__client", "participant__user"
         )
+        # Every client page names the therapist: read with the link, not in a query of its own.
+        .annotate(therapist_name=Subquery(_therapist_names().values("user__first_name")[:1]))
         .filter(Q(token_hash=hash_token(token)) | Q(reminder_token_hash=hash_token(token)))
         .first()
     )
+    if found is not None:
+        found.session.episode._therapist_first_name = found.therapist_name or ""  # type: ignore[attr-defined]
+    return found
+
+
+def _therapist_names() -> Any:
+    return Participant.objects.filter(
+        episode=OuterRef("session__episode"), role=ParticipantRole.THERAPIST, user__isnull=False
+    ).order_by("pk")
 
 
 def usable_request(token: str) -> CheckinRequest | None:
@@ -331,10 +342,25 @@ def cancel(request: CheckinRequest) -> None:
 
 
 def therapist_first_name(episode: CareEpisode) -> str:
-    for p in episode.participants.all():
-        if p.role == ParticipantRole.THERAPIST and p.user_id:
-            return p.user.first_name or _("your therapist")
-    return _("your therapist")
+    """The first name a client knows their therapist by; kept on the episode object, so the
+    several blocks of one client page that name the therapist read it once, in one query."""
+    if not hasattr(episode, "_therapist_first_name"):
+        episode._therapist_first_name = _first_therapist_name(episode)  # type: ignore[attr-defined]
+    return episode._therapist_first_name or _("your therapist")  # type: ignore[attr-defined]
+
+
+def _first_therapist_name(episode: CareEpisode) -> str:
+    if "participants" in getattr(episode, "_prefetched_objects_cache", {}):
+        for p in episode.participants.all():
+            if p.role == ParticipantRole.THERAPIST and p.user_id:
+                return str(p.user.first_name)
+        return ""
+    found = (
+        episode.participants.filter(role=ParticipantRole.THERAPIST, user__isnull=False)
+        .values_list("user__first_name", flat=True)
+        .first()
+    )
+    return found or ""
 
 
 def recipient_email(participant: Participant) -> str:
@@ -573,6 +599,7 @@ def submit_link(
     sections: dict[str, Mapping[str, str]],
     key: str,
     instruments: list[Instrument] | None = None,
+    known: CheckinRequest | None = None,
 ) -> str:
     """Store a client's answers for every instrument of a link, exactly once.
 
@@ -580,17 +607,12 @@ def submit_link(
     (the link stopped being usable meanwhile). The request row is locked first, so on
     PostgreSQL a concurrent double submit waits here and then sees the link completed.
     `instruments` may be passed by a caller that already read them (a link's instruments never
-    change); the related rows are read with the lock so the audit and the recompute need no
-    further lookups."""
+    change), and `known` by a caller that already read the link with its session, episode and
+    participant (find_request): the lock then reads the row alone, fresh, and keeps those
+    related rows, which never change for a link; otherwise they are read with the lock. Either
+    way the audit and the recompute need no further lookups."""
     with transaction.atomic():
-        request = (
-            CheckinRequest.objects.select_for_update(of=("self",))
-            .filter(pk=request_pk)
-            .select_related(
-                "session__episode__organization__insight_settings", "participant__client"
-            )
-            .first()
-        )
+        request = _locked(request_pk, known)
         if request is None:
             return "invalid"
         if request.state == CheckinState.COMPLETED:
@@ -612,15 +634,28 @@ def submit_link(
     return "saved"
 
 
+def _locked(request_pk: int, known: CheckinRequest | None) -> CheckinRequest | None:
+    """The link's row, locked until the end of the caller's transaction."""
+    locking = CheckinRequest.objects.select_for_update(of=("self",)).filter(pk=request_pk)
+    if known is None or known.pk != request_pk:
+        return locking.select_related(
+            "session__episode__organization__insight_settings", "participant__client"
+        ).first()
+    request = locking.first()
+    if request is not None:
+        request.session = known.session
+        request.participant = known.participant
+    return request
+
+
 def refresh_insights(episode: CareEpisode) -> None:
-    """Recompute the episode's alerts once the answers are safely committed.
+    """Tell the higher layers, inside the caller's transaction, that the episode's answers
+    changed; call it once the answers are written (or removed), before the commit.
 
-    After the commit, not inside it: a failure in the analysis must never cost the client their
-    answers. A durable marker is written with the answers and removed only by a recompute that
-    succeeded, so a failed run is retried until it succeeds (insights/pending.py)."""
-    from alliance.insights import pending
-
-    pending.after_commit(episode)
+    Check-ins do not know who listens: the insights app marks the episode for an alert
+    recompute in this same transaction and queues the recompute for after the commit, so a
+    failure in the analysis never costs the client their answers (insights/pending.py)."""
+    answers_changed.send(sender=CareEpisode, episode=episode)
 
 
 def progress_rows(participant: Participant) -> list[dict[str, Any]]:

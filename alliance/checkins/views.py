@@ -34,7 +34,7 @@ from alliance.care.models import CareEpisode, Session
 from alliance.converters import parse_id
 from alliance.dates import format_day
 
-from . import client_language, fhir_export, ratelimit, safety, services
+from . import blank_form, client_language, fhir_export, ratelimit, safety, services
 from . import jobs as checkin_jobs
 from .forms import (
     CONFIRM_PARTIAL_FIELD,
@@ -85,10 +85,17 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 def _client_context(checkin: CheckinRequest, form: QuestionnaireForm, token: str) -> dict:
     episode = checkin.session.episode
     pulse = checkin.purpose == LinkPurpose.PULSE
+    # Read once for the page: the "who reads" block, the crisis text beside a risk item and
+    # the header all name the same therapist and clinic.
+    client_safety = safety.for_episode(episode)
     return {
         "form": form,
+        "safety": client_safety,
+        # A blank form's questions come rendered (blank_form.py); with answers, the template
+        # renders them.
+        "questions_html": blank_form.questions_html(form, client_safety),
         "clinic_name": episode.organization.name,
-        "therapist": services.therapist_first_name(episode),
+        "therapist": client_safety.therapist,
         "idempotency_field": IDEMPOTENCY_FIELD,
         "confirm_field": CONFIRM_PARTIAL_FIELD,
         "token": token,
@@ -221,7 +228,7 @@ def client_checkin(request: HttpRequest, token: str) -> HttpResponse:
         return _quiet(page)
     if form.is_valid() and (form.gaps_confirmed or not form.skipped):
         outcome = services.submit_link(
-            checkin.pk, form.answers, form.idempotency_key, instruments=instruments
+            checkin.pk, form.answers, form.idempotency_key, instruments=instruments, known=checkin
         )
         if outcome == "invalid":
             return _unavailable(request)

@@ -223,9 +223,13 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
     return _quiet(render(request, "checkins/client_unavailable.html", status=404))
 
 
-def link_checkin(token: str) -> CheckinRequest | None:
-    """A client's check-in link that is still within its lifetime, answered or not."""
-    found = checkin_services.find_request(token)
+def link_checkin(token: str, known: object = None) -> CheckinRequest | None:
+    """A client's check-in link that is still within its lifetime, answered or not. `known`:
+    the link the page already read for this token (not read again)."""
+    if isinstance(known, CheckinRequest) and known.matches(token):
+        found: CheckinRequest | None = known
+    else:
+        found = checkin_services.find_request(token)
     if found is None or found.participant.role not in CLIENT_ROLES:
         return None
     if found.state not in (*ACTIVE_STATES, CheckinState.COMPLETED):

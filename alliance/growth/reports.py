@@ -17,20 +17,23 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     Expression,
     F,
     FloatField,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, ExtractQuarter, ExtractYear
+from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Coalesce, ExtractQuarter, ExtractYear, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -493,6 +496,12 @@ def practice_comments(
 # ------------------------------------------------------------------------------ supervision
 
 
+# Lines of each kind listed per supervisee; the counts above them are always complete, and the
+# supervisee's own page of alerts (supervisee_alerts) lists every one of them.
+LINES_SHOWN = 10
+NOTES_SHOWN = 5
+
+
 @dataclass
 class AlertLine:
     alert: Alert
@@ -517,19 +526,52 @@ class ClientLine:
 
 
 @dataclass
+class AlertCounts:
+    """A supervisee's active alerts counted by the database, whatever their number."""
+
+    total: int = 0
+    risk: int = 0
+    by_age: tuple[int, ...] = (0, 0, 0)  # in AGE_BANDS
+    undiscussed_ruptures: int = 0
+    clients_off_track: int = 0
+    new: int = 0
+
+
+@dataclass
 class Supervisee:
     therapist: Any
-    alerts_by_age: list[tuple[str, int]]
-    open_alerts: list[AlertLine]
+    counts: AlertCounts
+    urgent: list[AlertLine]  # the most urgent active alerts: risk first, then the oldest
     undiscussed_ruptures: list[AlertLine]
     not_on_track: list[ClientLine]
+    new_alerts: list[AlertLine]
     calibration: stats.Summary
     notes: list[Any]
+    notes_total: int = 0
     news: News | None = None
 
     @property
-    def new_alerts(self) -> list[AlertLine]:
-        return [line for line in self.open_alerts if line.is_new]
+    def alerts_by_age(self) -> list[tuple[str, int]]:
+        return [
+            (str(label), count)
+            for (_first, _last, label), count in zip(AGE_BANDS, self.counts.by_age, strict=True)
+        ]
+
+    @property
+    def more_urgent(self) -> int:
+        return self.counts.total - len(self.urgent)
+
+    @property
+    def more_ruptures(self) -> int:
+        return self.counts.undiscussed_ruptures - len(self.undiscussed_ruptures)
+
+    @property
+    def more_off_track(self) -> int:
+        return self.counts.clients_off_track - len(self.not_on_track)
+
+    @property
+    def more_new(self) -> int:
+        return self.counts.new - len(self.new_alerts)
 
 
 @dataclass
@@ -548,59 +590,284 @@ def rupture_days(organization: Any) -> int:
     return found.rupture_discussion_days if found else 14
 
 
-def supervisee_summary(
-    viewer: access.Viewer, therapist: Any, days: int, since: dt.datetime | None = None
-) -> Supervisee:
-    """One supervisee's part of the supervision page; with `since` (the viewer's previous
-    visit), what is new since then is counted and the new alerts are marked."""
-    episodes = therapist_episodes(viewer, therapist)
-    now = timezone.now()
-    alerts = (
-        Alert.objects.filter(episode__in=episodes, state__in=ACTIVE_STATES)
+def _staff_of(ids: list[int], prefix: str) -> dict[str, Any]:
+    """Filters tying rows to a supervisee who works in their episode (therapist or co-therapist,
+    not left), through `prefix` (the path to the episode's participants); in one filter() call,
+    so one join, which annotate(supervisee=...) then reuses."""
+    return {
+        f"{prefix}__user__in": ids,
+        f"{prefix}__role__in": list(WRITING_STAFF_ROLES),
+        f"{prefix}__left_on__isnull": True,
+    }
+
+
+def supervisee_alerts(viewer: access.Viewer, ids: list[int]) -> QuerySet[Alert]:
+    """The active alerts in the supervisees' episodes that the viewer may see, one row per
+    (supervisee, alert), each with `supervisee` (the therapist's id) and `raised_on`."""
+    return (
+        Alert.objects.filter(
+            episode__in=CareEpisode.objects.visible_to(viewer), state__in=list(ACTIVE_STATES)
+        )
+        .filter(**_staff_of(ids, "episode__participants"))
+        .annotate(
+            supervisee=F("episode__participants__user"),
+            raised_on=Coalesce("raised_at", "opened_at"),
+        )
+    )
+
+
+def _episode_clients() -> Prefetch:
+    """The episodes' participants with their clients in one query (an alert line names the
+    episode by its clients when the alert is not about one of them)."""
+    return Prefetch("episode__participants", Participant.objects.select_related("client"))
+
+
+def _urgency() -> list[Any]:
+    # Risk first (severity_rank 0), then by severity, then the longest waiting.
+    return [F("severity_rank").asc(), F("raised_on").asc(), F("pk").asc()]
+
+
+def _conditions(now: dt.datetime, days: int, since: dt.datetime | None) -> dict[str, Q]:
+    waiting = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+    return {
+        "rupture": Q(
+            kind__in=RUPTURE_KINDS, state__in=waiting, raised_on__lte=now - dt.timedelta(days=days)
+        ),
+        "off_track": Q(kind__in=OFF_TRACK_KINDS),
+        "new": Q(opened_at__gt=since) if since is not None else Q(pk__in=[]),
+    }
+
+
+def _alert_counts(
+    alerts: QuerySet[Alert], now: dt.datetime, where: dict[str, Q]
+) -> dict[int, AlertCounts]:
+    """Every supervisee's counts in one grouped query."""
+    week, month = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
+    off = where["off_track"]
+    rows = (
+        alerts.order_by()
+        .values("supervisee")
+        .annotate(
+            total=Count("pk", distinct=True),
+            risk=Count("pk", distinct=True, filter=Q(severity_rank=0)),
+            young=Count("pk", distinct=True, filter=Q(raised_on__gt=week)),
+            weeks=Count("pk", distinct=True, filter=Q(raised_on__lte=week, raised_on__gt=month)),
+            old=Count("pk", distinct=True, filter=Q(raised_on__lte=month)),
+            ruptures=Count("pk", distinct=True, filter=where["rupture"]),
+            # One client off track on two measures is one client; an alert about the whole
+            # episode (no participant) counts its episode once.
+            off_clients=Count("participant", distinct=True, filter=off),
+            off_episodes=Count("episode", distinct=True, filter=off & Q(participant__isnull=True)),
+            new=Count("pk", distinct=True, filter=where["new"]),
+        )
+    )
+    return {
+        row["supervisee"]: AlertCounts(
+            total=row["total"],
+            risk=row["risk"],
+            by_age=(row["young"], row["weeks"], row["old"]),
+            undiscussed_ruptures=row["ruptures"],
+            clients_off_track=row["off_clients"] + row["off_episodes"],
+            new=row["new"],
+        )
+        for row in rows
+    }
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _shown_alerts(alerts: QuerySet[Alert], where: dict[str, Q], shown: int) -> list[Alert]:
+    """In one query, for every supervisee: the `shown` most urgent alerts, and the first
+    `shown` of each listed kind (undiscussed ruptures, off track, new), by window functions."""
+    ranked = alerts.annotate(
+        **{f"is_{name}": _flag(condition) for name, condition in where.items()},
+        rank_all=Window(RowNumber(), partition_by=[F("supervisee")], order_by=_urgency()),
+    )
+    ranked = ranked.annotate(
+        **{
+            f"rank_{name}": Window(
+                RowNumber(), partition_by=[F("supervisee"), F(f"is_{name}")], order_by=_urgency()
+            )
+            for name in where
+        }
+    )
+    listed = Q(rank_all__lte=shown)
+    for name in where:
+        listed |= Q(**{f"is_{name}": 1, f"rank_{name}__lte": shown})
+    return list(
+        ranked.filter(listed)
         # The page names each alert and its age; its numbers and findings stay in the database.
         .defer("numbers", "facts", "reason")
         .select_related("episode", "participant__client")
-        .prefetch_related("episode__participants__client")
-        .order_by("raised_at", "opened_at", "pk")
+        .prefetch_related(_episode_clients())
+        .order_by("supervisee", *_urgency())
     )
+
+
+def supervision_overview(
+    viewer: access.Viewer,
+    therapists: list[Any],
+    days: int,
+    since: dt.datetime | None = None,
+    shown: int = LINES_SHOWN,
+) -> list[Supervisee]:
+    """Every supervisee's part of the supervision page, bounded by what it shows: the counts
+    come from the database, at most `shown` lines of each list, and a fixed number of queries
+    however many supervisees, alerts and check-ins there are. With `since` (the viewer's
+    previous visit), what is new since then is counted and the new alerts are marked."""
+    ids = [t.pk for t in therapists]
+    now = timezone.now()
+    where = _conditions(now, days, since)
+    alerts = supervisee_alerts(viewer, ids)
+    counts = _alert_counts(alerts, now, where)
+    by_supervisee: dict[int, dict[int, Alert]] = defaultdict(dict)
+    for alert in _shown_alerts(alerts, where, shown):
+        # setdefault: a therapist and co-therapist of the same episode is one supervisee.
+        by_supervisee[alert.supervisee].setdefault(alert.pk, alert)
+    calibration = calibration_by_therapist(viewer, ids)
+    notes, notes_total = _notes(viewer, ids)
+    checkins = _new_checkins(viewer, ids, since)
+    return [
+        _supervisee(
+            therapist,
+            counts.get(therapist.pk, AlertCounts()),
+            list(by_supervisee.get(therapist.pk, {}).values()),
+            now=now,
+            since=since,
+            shown=shown,
+            calibration=stats.summarise_sums(calibration.get(therapist.pk, [])),
+            notes=(notes.get(therapist.pk, []), notes_total.get(therapist.pk, 0)),
+            checkins=checkins.get(therapist.pk, 0),
+        )
+        for therapist in therapists
+    ]
+
+
+def _supervisee(
+    therapist: Any,
+    counts: AlertCounts,
+    alerts: list[Alert],
+    *,
+    now: dt.datetime,
+    since: dt.datetime | None,
+    shown: int,
+    calibration: stats.Summary,
+    notes: tuple[list[Any], int],
+    checkins: int,
+) -> Supervisee:
     # Age in clinical time (the session's date or the answer's moment), as on every page.
     lines = [
         AlertLine(a, max((now - a.raised).days, 0), since is not None and a.opened_at > since)
         for a in alerts
     ]
-    waiting = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
     return Supervisee(
         therapist=therapist,
-        alerts_by_age=_by_age(lines),
-        open_alerts=lines,
-        undiscussed_ruptures=[
-            line
-            for line in lines
-            if line.alert.kind in RUPTURE_KINDS
-            and line.alert.state in waiting
-            and line.age_days >= days
-        ],
-        not_on_track=_clients_off_track(lines),
-        calibration=stats.summarise_sums(calibration_sums(episodes, therapist)),
-        notes=list(
-            SupervisionNote.objects.filter(
-                organization=viewer.organization, therapist=therapist
-            ).select_related("supervisor")
-        ),
-        news=_news(episodes, lines, since),
+        counts=counts,
+        urgent=[line for line in lines if line.alert.rank_all <= shown],  # type: ignore[attr-defined]
+        undiscussed_ruptures=_first(lines, "rupture", shown),
+        not_on_track=_clients_off_track(_first(lines, "off_track", shown)),
+        new_alerts=_first(lines, "new", shown),
+        calibration=calibration,
+        notes=notes[0],
+        notes_total=notes[1],
+        news=News(since, checkins, counts.new) if since is not None else None,
     )
 
 
-def _news(episodes: QuerySet[CareEpisode], lines: list[AlertLine], since: Any) -> News | None:
+def _first(lines: list[AlertLine], name: str, shown: int) -> list[AlertLine]:
+    """The listed alerts of one kind, oldest first (as the lists always read)."""
+    found = [
+        line
+        for line in lines
+        if getattr(line.alert, f"is_{name}") and getattr(line.alert, f"rank_{name}") <= shown
+    ]
+    return sorted(found, key=lambda line: (line.alert.raised, line.alert.pk))
+
+
+def calibration_by_therapist(
+    viewer: access.Viewer, ids: list[int]
+) -> dict[int, list[stats.ClientSum]]:
+    """calibration_sums for several therapists in one grouped query: each client rating of a
+    session, paired with the therapist's own rating of the same session, in the episodes the
+    viewer may see and the therapist works in, summed per (therapist, client)."""
+    staff = Participant.objects.filter(
+        episode=OuterRef("session__episode"),
+        user=OuterRef("own_by"),
+        role__in=list(WRITING_STAFF_ROLES),
+        left_on__isnull=True,
+    )
+    rows = (
+        _client_alliance(CareEpisode.objects.visible_to(viewer))
+        .filter(
+            session__checkin_responses__participant__user__in=ids,
+            session__checkin_responses__instrument__kind="alliance",
+        )
+        .annotate(
+            own_by=F("session__checkin_responses__participant__user"),
+            # KT() cannot follow a relation: the transforms are applied to the joined column.
+            own=Cast(
+                KeyTextTransform(
+                    ALLIANCE_SCALE, KeyTransform("scales", "session__checkin_responses__scores")
+                ),
+                FloatField(),
+            ),
+        )
+        .filter(own__isnull=False)
+        .filter(Exists(staff))
+        .values("own_by", "participant__client_id")
+        .annotate(total=Sum(F("own") - F("value")), count=Count("pk"))
+        .values_list("own_by", "participant__client_id", "total", "count")
+    )
+    found: dict[int, list[stats.ClientSum]] = defaultdict(list)
+    for therapist, client, total, count in rows:
+        found[therapist].append((client, total, count))
+    return found
+
+
+def _notes(viewer: access.Viewer, ids: list[int]) -> tuple[dict[int, list[Any]], dict[int, int]]:
+    """The latest NOTES_SHOWN supervision notes of each supervisee, and how many there are."""
+    notes = (
+        SupervisionNote.objects.filter(organization=viewer.organization, therapist__in=ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("therapist")],
+                order_by=[F("created_at").desc(), F("pk").desc()],
+            ),
+            total=Window(Count("pk"), partition_by=[F("therapist")]),
+        )
+        .filter(rank__lte=NOTES_SHOWN)
+        .select_related("supervisor")
+        .order_by("therapist", "created_at", "pk")
+    )
+    found: dict[int, list[Any]] = defaultdict(list)
+    totals: dict[int, int] = {}
+    for note in notes:
+        found[note.therapist_id].append(note)
+        totals[note.therapist_id] = note.total
+    return found, totals
+
+
+def _new_checkins(viewer: access.Viewer, ids: list[int], since: Any) -> dict[int, int]:
+    """Check-ins (one per person and session) since `since` in each supervisee's episodes."""
     if since is None:
-        return None
-    checkins = (
-        Response.objects.filter(session__episode__in=episodes, submitted_at__gt=since)
-        .values("session_id", "participant_id")
+        return {}
+    rows = (
+        Response.objects.filter(
+            session__episode__in=CareEpisode.objects.visible_to(viewer), submitted_at__gt=since
+        )
+        .filter(**_staff_of(ids, "session__episode__participants"))
+        .annotate(supervisee=F("session__episode__participants__user"))
+        .values("supervisee", "session_id", "participant_id")
         .distinct()
-        .count()
+        .order_by()
     )
-    return News(since, checkins, sum(line.is_new for line in lines))
+    counted: dict[int, int] = defaultdict(int)
+    for row in rows:
+        counted[row["supervisee"]] += 1
+    return counted
 
 
 def _clients_off_track(lines: list[AlertLine]) -> list[ClientLine]:
@@ -621,20 +888,6 @@ def _clients_off_track(lines: list[AlertLine]) -> list[ClientLine]:
     return list(found.values())
 
 
-def _by_age(lines: list[AlertLine]) -> list[tuple[str, int]]:
-    counts = []
-    for first, last, label in AGE_BANDS:
-        counts.append(
-            (
-                str(label),
-                sum(
-                    1 for x in lines if x.age_days >= first and (last is None or x.age_days <= last)
-                ),
-            )
-        )
-    return counts
-
-
 # ----------------------------------------------------------------------------- organization
 
 
@@ -642,3 +895,23 @@ def months_back(today: dt.date, count: int) -> list[tuple[int, int]]:
     """The last `count` calendar months as (year, month), oldest first, this month included."""
     index = today.year * 12 + today.month - 1
     return [divmod(i, 12) for i in range(index - count + 1, index + 1)]
+
+
+def alerts_page_queryset(viewer: access.Viewer, therapist: Any) -> QuerySet[Alert]:
+    """Every active alert of one supervisee, most urgent first, for their own paged list."""
+    return (
+        supervisee_alerts(viewer, [therapist.pk])
+        .defer("numbers", "facts", "reason")
+        .select_related("episode", "participant__client")
+        .prefetch_related(_episode_clients())
+        .order_by(*_urgency())
+        .distinct()
+    )
+
+
+def alert_lines(alerts: list[Alert], since: dt.datetime | None = None) -> list[AlertLine]:
+    now = timezone.now()
+    return [
+        AlertLine(a, max((now - a.raised).days, 0), since is not None and a.opened_at > since)
+        for a in alerts
+    ]

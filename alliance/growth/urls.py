@@ -10,6 +10,7 @@ urlpatterns = [
     path("practice/<id:pk>/", views.practice_detail, name="practice"),
     path("supervision/", views.supervision, name="supervision"),
     path("supervision/<id:pk>/notes/", views.supervision_note, name="supervision_note"),
+    path("supervision/<id:pk>/alerts/", views.supervisee_alerts, name="supervisee_alerts"),
     path("organization/", views.organization, name="organization"),
     path("settings/", views.settings_page, name="settings"),
     path("settings/attributes/<id:pk>/", views.attribute_edit, name="attribute_edit"),

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -158,10 +159,7 @@ def _supervision_page(
 ) -> HttpResponse:
     days = reports.rupture_days(viewer.organization)
     # Alphabetical, never ranked: the page supports supervision, it does not compare people.
-    rows = [
-        reports.supervisee_summary(viewer, therapist, days, since)
-        for therapist in access.supervisees(viewer)
-    ]
+    rows = reports.supervision_overview(viewer, list(access.supervisees(viewer)), days, since)
     _record_page(viewer, "supervision", "Supervision overview")
     forms = {row.therapist.pk: SupervisionNoteForm() for row in rows}
     if failed:
@@ -177,6 +175,31 @@ def _supervision_page(
             "new_alerts": sum(row.news.alerts for row in rows if row.news),
         },
         status=400 if failed else 200,
+    )
+
+
+ALERTS_PER_PAGE = 50
+
+
+@access.staff_page(Role.SUPERVISOR)
+def supervisee_alerts(request: access.StaffRequest, pk: int) -> HttpResponse:
+    """All of one supervisee's active alerts, most urgent first, a page at a time: the
+    supervision page lists the first few of each kind and links here for the rest."""
+    viewer = request.viewer
+    therapist = access.get_in(access.supervisees(viewer), pk)
+    page = Paginator(reports.alerts_page_queryset(viewer, therapist), ALERTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    label = f"Supervision: open alerts of {therapist.display_name}"[:200]
+    _record_page(viewer, "supervision_alerts", label, therapist)
+    return render(
+        request,
+        "growth/supervisee_alerts.html",
+        {
+            "therapist": therapist,
+            "page": page,
+            "lines": reports.alert_lines(list(page.object_list)),
+        },
     )
 
 

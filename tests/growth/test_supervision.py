@@ -179,3 +179,81 @@ def test_the_supervision_page_says_what_is_new_since_the_last_visit(clinic):
     again = http.get("/growth/supervision/").content.decode()
     assert "Nothing new since your last visit" in _since_last_visit(again)
     assert '<span class="new">' not in again
+
+
+def _queries(http, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert http.get(path).status_code == 200
+    return len(captured)
+
+
+def _supervise(clinic, first: str):
+    person = make_user(f"{first.lower()}@northside.test", clinic.org, "therapist", first=first)
+    Supervision.objects.create(
+        organization=clinic.org, supervisor=clinic.supervisor, therapist=person
+    )
+    return person
+
+
+def test_the_page_makes_as_many_queries_however_many_supervisees_have_alerts(clinic):
+    """The query count depends neither on the data nor on how many supervisees have alerts."""
+    http = clinic.login("supervisor")
+    abe, zoe = _supervise(clinic, "Abe"), _supervise(clinic, "Zoe")
+    http.get("/growth/supervision/")  # a first visit; the counts below are of returning visits
+    quiet = _queries(http, "/growth/supervision/")
+    alert(clinic, clinic.episode, "drop", 20)
+    one = _queries(http, "/growth/supervision/")
+    for person in (abe, zoe):
+        for i in range(3):
+            episode = client_with_ratings(
+                clinic, f"{person.first_name}-{i}", [8, 3], therapist=person, own=[8, 8]
+            )
+            alert(clinic, episode, "not_on_track", 30 + i)
+            alert(clinic, episode, "drop", 15 + i)
+    SupervisionNote.objects.create(
+        organization=clinic.org, supervisor=clinic.supervisor, therapist=abe, text="x"
+    )
+    every = _queries(http, "/growth/supervision/")
+    assert one == every
+    # Without any open alert at all, the query naming the alerts' episodes is not needed.
+    assert quiet in (one, one - 1)
+
+
+def test_a_long_list_shows_the_most_urgent_first_and_links_to_all(clinic):
+    from alliance.growth import reports
+
+    for days in range(reports.LINES_SHOWN + 5):
+        alert(clinic, clinic.episode, "low_alliance", days + 1)
+    risk = alert(clinic, clinic.episode, "risk", 0)
+    Alert.objects.filter(pk=risk.pk).update(severity="risk", severity_rank=0)
+    http = clinic.login("supervisor")
+    page = http.get("/growth/supervision/").content.decode()
+    card = page.split(f'id="supervisee-{clinic.therapist.pk}"')[1].split("</section>")[0]
+    total = reports.LINES_SHOWN + 6
+    assert "1 risk alert open" in card
+    assert f"The {reports.LINES_SHOWN} most urgent of {total} open alerts" in card
+    urgent = card.split("most urgent of")[1]
+    # The risk alert leads the list; the oldest waiting come next.
+    assert urgent.index("Risk") < urgent.index(f"raised {reports.LINES_SHOWN + 5} days ago")
+    assert f'href="/growth/supervision/{clinic.therapist.pk}/alerts/"' in card
+    ages = card.split("Open alerts by age")[1].split("</table>")[0]
+    assert sum(int(n) for n in re.findall(r'<td class="num">(\d+)</td>', ages)) == total
+    listed = http.get(f"/growth/supervision/{clinic.therapist.pk}/alerts/").content.decode()
+    listed = listed.split('<section class="card">')[1].split("</section>")[0]
+    assert listed.count("<li>") == total and listed.index("Risk") < listed.index("Low alliance")
+    assert AuditEvent.objects.filter(object_type="growth.supervision_alerts").count() == 1
+
+
+def test_the_list_of_all_alerts_is_for_supervisees_only(clinic):
+    http = clinic.login("supervisor")
+    for person in (clinic.colleague, clinic.outsider, clinic.supervisor):
+        assert http.get(f"/growth/supervision/{person.pk}/alerts/").status_code == 404
+    assert (
+        clinic.login("therapist")
+        .get(f"/growth/supervision/{clinic.therapist.pk}/alerts/")
+        .status_code
+        == 403
+    )

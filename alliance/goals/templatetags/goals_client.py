@@ -24,7 +24,7 @@ def goal_offer(context: Any, moment: str = "after") -> dict[str, Any]:
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     token = (match.kwargs.get("token") if match else "") or ""
-    checkin = link_checkin(token) if token else None
+    checkin = link_checkin(token, known=context.get("checkin")) if token else None
     if checkin is None:
         return {"show": False}
     due = services.review_due(checkin.session) and not services.already_reviewed(
