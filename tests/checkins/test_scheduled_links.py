@@ -85,7 +85,9 @@ def test_the_periodic_functions_are_registered() -> None:
 def test_the_plan_sends_before_questions_the_evening_before_and_the_checkin_at_the_end(
     consenting: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    day = timezone.localdate() + dt.timedelta(days=3)
+    # Two days ahead: the link the job sends lives CHECKIN_LINK_HOURS (72) from the real clock,
+    # so it is still valid at the session's end whatever the hour the suite runs at.
+    day = timezone.localdate() + dt.timedelta(days=2)
     session = upcoming(consenting, local(day, 14))
     evening = local(day - dt.timedelta(days=1), 18, 5)
 
@@ -292,13 +294,12 @@ def test_a_reminder_due_at_night_waits_for_the_morning(
     ContactPreferences.objects.filter(client=consenting.client).update(
         quiet_from=dt.time(21), quiet_until=dt.time(8)
     )
-    upcoming(consenting, local(timezone.localdate() + dt.timedelta(days=1), 12))
-    run(
-        local(timezone.localdate() + dt.timedelta(days=1), 12, 51),
-        django_capture_on_commit_callbacks,
-    )
+    # Today's session and tomorrow night: the link, valid 72 hours from the real clock, is still
+    # open the morning after, whatever the hour the suite runs at.
+    upcoming(consenting, local(timezone.localdate(), 12))
+    run(local(timezone.localdate(), 12, 51), django_capture_on_commit_callbacks)
     row = ScheduledLink.objects.get()
-    night = local(timezone.localdate() + dt.timedelta(days=2), 23)
+    night = local(timezone.localdate() + dt.timedelta(days=1), 23)
     ScheduledLink.objects.filter(pk=row.pk).update(sent_at=night - dt.timedelta(hours=25))
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.send_due_reminders(now=night) == 0
