@@ -23,8 +23,6 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import trail
-from alliance.audit.models import Action
 
 from . import client_language, kiosk, safety, services
 from .forms import CONFIRM_PARTIAL_FIELD, IDEMPOTENCY_FIELD, QuestionnaireForm
@@ -62,7 +60,6 @@ def kiosk_home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         session = access.get_own_session(viewer, request.POST.get("session"))
         kiosk.arm(request, session)
-        trail.record(Action.CREATE, session, object_type="checkins.KioskMode", after={"on": True})
         return redirect("checkins:kiosk_ready")
     today = timezone.localdate()
     sessions = (

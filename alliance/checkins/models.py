@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.audit.audited import AuditedModel
+
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
 # The between-session pulse (measures/instruments/alliance-pulse.json).
 PULSE_KEY = "alliance-pulse"
@@ -38,7 +40,7 @@ class Timing(models.TextChoices):
     AFTER = "after", _("After the session")
 
 
-class PlanEntry(models.Model):
+class PlanEntry(AuditedModel):
     """Which instrument (by key, so a new version applies automatically), who answers, when."""
 
     instrument_key = models.CharField(_("instrument"), max_length=60)
@@ -139,7 +141,7 @@ class EpisodePlanEntry(PlanEntry):
         return self.episode.audit_client_code()
 
 
-class EpisodeCheckinSettings(models.Model):
+class EpisodeCheckinSettings(AuditedModel):
     """Per-episode check-in switches (kept here: the care app's models belong to care)."""
 
     episode = models.OneToOneField(
@@ -388,7 +390,7 @@ class MessageChannel(models.TextChoices):
     NONE = "none", _("None: links are given in person")
 
 
-class ContactPreferences(models.Model):
+class ContactPreferences(AuditedModel):
     """How a client agreed to receive check-in links: channel, consent and quiet hours.
 
     Kept per client (not per episode): it is the client's choice, and it follows them into
@@ -436,7 +438,7 @@ def default_reminder_hours() -> int:
     return 24
 
 
-class SendingSettings(models.Model):
+class SendingSettings(AuditedModel):
     """An organization's rules for links that go out by themselves."""
 
     organization = models.OneToOneField(
