@@ -133,3 +133,16 @@ def test_no_view_module_writes_the_audit_trail_itself(path: Path) -> None:
 
 def test_view_modules_are_found() -> None:
     assert len(VIEW_MODULES) > 15
+
+
+def test_a_client_choosing_their_language_is_recorded_once(clinic: Clinic) -> None:
+    """The client's own choice on a check-in page: one change of the client, never two."""
+    from alliance.checkins import client_language
+    from tests.checkins.helpers import issue
+
+    checkin, _token = issue(clinic)
+    assert client_language.remember(checkin, "es")
+    (event,) = AuditEvent.objects.filter(
+        object_type="care.Client", object_id=str(clinic.client.pk), action=Action.UPDATE
+    )
+    assert (event.before["language"], event.after["language"]) == ("", "es")
