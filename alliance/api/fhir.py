@@ -22,8 +22,6 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from alliance.accounts import access
-from alliance.audit import trail
-from alliance.audit.models import Action
 from alliance.care.models import Client, Session
 from alliance.checkins import services
 from alliance.checkins.fhir_export import questionnaire_response
@@ -32,6 +30,7 @@ from alliance.measures import fhir as measures_fhir
 from alliance.measures.models import Instrument
 from alliance.measures.scoring import InvalidAnswers, normalise_answers
 
+from . import services as api_services
 from .auth import RateLimited, TokenAuth, require_write, viewer_of
 from .fhir_input import IncomingResponse, parse_incoming
 
@@ -340,7 +339,7 @@ def _client(request: HttpRequest, ref: str) -> Any:
 def read_patient(request: HttpRequest, pid: str) -> HttpResponse:
     negotiate(request)
     client = _client(request, pid)
-    trail.record_view(client)
+    api_services.record_viewed(client)
     return resource_response(patient_resource(client))
 
 
@@ -354,7 +353,7 @@ def patient_everything(request: HttpRequest, pid: str) -> HttpResponse:
     resources = [patient_resource(client)]
     resources += [questionnaire_of(row) for row in questionnaires.values()]
     resources += [questionnaire_response(r) for r in rows]
-    trail.record(Action.EXPORT, client, after={"format": "fhir-bundle", "responses": len(rows)})
+    api_services.record_bundle_exported(client, len(rows))
     return resource_response(bundle("collection", resources))
 
 
@@ -380,7 +379,7 @@ def read_response(request: HttpRequest, rid: str) -> HttpResponse:
         "session__episode", "participant", "instrument"
     )
     response = access.get_in(qs, match.group(1))
-    trail.record_view(response)
+    api_services.record_viewed(response)
     return versioned(with_meta(questionnaire_response(response), response.submitted_at))
 
 
@@ -559,7 +558,7 @@ def search_responses(request: HttpRequest) -> HttpResponse:
     qs = _response_query(request)
 
     def build(row: Any) -> dict[str, Any]:
-        trail.record_view(row)
+        api_services.record_viewed(row)
         return with_meta(questionnaire_response(row), row.submitted_at)
 
     return resource_response(search_bundle(request, qs, build, unknown))

@@ -13,12 +13,12 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.models import Membership, Role
-from alliance.audit import trail
+from alliance.audit.audited import AuditedModel
 
 TOKEN_PREFIX = "alk_"  # noqa: S105 - a visible prefix, not a secret
 
@@ -32,7 +32,7 @@ class Scope(models.TextChoices):
     WRITE = "write", _("Read and write")
 
 
-class ApiToken(models.Model):
+class ApiToken(AuditedModel):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="api_tokens"
     )
@@ -90,29 +90,24 @@ class ApiToken(models.Model):
     def issue(cls, organization: Any, *, name: str, scope: str, by: Any) -> tuple[ApiToken, str]:
         """A new token; the raw value is returned once and never stored."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with transaction.atomic():
-            token = cls.objects.create(
-                organization=organization,
-                name=name,
-                scope=scope,
-                token_hash=hash_api_token(raw),
-                prefix=raw[:10],
-                created_by=by,
-            )
-            trail.record_create(token)
+        token = cls.objects.create(
+            organization=organization,
+            name=name,
+            scope=scope,
+            token_hash=hash_api_token(raw),
+            prefix=raw[:10],
+            created_by=by,
+        )
         return token, raw
 
     def revoke(self) -> None:
         if self.revoked_at is not None:
             return
-        with transaction.atomic():
-            before = trail.snapshot(self)
-            self.revoked_at = timezone.now()
-            self.save(update_fields=["revoked_at"])
-            trail.record_update(self, before)
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(AuditedModel):
     """An HTTPS address of the organization's own system that hears about new alerts."""
 
     organization = models.ForeignKey(

@@ -19,8 +19,6 @@ from pydantic import BeforeValidator
 
 from alliance.accounts import access
 from alliance.accounts.access import MAX_ID
-from alliance.audit import trail
-from alliance.audit.models import Action
 from alliance.care.models import CareEpisode, Client, Participant, Session
 from alliance.checkins import services
 from alliance.checkins.models import CheckinRequest, Response
@@ -28,6 +26,7 @@ from alliance.insights.models import Alert
 from alliance.measures.models import current_instrument
 
 from . import errors
+from . import services as api_services
 from .auth import TokenAuth, organization_of, require_write, viewer_of
 
 DESCRIPTION = """Alliance's REST API for a clinic's record system.
@@ -212,17 +211,11 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_only)]
 
 
 def _audit_list(request: HttpRequest, what: str, filters: dict[str, Any]) -> None:
-    trail.record(
-        Action.VIEW,
-        object_type=f"api.{what}",
-        object_label=f"list of {what}",
-        organization=organization_of(request),
-        after={"filters": {k: str(v) for k, v in filters.items() if v is not None}},
-    )
+    api_services.record_list_read(organization_of(request), what, filters)
 
 
 def _viewed(obj: Any) -> Any:
-    trail.record_view(obj)
+    api_services.record_viewed(obj)
     return obj
 
 

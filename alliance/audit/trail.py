@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 
 from . import context
 from .models import Action, AuditEvent
@@ -77,7 +77,6 @@ class NamedAction:
     action: str
     after: dict[str, Any] = dataclasses.field(default_factory=dict)
     object_label: str = ""
-    always: bool = False  # record even when the snapshot did not change
 
 
 _named: contextvars.ContextVar[NamedAction | None] = contextvars.ContextVar(
@@ -91,12 +90,11 @@ def action(
     *,
     after: dict[str, Any] | None = None,
     object_label: str = "",
-    always: bool = False,
 ) -> Iterator[NamedAction]:
     """Record the saves and deletes of audited objects inside the block as `name` (say, "send")
     instead of a plain create, change or delete: one event per change, never two. `after` adds
-    details to the after-snapshot; `always` records the action even when no field changed."""
-    token = _named.set(NamedAction(str(name), dict(after or {}), object_label, always))
+    details to the after-snapshot. A save that changed nothing still records nothing."""
+    token = _named.set(NamedAction(str(name), dict(after or {}), object_label))
     try:
         yield _named.get()  # type: ignore[misc]
     finally:
@@ -217,19 +215,6 @@ def record_update(instance: models.Model, before: dict[str, Any]) -> AuditEvent 
     if after == before:
         return None
     return record(Action.UPDATE, instance, before=before, after=after)
-
-
-def save_recorded(form: Any, before: dict[str, Any] | None) -> Any:
-    """Save a valid model form and record it: a creation when `before` is None (there was no
-    row), else a change from `before`. Take `before` before binding the form: validating a
-    model form already writes the new values onto its instance."""
-    with transaction.atomic():
-        saved = form.save()
-        if before is None:
-            record_create(saved)
-        else:
-            record_update(saved, before)
-    return saved
 
 
 def record_delete(instance: models.Model, before: dict[str, Any]) -> AuditEvent:

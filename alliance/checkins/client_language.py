@@ -7,11 +7,8 @@ must not inherit it, and it should follow the client to the link of their next s
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
-
-from alliance.audit import trail
 
 from .models import CheckinRequest
 
@@ -42,9 +39,6 @@ def remember(checkin: CheckinRequest, lang: str) -> bool:
         return False
     client = checkin.participant.client
     if client.language != lang:
-        before = trail.snapshot(client)
-        with transaction.atomic():
-            client.language = lang
-            client.save(update_fields=["language", "updated_at"])
-            trail.record_update(client, before)
+        client.language = lang
+        client.save(update_fields=["language", "updated_at"])  # audited by the Client model
     return True

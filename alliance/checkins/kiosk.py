@@ -20,6 +20,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from alliance.audit import trail
+from alliance.audit.models import Action
 from alliance.care.models import CLIENT_ROLES, Participant, Session
 
 from . import services
@@ -37,6 +39,7 @@ def state(request: HttpRequest) -> dict[str, Any] | None:
 
 def arm(request: HttpRequest, session: Session) -> None:
     request.session[SESSION_KEY] = {"session": session.pk, "request": None}
+    trail.record(Action.CREATE, session, object_type="checkins.KioskMode", after={"on": True})
 
 
 def remember_link(request: HttpRequest, checkin_pk: int | None) -> None:

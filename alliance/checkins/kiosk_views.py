@@ -22,8 +22,6 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import trail
-from alliance.audit.models import Action
 from alliance.care.models import Session
 
 from . import client_language, kiosk, safety, services
@@ -57,7 +55,6 @@ def kiosk_home(request: access.StaffRequest) -> HttpResponse:
     if request.method == "POST":
         session = _own_session(viewer, request.POST.get("session"))
         kiosk.arm(request, session)
-        trail.record(Action.CREATE, session, object_type="checkins.KioskMode", after={"on": True})
         return redirect("checkins:kiosk_ready")
     today = timezone.localdate()
     sessions = (

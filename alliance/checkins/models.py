@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.access import Viewer, VisibleQuerySet
+from alliance.audit.audited import AuditedModel
 from alliance.care.models import CareEpisode
 from alliance.measures.models import current_instrument
 
@@ -43,7 +44,7 @@ class Timing(models.TextChoices):
     AFTER = "after", _("After the session")
 
 
-class PlanEntry(models.Model):
+class PlanEntry(AuditedModel):
     """Which instrument (by key, so a new version applies automatically), who answers, when."""
 
     instrument_key = models.CharField(_("instrument"), max_length=60)
@@ -142,7 +143,7 @@ class EpisodePlanEntry(PlanEntry):
         return self.episode.audit_client_code()
 
 
-class EpisodeCheckinSettings(models.Model):
+class EpisodeCheckinSettings(AuditedModel):
     """Per-episode check-in switches (kept here: the care app's models belong to care)."""
 
     episode = models.OneToOneField(
@@ -402,7 +403,7 @@ class MessageChannel(models.TextChoices):
     NONE = "none", _("None: links are given in person")
 
 
-class ContactPreferences(models.Model):
+class ContactPreferences(AuditedModel):
     """How a client agreed to receive check-in links: channel, consent and quiet hours.
 
     Kept per client (not per episode): it is the client's choice, and it follows them into
@@ -450,7 +451,7 @@ def default_reminder_hours() -> int:
     return 24
 
 
-class SendingSettings(models.Model):
+class SendingSettings(AuditedModel):
     """An organization's rules for links that go out by themselves."""
 
     organization = models.OneToOneField(

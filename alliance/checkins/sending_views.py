@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import trail
 from alliance.care.models import CareEpisode
 from alliance.converters import parse_id
 
@@ -24,18 +22,11 @@ from .forms import ContactPreferencesForm, EpisodeSendingForm, SendingSettingsFo
 
 
 def _save(form: Any, row: Any, **extra: Any) -> None:
-    """Save a ModelForm's row, audited (created or changed)."""
-    created = row.pk is None
-    before = {} if created else trail.snapshot(row)
-    with transaction.atomic():
-        saved = form.save(commit=False)
-        for name, value in extra.items():
-            setattr(saved, name, value)
-        saved.save()
-        if created:
-            trail.record_create(saved)
-        else:
-            trail.record_update(saved, before)
+    """Save a ModelForm's row with `extra` values set too (the row records its own change)."""
+    saved = form.save(commit=False)
+    for name, value in extra.items():
+        setattr(saved, name, value)
+    saved.save()
 
 
 @access.staff_page()

@@ -116,14 +116,12 @@ def clinic_plan(organization: Any) -> list[ClinicPlanEntry]:
         return rows
     with transaction.atomic():
         for spec in DEFAULT_PLAN:
-            row, created = ClinicPlanEntry.objects.get_or_create(
+            ClinicPlanEntry.objects.get_or_create(
                 organization=organization,
                 instrument_key=spec["instrument_key"],
                 respondent=spec["respondent"],
                 defaults=spec,
             )
-            if created:
-                trail.record_create(row)
     return list(ClinicPlanEntry.objects.filter(organization=organization))
 
 
@@ -132,14 +130,12 @@ def copy_clinic_plan(episode: CareEpisode) -> list[EpisodePlanEntry]:
     with transaction.atomic():
         for row in clinic_plan(episode.organization):
             fields = plan_fields_for(row, episode)
-            entry, created = EpisodePlanEntry.objects.get_or_create(
+            EpisodePlanEntry.objects.get_or_create(
                 episode=episode,
                 instrument_key=fields["instrument_key"],
                 respondent=fields["respondent"],
                 defaults=fields,
             )
-            if created:
-                trail.record_create(entry)
     return list(EpisodePlanEntry.objects.filter(episode=episode))
 
 
@@ -677,3 +673,8 @@ def progress_rows(participant: Participant) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def record_response_exported(response: Response, what: str) -> None:
+    """A stored response left the app as a file (say, a FHIR QuestionnaireResponse)."""
+    trail.record(Action.EXPORT, response, after={"format": what})

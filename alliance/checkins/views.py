@@ -28,8 +28,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import context, trail
-from alliance.audit.models import Action
+from alliance.audit import context
 from alliance.care.models import CareEpisode, Session
 from alliance.converters import parse_id
 from alliance.dates import format_day
@@ -521,7 +520,7 @@ def response_fhir(request: access.StaffRequest, pk: int) -> HttpResponse:
         pk,
     )
     resource = fhir_export.questionnaire_response(response)
-    trail.record(Action.EXPORT, response, after={"format": "FHIR QuestionnaireResponse"})
+    services.record_response_exported(response, "FHIR QuestionnaireResponse")
     result = JsonResponse(resource, content_type="application/fhir+json")
     result["Content-Disposition"] = f'attachment; filename="questionnaire-response-{pk}.json"'
     return result
@@ -539,10 +538,7 @@ def _plan_action(request: HttpRequest, model: type, owner: dict, rows: list) -> 
     if action == "remove":
         found = _plan_row(model, owner, str(request.POST.get("entry", "")))
         if found is not None:
-            before = trail.snapshot(found)
-            with transaction.atomic():
-                found.delete()
-                trail.record_delete(found, before)
+            found.delete()
         return redirect(request.path)
     return None
 
@@ -573,12 +569,9 @@ def episode_plan(request: access.StaffRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "share":
-            before = trail.snapshot(settings_row)
             share_form = ShareProgressForm(request.POST, instance=settings_row)
             if share_form.is_valid():
-                with transaction.atomic():
-                    share_form.save()
-                    trail.record_update(settings_row, before)
+                share_form.save()
                 return redirect(request.path)
         elif action == "add":
             form = PlanEntryForm(request.POST)
@@ -589,9 +582,7 @@ def episode_plan(request: access.StaffRequest, pk: int) -> HttpResponse:
         elif action == "reset":
             with transaction.atomic():
                 for row in rows:
-                    before = trail.snapshot(row)
                     row.delete()
-                    trail.record_delete(row, before)
                 services.copy_clinic_plan(episode)
             return redirect(request.path)
         else:
@@ -647,6 +638,4 @@ def _add_entry(model: type, owner: dict, form: PlanEntryForm) -> None:
     ).exists():
         form.add_error("instrument_key", _("This instrument is already in the plan for them."))
         return
-    with transaction.atomic():
-        row = model.objects.create(**owner, **data)
-        trail.record_create(row)
+    model.objects.create(**owner, **data)

@@ -16,6 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.audit.audited import AuditedModel
+
 NOTE_MAX = 2000
 OPTION_MAX = 80
 
@@ -31,7 +33,7 @@ SEEDED_SKILLS: tuple[Any, ...] = (
 )
 
 
-class AttributeDefinition(models.Model):
+class AttributeDefinition(AuditedModel):
     """Something an organization chooses to record about clients for pattern reviews, with the
     answers it allows (an age band, a presenting concern, a language...)."""
 
@@ -61,7 +63,7 @@ class AttributeDefinition(models.Model):
         return self.name
 
 
-class ClientAttribute(models.Model):
+class ClientAttribute(AuditedModel):
     """One client's answer to one attribute, recorded because the client agreed to it."""
 
     client = models.ForeignKey(
@@ -98,7 +100,7 @@ class ClientAttribute(models.Model):
     audit_private_fields = ("value",)
 
 
-class PracticePeriod(models.Model):
+class PracticePeriod(AuditedModel):
     """A skill a therapist chose to practise over a period, compared with the period before."""
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
@@ -126,7 +128,7 @@ class PracticePeriod(models.Model):
         return (self.ends_on - self.starts_on).days + 1
 
 
-class SupervisionNote(models.Model):
+class SupervisionNote(AuditedModel):
     """A note a supervisor keeps about supervision with one therapist. Not a clinical note: the
     therapist reads it too (docs/growth.md explains why)."""
 
@@ -149,7 +151,7 @@ class SupervisionNote(models.Model):
     audit_content_fields = ("text",)
 
 
-class GrowthSettings(models.Model):
+class GrowthSettings(AuditedModel):
     """An organization's settings for the supervision view."""
 
     organization = models.OneToOneField(

@@ -21,13 +21,12 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role, Supervision
-from alliance.audit import trail
-from alliance.audit.models import Action
+from alliance.care import services as care_services
 from alliance.care.models import Client
 from alliance.converters import parse_id
 from alliance.dashboard.models import PageVisit
 
-from . import reports, summaries
+from . import reports, services, summaries
 from .forms import (
     AttributeDefinitionForm,
     ClientAttributesForm,
@@ -48,15 +47,7 @@ MONTH_CHOICES = (6, 12, 24, 36)
 
 
 def _record_page(viewer: access.Viewer, page: str, label: str, about: Any = None) -> None:
-    """One audit event per page view of aggregated client data; `about` is the therapist or
-    practice period the page is about, when there is one."""
-    trail.record(
-        Action.VIEW,
-        about,
-        object_type=f"growth.{page}",
-        object_label=label,
-        organization=viewer.organization,
-    )
+    services.record_page_read(viewer.organization, page, label, about)
 
 
 # ----------------------------------------------------------------------------- my patterns
@@ -115,7 +106,6 @@ def practice_list(request: access.StaffRequest) -> HttpResponse:
                 starts_on=data["starts_on"],
                 ends_on=data["ends_on"],
             )
-            trail.record_create(period)
         messages.success(request, _("Practice period saved."))
         return redirect("growth:practice", pk=period.pk)
     periods = PracticePeriod.objects.filter(organization=viewer.organization, therapist=viewer.user)
@@ -212,14 +202,12 @@ def supervision_note(request: access.StaffRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         # Shown again with the message; not a new visit (what was new is still new next time).
         return _supervision_page(request, viewer, failed=(therapist.pk, form))
-    with transaction.atomic():
-        note = SupervisionNote.objects.create(
-            organization=viewer.organization,
-            supervisor=viewer.user,
-            therapist=therapist,
-            text=form.cleaned_data["text"],
-        )
-        trail.record_create(note)
+    SupervisionNote.objects.create(
+        organization=viewer.organization,
+        supervisor=viewer.user,
+        therapist=therapist,
+        text=form.cleaned_data["text"],
+    )
     messages.success(request, _("Supervision note saved."))
     return redirect("growth:supervision")
 
@@ -286,19 +274,10 @@ def _save_settings(
 ) -> str:
     """Saves whichever form was sent; returns the message to show, or '' when nothing was."""
     if action == "days" and days_form.is_valid():
-        creating = days_form.instance.pk is None
-        before = trail.snapshot(days_form.instance)
-        with transaction.atomic():
-            days_form.save()
-            if creating:
-                trail.record_create(days_form.instance)
-            else:
-                trail.record_update(days_form.instance, before)
+        days_form.save()
         return _("Settings saved.")
     if action == "attribute" and new_form.is_valid():
-        with transaction.atomic():
-            definition = new_form.save()
-            trail.record_create(definition)
+        new_form.save()
         return _("Attribute added.")
     return ""
 
@@ -309,14 +288,11 @@ def attribute_edit(request: access.StaffRequest, pk: int) -> HttpResponse:
     definition = AttributeDefinition.objects.filter(organization=viewer.organization, pk=pk).first()
     if definition is None:
         raise Http404("Not found")
-    before = trail.snapshot(definition)
     form = AttributeDefinitionForm(
         request.POST or None, instance=definition, organization=viewer.organization
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            trail.record_update(definition, before)
+        form.save()
         messages.success(request, _("Attribute saved."))
         return redirect("growth:settings")
     status = 400 if request.method == "POST" else 200
@@ -347,7 +323,7 @@ def client_attributes(request: access.StaffRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Pattern-review details saved."))
         return redirect("care:client", pk=client.pk)
     if request.method != "POST":
-        trail.record_view(client)
+        care_services.record_viewed(client)
     return render(
         request,
         "growth/client_attributes.html",
@@ -364,20 +340,15 @@ def client_attributes(request: access.StaffRequest, pk: int) -> HttpResponse:
 def _save_attributes(
     client: Any, stored: dict[int, ClientAttribute], answers: dict[int, str], by: Any
 ) -> None:
-    """Create, change or remove one row per attribute, each audited on the client's record."""
+    """Create, change or remove one row per attribute (each row records its own change)."""
     for definition_id, value in answers.items():
         row = stored.get(definition_id)
         if row is None and value:
-            row = ClientAttribute.objects.create(
+            ClientAttribute.objects.create(
                 client=client, definition_id=definition_id, value=value, recorded_by=by
             )
-            trail.record(Action.CREATE, row, after=trail.snapshot(row))
         elif row is not None and not value:
-            before = trail.snapshot(row)
             row.delete()
-            trail.record_delete(row, before)
         elif row is not None and row.value != value:
-            before = trail.snapshot(row)
             row.value, row.recorded_by, row.consented_at = value, by, timezone.now()
             row.save(update_fields=["value", "recorded_by", "consented_at"])
-            trail.record(Action.UPDATE, row, before=before, after=trail.snapshot(row))

@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from alliance.audit import trail
+from alliance.audit.models import Action
+
 from . import schedule
 from .clock import RUN_PERIODIC
 
@@ -163,3 +166,15 @@ def last_line(traceback: str) -> str:
     """The exception line of a traceback ("RecomputeFailed: …"), not the code path."""
     lines = [line for line in traceback.strip().splitlines() if line.strip()]
     return lines[-1][:300] if lines else ""
+
+
+def record_retried(result: Any, organization: Any) -> None:
+    """Running a job by hand can send messages or change data: who did it is kept."""
+    trail.record(
+        Action.UPDATE,
+        object_type="jobs.TaskResult",
+        object_id=str(result.pk),
+        object_label=f"retried by hand: {result.task_path}"[:200],
+        organization=organization,
+        after={"retried": True, "job": result.task_path},
+    )

@@ -11,8 +11,6 @@ from django_tasks.base import TaskResultStatus
 
 from alliance.accounts import access
 from alliance.accounts.models import Organization, Role
-from alliance.audit import trail
-from alliance.audit.models import Action
 
 from . import admin_list
 
@@ -55,14 +53,6 @@ def retry(request: access.StaffRequest, pk: str) -> HttpResponse:
         messages.error(request, _("This job no longer exists in this version; it cannot be run."))
         return redirect("jobs:list")
     job.enqueue(*result.args_kwargs["args"], **admin_list.retry_arguments(job, result))
-    # Running a job by hand can send messages or change data: who did it is kept.
-    trail.record(
-        Action.UPDATE,
-        object_type="jobs.TaskResult",
-        object_id=str(result.pk),
-        object_label=f"retried by hand: {result.task_path}"[:200],
-        organization=viewer.organization,
-        after={"retried": True, "job": result.task_path},
-    )
+    admin_list.record_retried(result, viewer.organization)
     messages.success(request, _("The job is queued again."))
     return redirect("jobs:list")

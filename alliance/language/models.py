@@ -14,8 +14,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.audit.audited import AuditedModel
 
-class LanguageSettings(models.Model):
+
+class LanguageSettings(AuditedModel):
     """One organization's choice; an organization without a row discards the text."""
 
     organization = models.OneToOneField(
@@ -42,7 +44,7 @@ class LanguageSettings(models.Model):
         return found or cls(organization=organization)
 
 
-class SessionTranscript(models.Model):
+class SessionTranscript(AuditedModel):
     """The analysis of one session's transcript; a new upload replaces the old one."""
 
     session = models.OneToOneField(

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 
 from alliance.accounts import access
 from alliance.audit import trail
+from alliance.audit.models import Action
 from alliance.care.models import CareEpisode, Session
 
 from . import labeller, rules, summary
@@ -88,14 +89,10 @@ def store(session: Session, analysis: Analysis, *, by: Any, file_format: str) ->
     with transaction.atomic():
         existing = SessionTranscript.objects.select_for_update().filter(session=session).first()
         if existing is None:
-            transcript = SessionTranscript.objects.create(session=session, **fields)
-            trail.record_create(transcript)
-            return transcript
-        before = trail.snapshot(existing)
+            return SessionTranscript.objects.create(session=session, **fields)
         for name, value in fields.items():
             setattr(existing, name, value)
         existing.save()
-        trail.record_update(existing, before)
         return existing
 
 
@@ -169,3 +166,19 @@ def visible_transcripts(viewer: access.Viewer) -> QuerySet[SessionTranscript]:
         session__episode__organization=viewer.organization,
     )
     return (own | shared).distinct()
+
+
+def record_viewed(instance: Any) -> None:
+    """A page showed this transcript analysis or episode: a "viewed" event naming it."""
+    trail.record_view(instance)
+
+
+def record_practice_viewed(period: Any, organization: Any) -> None:
+    """The therapist read the language of one of their own practice periods."""
+    trail.record(
+        Action.VIEW,
+        period,
+        object_type="language.practice",
+        object_label=f"Practice period language: {period.skill}"[:200],
+        organization=organization,
+    )

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,8 +15,6 @@ from django.views.decorators.http import require_POST
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import trail
-from alliance.audit.models import Action
 from alliance.care.models import CareEpisode
 from alliance.growth.models import own_practice_period
 
@@ -96,7 +93,7 @@ def _analyse(
 def detail(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     transcript = services.get_transcript_for_user(viewer, pk)
-    trail.record_view(transcript)
+    services.record_viewed(transcript)
     kept = services.kept_turns(transcript)
     texts = [text for _role, text in kept] if kept else None
     return _render_analysis(request, viewer, transcript, texts, None, fresh=False)
@@ -137,11 +134,8 @@ def share(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     session = services.get_session_for_upload(viewer, pk)
     transcript = services.get_transcript_for_user(viewer, session.pk)
-    before = trail.snapshot(transcript)
     transcript.shared_with_supervisors = request.POST.get("share") == "1"
-    with transaction.atomic():
-        transcript.save(update_fields=["shared_with_supervisors"])
-        trail.record_update(transcript, before)
+    transcript.save(update_fields=["shared_with_supervisors"])
     messages.success(
         request,
         _("Shared with your supervisor.")
@@ -157,10 +151,7 @@ def delete(request: access.StaffRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     session = services.get_session_for_upload(viewer, pk)
     transcript = services.get_transcript_for_user(viewer, session.pk)
-    before = trail.snapshot(transcript)
-    with transaction.atomic():
-        transcript.delete()
-        trail.record_delete(transcript, before)
+    transcript.delete()
     messages.success(request, _("The transcript analysis of this session was deleted."))
     return redirect("care:session", pk=session.pk)
 
@@ -175,7 +166,7 @@ def episode(request: access.StaffRequest, pk: int) -> HttpResponse:
         .filter(session__episode=care_episode)
         .select_related("session__episode")
     )
-    trail.record_view(care_episode)
+    services.record_viewed(care_episode)
     return render(
         request,
         "language/episode.html",
@@ -201,13 +192,7 @@ def practice(request: access.StaffRequest, pk: int) -> HttpResponse:
     rows = report.episode_rows(list(own))
     during = [r for r in rows if r["session"].starts_at.date() >= period.starts_on]
     before = [r for r in rows if r["session"].starts_at.date() < period.starts_on]
-    trail.record(
-        Action.VIEW,
-        period,
-        object_type="language.practice",
-        object_label=f"Practice period language: {period.skill}"[:200],
-        organization=viewer.organization,
-    )
+    services.record_practice_viewed(period, viewer.organization)
     return render(
         request,
         "language/practice.html",
@@ -226,10 +211,9 @@ def practice(request: access.StaffRequest, pk: int) -> HttpResponse:
 def organization_settings(request: access.StaffRequest) -> HttpResponse:
     viewer = request.viewer
     current = LanguageSettings.for_organization(viewer.organization)
-    before = trail.snapshot(current) if current.pk else None
     form = LanguageSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        trail.save_recorded(form, before)
+        form.save()
         messages.success(request, _("Transcript settings saved."))
         return redirect("language:settings")
     return render(

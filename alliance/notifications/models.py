@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.audit.audited import AuditedModel
+
 
 class Kind(models.TextChoices):
     CHECKIN = "checkin", _("New check-in")
@@ -61,7 +63,7 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} for {self.recipient_id}"
 
 
-class Preference(models.Model):
+class Preference(AuditedModel):
     """What one person wants by email, in one organization; no row means the defaults."""
 
     user = models.ForeignKey(
@@ -100,7 +102,7 @@ class EscalateTo(models.TextChoices):
     DUTY = "duty", _("A named duty clinician")
 
 
-class Policy(models.Model):
+class Policy(AuditedModel):
     """The organization's rules for risk answers; no row means the defaults."""
 
     organization = models.OneToOneField(

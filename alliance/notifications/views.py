@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts import access
 from alliance.accounts.models import Role
-from alliance.audit import trail
 
 from . import listing, services
 from .forms import PolicyForm, PreferenceForm
@@ -34,7 +33,6 @@ def preferences(request: access.StaffRequest) -> HttpResponse:
     viewer = request.viewer
     org = viewer.organization.pk  # type: ignore[union-attr]
     current = services.preference_for(viewer.user, org)
-    before = trail.snapshot(current) if current.pk else None
     required = services.policy_for(org).require_risk_email
     form = PreferenceForm(
         request.POST if request.method == "POST" else None,
@@ -42,7 +40,7 @@ def preferences(request: access.StaffRequest) -> HttpResponse:
         required_by_clinic=required,
     )
     if request.method == "POST" and form.is_valid():
-        trail.save_recorded(form, before)
+        form.save()
         messages.success(request, _("Your choices are saved."))
         return redirect("notifications:preferences")
     return render(
@@ -57,14 +55,13 @@ def preferences(request: access.StaffRequest) -> HttpResponse:
 def policy(request: access.StaffRequest) -> HttpResponse:
     viewer = request.viewer
     current = services.policy_for(viewer.organization.pk)
-    before = trail.snapshot(current) if current.pk else None
     form = PolicyForm(
         request.POST if request.method == "POST" else None,
         instance=current,
         organization=viewer.organization,
     )
     if request.method == "POST" and form.is_valid():
-        trail.save_recorded(form, before)
+        form.save()
         messages.success(request, _("Settings saved."))
         return redirect("notifications:policy")
     return render(

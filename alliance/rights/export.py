@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from alliance import csv_cells
 from alliance.api.fhir import bundle
+from alliance.audit import trail
+from alliance.audit.models import Action
 from alliance.care.models import Client, EpisodeStatusChange, Participant, Session
 from alliance.checkins.models import CheckinRequest, ContactPreferences, Response
 from alliance.goals.models import (
@@ -537,3 +539,9 @@ def readme(export: ClientExport) -> str:
         "the questionnaire marks for the clinician's attention.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def record_downloaded(client: Client, bundle: Any) -> None:
+    """That the client's data left the app, and how much: never what (the content is the
+    client's, not the trail's)."""
+    trail.record(Action.EXPORT, client, after={"format": "client-export-zip", **bundle.counts()})

@@ -17,8 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from alliance.accounts import access
-from alliance.audit import trail
-from alliance.audit.models import Action
+from alliance.care import services as care_services
 from alliance.care.models import Client
 
 from . import erasure, export
@@ -49,12 +48,11 @@ def client_export(request: access.StaffRequest, pk: int) -> HttpResponse:
 @reauthentication_required
 def _export(request: HttpRequest, client: Client) -> HttpResponse:
     if request.method != "POST":
-        trail.record_view(client)
+        care_services.record_viewed(client)
         return render(request, "rights/export.html", {"client": client})
     bundle = export.build(client)
     data = bundle.zip_bytes()
-    # That it happened and how much, never what: the content is the client's, not the trail's.
-    trail.record(Action.EXPORT, client, after={"format": "client-export-zip", **bundle.counts()})
+    export.record_downloaded(client, bundle)
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{bundle.filename}"'
     response["Cache-Control"] = "no-store"
@@ -88,7 +86,7 @@ def _erase(request: HttpRequest, client: Client) -> HttpResponse:
             messages.success(request, _erased_message(result))
             return redirect("care:clients")
     if request.method != "POST":
-        trail.record_view(client)
+        care_services.record_viewed(client)
     context = {"client": client, "form": form, "plan": erasure.plan(client)}
     return render(request, "rights/erase.html", context, status=400 if form.errors else 200)
 
