@@ -127,7 +127,7 @@ MIDDLEWARE = [
     "alliance.accounts.middleware.CurrentOrganizationMiddleware",
     "alliance.accounts.middleware.RequireTwoFactorMiddleware",
     "alliance.checkins.kiosk.KioskLockMiddleware",
-    "alliance.insights.pending.RetryPendingMiddleware",
+    "alliance.insights.recompute.RetryPendingMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"

@@ -23,35 +23,8 @@ LAYER_TITLES = [
     "shared small modules",
 ]
 
-# Imports inside a function that are still in main while the restructuring lands, each with
-# what removes it. A new one fails the test; one that went away may simply be deleted here.
-STILL_INSIDE_FUNCTIONS = {
-    # the episode panel registry and the PageVisit receiver
-    "alliance/care/views.py:episode_detail:alliance.dashboard.models",
-    "alliance/care/views.py:render_episode:alliance.checkins.pulse",
-    "alliance/care/views.py:render_episode:alliance.checkins.sending",
-    "alliance/care/views.py:render_episode:alliance.dashboard.episode_summary",
-    "alliance/care/views.py:render_episode:alliance.goals.panels",
-    "alliance/care/views.py:render_episode:alliance.insights.panels",
-    "alliance/care/views.py:session_detail:alliance.checkins.panels",
-    "alliance/dashboard/episode_summary.py:episode_summary:alliance.checkins.models",
-    "alliance/insights/panels.py:_responses:alliance.checkins.models",
-    "alliance/insights/views.py:alert_action:alliance.care.views",
-    "alliance/insights/views.py:chart_svg:.panels",
-    # the chart package alliance.charts
-    "alliance/insights/views.py:chart_svg:alliance.dashboard.charts",
-    "alliance/wellbeing/views.py:trend_svg:alliance.dashboard.charts",
-    # the recompute trigger as an event (checkins.signals), insights' pending and jobs
-    "alliance/checkins/services.py:find_request:.models",
-    "alliance/checkins/services.py:refresh_insights:alliance.insights",
-    "alliance/insights/jobs.py:recompute_pending_episode:.",
-    "alliance/insights/jobs.py:recompute_pending_episode:.models",
-    "alliance/insights/pending.py:run:.services",
-    "alliance/insights/pending.py:after_commit:alliance.jobs.runner",
-    "alliance/insights/pending.py:after_commit:.jobs",
-    "alliance/insights/pending.py:worker_grace:.jobs",
-    "alliance/insights/pending.py:on_sessions_renumbered:.models",
-}
+# Imports inside a function that exist to dodge an import cycle: none. A new one fails the test.
+STILL_INSIDE_FUNCTIONS: set[str] = set()
 
 # Where an import inside a function is right, not a dodge: AppConfig.ready() runs once the
 # models are loaded, which they are not when apps.py itself is imported (Django's own pattern);

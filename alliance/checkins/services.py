@@ -41,6 +41,7 @@ from .models import (
     ACTIVE_STATES,
     CONJOINT_OUTCOME_EVERY_N,
     PULSE_KEY,
+    TOKEN_RE,
     Channel,
     CheckinRequest,
     CheckinRequestItem,
@@ -289,8 +290,6 @@ def set_state(request: CheckinRequest, state: str, **stamps: Any) -> None:
 
 def find_request(token: str) -> CheckinRequest | None:
     """The request a token belongs to, whatever its state; None for a malformed or unknown one."""
-    from .models import TOKEN_RE
-
     if not TOKEN_RE.match(token or ""):
         return None
     found = (

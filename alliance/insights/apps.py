@@ -12,8 +12,8 @@ class InsightsConfig(AppConfig):
         from alliance.goals.signals import review_stored
 
         from .panels import episode_panel
-        from .pending import on_answers_changed, on_sessions_renumbered
-        from .receivers import on_goal_review_stored
+        from .receivers import on_goal_review_stored, on_sessions_renumbered
+        from .recompute import on_answers_changed
 
         sessions_renumbered.connect(on_sessions_renumbered, dispatch_uid="insights-renumbered")
         # Stored (or erased) answers: the episode's alerts are recomputed after the commit.

@@ -11,6 +11,7 @@ from alliance.jobs.runner import job
 from alliance.jobs.schedule import periodic
 
 from . import pending, services
+from .models import PendingRecompute
 
 
 class RecomputeFailed(Exception):
@@ -25,9 +26,6 @@ def recompute_pending_episode(episode_id: int, *, organization_id: int | None) -
     a request, `alliance insights recompute --pending`) removes it, and the others find nothing
     to do.
     """
-    from . import pending
-    from .models import PendingRecompute
-
     marker = (
         PendingRecompute.objects.select_related("episode__organization")
         .filter(episode_id=episode_id)

@@ -11,6 +11,7 @@ import numpy as np
 from alliance import charts
 from alliance.care.models import CLIENT_ROLES, CareEpisode, EpisodeFormat, Participant
 from alliance.care.panels import Page
+from alliance.checkins.models import Response
 from alliance.converters import parse_id
 
 from . import priority
@@ -81,8 +82,6 @@ def series_name(participant: Participant, clients: int) -> str:
 
 
 def _responses(episode: CareEpisode) -> list[Any]:
-    from alliance.checkins.models import Response
-
     return list(
         Response.objects.filter(session__episode=episode)
         .select_related("session", "participant__client", "participant__user", "instrument")

@@ -3,10 +3,11 @@
 A stored response writes the marker in its own transaction, then asks for the recompute after
 the commit. Only a successful recompute removes the marker. If the recompute fails (on SQLite
 "database is locked" under many concurrent writers, a bug, a restart between commit and
-recompute), the marker stays and is retried: by the next request of this process at most every
-`CHECK_EVERY` seconds (middleware), by the next submission, and by
-`alliance insights recompute --pending`. Normally a background job run by `alliance worker`
-does the recompute right after the commit (insights/jobs.py); the marker is the safety net.
+recompute), the marker stays and is retried: by the worker's periodic retry, by the next request
+of a process (insights/recompute.py, throttled), and by `alliance insights recompute --pending`.
+Normally a background job run by `alliance worker` does the recompute right after the commit
+(insights/jobs.py); the marker is the safety net. This module only keeps the markers and runs a
+recompute; asking for one (the marker plus the job) is insights/recompute.py.
 Retries back off up to `MAX_BACKOFF` and never stop until the recompute succeeds.
 """
 
@@ -14,19 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from . import services
 from .models import PendingRecompute
 
 logger = logging.getLogger(__name__)
 
-CHECK_EVERY = 15.0  # seconds between two looks at the markers, per process
 # A fresh marker is the worker's job (insights/jobs.py); a request only steps in after this.
 WORKER_GRACE = dt.timedelta(minutes=1)
 MAX_BACKOFF = dt.timedelta(minutes=5)
@@ -46,11 +44,9 @@ def mark(episode_id: int) -> None:
 
 def run(episode: Any) -> bool:
     """Recompute now; True on success (the marker is gone), False if it stays for a retry."""
-    from .services import recompute_episode
-
     started = timezone.now()
     try:
-        recompute_episode(episode)
+        services.recompute_episode(episode)
         PendingRecompute.objects.filter(episode_id=episode.pk, requested_at__lte=started).delete()
         return True
     except Exception as exc:
@@ -75,31 +71,6 @@ def _failed(episode_id: int, exc: Exception) -> None:
         logger.exception("could not record the failed recompute of episode %s", episode_id)
 
 
-def after_commit(episode: Any) -> None:
-    """Mark now (inside the caller's transaction) and queue the recompute as a background job
-    (alliance/jobs). With a worker (a backend that defers), the job row is written in the same
-    transaction as the marker and the answers: all three commit together, and a worker never
-    sees the job before the answers. Run at once (the test backend), the job must wait for
-    the commit, so a failing analysis never rolls the answers back. The marker stays the
-    safety net: if the job cannot be queued or gives up, the retries below still find it."""
-    from alliance.jobs.runner import enqueue_after_commit
-
-    from .jobs import recompute_pending_episode
-
-    mark(episode.pk)
-    if recompute_pending_episode.get_backend().supports_defer:
-        recompute_pending_episode.enqueue(episode.pk, organization_id=episode.organization_id)
-    else:
-        enqueue_after_commit(
-            recompute_pending_episode, episode.pk, organization_id=episode.organization_id
-        )
-
-
-def on_answers_changed(sender: Any, episode: Any, **kwargs: Any) -> None:
-    """checkins.signals.answers_changed, inside the transaction that stored the answers."""
-    after_commit(episode)
-
-
 def process(
     limit: int = 50, *, due_only: bool = True, older_than: dt.timedelta | None = None
 ) -> dict[str, int]:
@@ -119,56 +90,3 @@ def process(
         else:
             failed += 1
     return {"done": done, "failed": failed}
-
-
-_next_look = 0.0
-
-
-def worker_grace() -> dt.timedelta | None:
-    """Leave fresh markers to the worker when jobs go through one (not with the immediate
-    backend, where the recompute already ran, or failed, in the request)."""
-    from .jobs import recompute_pending_episode
-
-    return WORKER_GRACE if recompute_pending_episode.get_backend().supports_defer else None
-
-
-def look_now(clock: Callable[[], float] = time.monotonic) -> bool:
-    """True at most once every CHECK_EVERY seconds in this process."""
-    global _next_look
-    now = clock()
-    if now < _next_look:
-        return False
-    _next_look = now + CHECK_EVERY
-    return True
-
-
-class RetryPendingMiddleware:
-    """After a response is sent on its way, retry what is pending (throttled per process)."""
-
-    def __init__(self, get_response: Callable[[Any], Any]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: Any) -> Any:
-        response = self.get_response(request)
-        if settings.RETRY_PENDING_ON_REQUEST and look_now():
-            try:
-                process(limit=10, older_than=worker_grace())
-            except Exception:
-                logger.exception("retrying pending recomputes failed")
-        return response
-
-
-def on_sessions_renumbered(sender: Any, episode: Any, mapping: dict[int, int], **kw: Any) -> None:
-    """Sessions follow their dates: alerts name the sessions by their new numbers, and the
-    analysis runs again over the renumbered history (after the commit, never lost)."""
-    from .models import Alert
-
-    for alert in Alert.objects.filter(episode=episode):
-        alert.session_number = mapping.get(alert.session_number, alert.session_number)
-        alert.latest_session_number = mapping.get(
-            alert.latest_session_number, alert.latest_session_number
-        )
-        for stored in alert.facts:
-            stored["session"] = mapping.get(stored["session"], stored["session"])
-        alert.save(update_fields=["session_number", "latest_session_number", "facts"])
-    after_commit(episode)

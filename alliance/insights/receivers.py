@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import pending
+from . import recompute
+from .models import Alert
 
 
 def on_goal_review_stored(sender: Any, episode: Any, **kwargs: Any) -> None:
     """The goal alerts come from the same recompute as the check-ins' (insights/services.py),
     behind its durable marker: written in the review's transaction and removed only by a
     recompute that succeeded, so a failure is retried, never lost."""
-    pending.after_commit(episode)
+    recompute.after_commit(episode)
+
+
+def on_sessions_renumbered(sender: Any, episode: Any, mapping: dict[int, int], **kw: Any) -> None:
+    """Sessions follow their dates: alerts name the sessions by their new numbers, and the
+    analysis runs again over the renumbered history (after the commit, never lost)."""
+    for alert in Alert.objects.filter(episode=episode):
+        alert.session_number = mapping.get(alert.session_number, alert.session_number)
+        alert.latest_session_number = mapping.get(
+            alert.latest_session_number, alert.latest_session_number
+        )
+        for stored in alert.facts:
+            stored["session"] = mapping.get(stored["session"], stored["session"])
+        alert.save(update_fields=["session_number", "latest_session_number", "facts"])
+    recompute.after_commit(episode)

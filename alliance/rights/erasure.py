@@ -41,7 +41,7 @@ from alliance.goals.models import (
     Task,
 )
 from alliance.growth.models import ClientAttribute
-from alliance.insights import pending
+from alliance.insights import recompute
 from alliance.insights.models import Alert, AlertEvent
 from alliance.language.models import SessionTranscript
 
@@ -241,4 +241,4 @@ def _refresh_shared(scope: ClientScope) -> None:
     if not scope.shared_episode_ids:
         return
     for episode in CareEpisode.objects.filter(pk__in=scope.shared_episode_ids):
-        pending.after_commit(episode)
+        recompute.after_commit(episode)

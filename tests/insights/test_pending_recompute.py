@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.test import override_settings
 
 from alliance.checkins.models import Response
-from alliance.insights import pending, services
+from alliance.insights import pending, recompute, services
 from alliance.insights.models import Alert, PendingRecompute
 from tests.conftest import Clinic
 
@@ -84,7 +84,7 @@ def test_the_next_request_retries_what_is_pending(clinic, monkeypatch) -> None:
     with transaction.atomic():
         phq(clinic, 1, 1, item9=1)
         refresh_insights(clinic.episode)
-    monkeypatch.setattr(pending, "_next_look", 0.0)
+    monkeypatch.setattr(recompute, "_next_look", 0.0)
     clinic.login("therapist").get("/")
     assert Alert.objects.filter(kind="risk").exists()
     assert not PendingRecompute.objects.exists()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from alliance.insights import pending
+from alliance.insights import pending, recompute
 from alliance.insights.models import PendingRecompute
 from alliance.jobs import runner
 from tests.jobs import flaky
@@ -99,7 +99,7 @@ def test_a_stored_response_queues_its_recompute_after_commit_and_the_worker_runs
     queue: None, clinic: Any
 ) -> None:
     with transaction.atomic():
-        pending.after_commit(clinic.episode)
+        recompute.after_commit(clinic.episode)
         assert DBTaskResult.objects.count() == 0  # nothing is queued before the commit
     (row,) = rows()
     assert row.args_kwargs == {
@@ -125,7 +125,7 @@ def test_a_failed_recompute_keeps_its_marker_and_its_job_is_retried(
 
     monkeypatch.setattr(services, "recompute_episode", broken)
     with transaction.atomic():
-        pending.after_commit(clinic.episode)
+        recompute.after_commit(clinic.episode)
     work()
     failed, retry = rows()
     assert failed.status == TaskResultStatus.FAILED
@@ -146,7 +146,7 @@ def test_the_job_finds_nothing_to_do_when_the_marker_was_already_handled(
     queue: None, clinic: Any
 ) -> None:
     with transaction.atomic():
-        pending.after_commit(clinic.episode)
+        recompute.after_commit(clinic.episode)
     pending.process(due_only=False)  # e.g. a retry after a request got there first
     work()
     assert rows()[0].return_value == "already done"
