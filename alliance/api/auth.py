@@ -2,30 +2,28 @@
 
 A token acts for its organization: it reads as its creator, an admin who may read the
 organization's clinical data, through the same access layer as every page (`viewer_of`), every read
-and write is audited with source "api". The limit is a fixed one-minute window counted in the
-default cache (the database cache, shared by every app server).
+and write is audited with source "api". The limit is a fixed one-minute window of the product's one
+rate counter (alliance/ratelimit.py, in the cache every app server shares).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
+from alliance import ratelimit
 from alliance.accounts.access import Viewer
 from alliance.accounts.models import Role
 from alliance.audit import context
 
 from .models import ApiToken, hash_api_token
 
-WINDOW_SECONDS = 60
 TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
@@ -36,19 +34,8 @@ class RateLimited(Exception):
 
 
 def check_rate(token: ApiToken) -> None:
-    now = time.time()
-    window = int(now // WINDOW_SECONDS)
-    key = f"api-rate:{token.pk}:{window}"
-    if cache.add(key, 1, timeout=WINDOW_SECONDS * 2):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=WINDOW_SECONDS * 2)
-            count = 1
-    if count > settings.API_REQUESTS_PER_MINUTE:
-        raise RateLimited(retry_after=WINDOW_SECONDS - int(now % WINDOW_SECONDS))
+    if ratelimit.hit(f"api-rate:{token.pk}") > settings.API_REQUESTS_PER_MINUTE:
+        raise RateLimited(retry_after=ratelimit.seconds_left())
 
 
 def find_token(raw: str) -> ApiToken | None:
