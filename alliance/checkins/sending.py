@@ -468,14 +468,14 @@ def deliver(pk: int) -> str:
         row.session, row.participant, by=None, instruments=instruments, purpose=purpose
     )
     assert issued is not None  # instruments were given
-    request, token = issued
+    checkin, token = issued
     channel = contact_preferences(row.participant.client).channel
-    to = _send_or_release(key, request, token, channel, row.purpose)
+    to = _send_or_release(key, checkin, token, channel, row.purpose)
     with transaction.atomic():
         effects.done(key)
-        services.record_sent(request, channel, to)
+        services.record_sent(checkin, channel, to)
         before = trail.snapshot(row)
-        row.state, row.channel, row.request = SendState.SENT, channel, request
+        row.state, row.channel, row.request = SendState.SENT, channel, checkin
         row.sent_at = timezone.now()
         row.save(update_fields=["state", "channel", "request", "sent_at"])
         trail.record_update(row, before)
@@ -483,20 +483,20 @@ def deliver(pk: int) -> str:
 
 
 def _send_or_release(
-    key: str, request: CheckinRequest, token: str, channel: str, kind: str, **kw: Any
+    key: str, checkin: CheckinRequest, token: str, channel: str, kind: str, **kw: Any
 ) -> str:
     """Through the client's channel, in the client's language; a refused message releases the
     claim and closes the link it carried (nobody holds it), so the retry starts afresh."""
-    lang = request.participant.client.language or settings.LANGUAGE_CODE
+    lang = checkin.participant.client.language or settings.LANGUAGE_CODE
     try:
         with translation.override(lang):
             if channel == MessageChannel.SMS:
-                return services.text_link_now(request, token, kind, **kw)
-            return services.email_link_now(request, token, kind, **kw)
+                return services.text_link_now(checkin, token, kind, **kw)
+            return services.email_link_now(checkin, token, kind, **kw)
     except Exception:
         effects.release(key)
         if not kw.get("reminder"):
-            services.cancel(request)
+            services.cancel(checkin)
         raise
 
 
@@ -506,8 +506,8 @@ def remind(pk: int) -> str:
         row = _locked(pk)
         if row is None or row.state != SendState.SENT or row.reminded_at is not None:
             return "nothing to do"
-        request = CheckinRequest.objects.filter(pk=row.request_id).first()
-        if request is None or not request.is_active:
+        checkin = CheckinRequest.objects.filter(pk=row.request_id).first()
+        if checkin is None or not checkin.is_active:
             return "answered or closed"
         reason = hold_reason(row)
         if reason is not None:
@@ -517,22 +517,22 @@ def remind(pk: int) -> str:
         return "already reminded"
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        before = trail.snapshot(request)
-        request.reminder_token_hash = hash_token(token)
-        request.save(update_fields=["reminder_token_hash"])
-        trail.record_update(request, before)
+        before = trail.snapshot(checkin)
+        checkin.reminder_token_hash = hash_token(token)
+        checkin.save(update_fields=["reminder_token_hash"])
+        trail.record_update(checkin, before)
     # The client's current choice (hold_reason checked its consent and address), not the one
     # recorded at the first send: they may have switched from text to email since.
     channel = contact_preferences(row.participant.client).channel
-    to = _send_or_release(key, request, token, channel, row.purpose, reminder=True)
+    to = _send_or_release(key, checkin, token, channel, row.purpose, reminder=True)
     with transaction.atomic():
         effects.done(key)
-        before = trail.snapshot(request)
-        request.reminded_at = timezone.now()
-        request.save(update_fields=["reminded_at"])
-        trail.record_update(request, before)
-        services.record_sent(request, channel, to)
-        row.reminded_at = request.reminded_at
+        before = trail.snapshot(checkin)
+        checkin.reminded_at = timezone.now()
+        checkin.save(update_fields=["reminded_at"])
+        trail.record_update(checkin, before)
+        services.record_sent(checkin, channel, to)
+        row.reminded_at = checkin.reminded_at
         row.save(update_fields=["reminded_at"])
     return "reminded"
 
@@ -611,21 +611,21 @@ def _status_of(row: ScheduledLink, now: dt.datetime) -> LinkStatus:
         detail = str(HOLD_REASONS.get(row.held_reason, ""))
         state = "held" if row.state == SendState.HELD else "not needed"
         return LinkStatus(row.participant, row.purpose, label, row.planned_at, state, detail)
-    request = row.request
+    checkin = row.request
     state, when = "sent", row.sent_at
-    if request is not None:
-        if request.state == "completed":
-            state, when = "answered", request.completed_at
-        elif request.state == "cancelled":
+    if checkin is not None:
+        if checkin.state == "completed":
+            state, when = "answered", checkin.completed_at
+        elif checkin.state == "cancelled":
             state = "replaced"
-        elif request.expires_at <= now or request.state == "expired":
-            state, when = "expired", request.expires_at
-        elif request.state == "opened" and (
-            request.reminded_at is None or request.opened_at >= request.reminded_at
+        elif checkin.expires_at <= now or checkin.state == "expired":
+            state, when = "expired", checkin.expires_at
+        elif checkin.state == "opened" and (
+            checkin.reminded_at is None or checkin.opened_at >= checkin.reminded_at
         ):
-            state, when = "opened", request.opened_at
-        elif request.reminded_at:
-            state, when = "reminded", request.reminded_at
+            state, when = "opened", checkin.opened_at
+        elif checkin.reminded_at:
+            state, when = "reminded", checkin.reminded_at
     channel = str(MessageChannel(row.channel).label) if row.channel else ""
     return LinkStatus(row.participant, row.purpose, label, when, state, channel)
 

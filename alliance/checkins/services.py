@@ -265,7 +265,7 @@ def issue_link(
             session=session, participant=participant, state__in=ACTIVE_STATES, purpose=purpose
         ):
             set_state(old, CheckinState.CANCELLED)
-        request = CheckinRequest.objects.create(
+        checkin = CheckinRequest.objects.create(
             session=session,
             participant=participant,
             token_hash=hash_token(token),
@@ -274,18 +274,18 @@ def issue_link(
             purpose=purpose,
         )
         for pos, instrument in enumerate(chosen, 1):
-            CheckinRequestItem.objects.create(request=request, instrument=instrument, position=pos)
-        trail.record_create(request)
-    return request, token
+            CheckinRequestItem.objects.create(request=checkin, instrument=instrument, position=pos)
+        trail.record_create(checkin)
+    return checkin, token
 
 
-def set_state(request: CheckinRequest, state: str, **stamps: Any) -> None:
-    before = trail.snapshot(request)
-    request.state = state
+def set_state(checkin: CheckinRequest, state: str, **stamps: Any) -> None:
+    before = trail.snapshot(checkin)
+    checkin.state = state
     for name, value in stamps.items():
-        setattr(request, name, value)
-    request.save(update_fields=["state", *stamps])
-    trail.record_update(request, before)
+        setattr(checkin, name, value)
+    checkin.save(update_fields=["state", *stamps])
+    trail.record_update(checkin, before)
 
 
 def find_request(token: str) -> CheckinRequest | None:
@@ -314,26 +314,26 @@ def _therapist_names() -> Any:
 
 def usable_request(token: str) -> CheckinRequest | None:
     """The request if its link may still be answered; an overdue one is marked expired."""
-    request = find_request(token)
-    if request is None or request.state not in ACTIVE_STATES:
+    checkin = find_request(token)
+    if checkin is None or checkin.state not in ACTIVE_STATES:
         return None
-    if request.expires_at <= timezone.now():
+    if checkin.expires_at <= timezone.now():
         with transaction.atomic():
-            set_state(request, CheckinState.EXPIRED)
+            set_state(checkin, CheckinState.EXPIRED)
         return None
-    return request
+    return checkin
 
 
-def mark_opened(request: CheckinRequest) -> None:
-    if request.state == CheckinState.PENDING:
+def mark_opened(checkin: CheckinRequest) -> None:
+    if checkin.state == CheckinState.PENDING:
         with transaction.atomic():
-            set_state(request, CheckinState.OPENED, opened_at=timezone.now())
+            set_state(checkin, CheckinState.OPENED, opened_at=timezone.now())
 
 
-def cancel(request: CheckinRequest) -> None:
-    if request.state in ACTIVE_STATES:
+def cancel(checkin: CheckinRequest) -> None:
+    if checkin.state in ACTIVE_STATES:
         with transaction.atomic():
-            set_state(request, CheckinState.CANCELLED)
+            set_state(checkin, CheckinState.CANCELLED)
 
 
 def therapist_first_name(episode: CareEpisode) -> str:
@@ -392,29 +392,29 @@ def organization_zone(organization: Any) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def message_context(request: CheckinRequest, token: str) -> dict[str, str]:
-    episode = request.session.episode
+def message_context(checkin: CheckinRequest, token: str) -> dict[str, str]:
+    episode = checkin.session.episode
     zone = organization_zone(episode.organization)
     return {
         "clinic": episode.organization.name,
         "therapist": therapist_first_name(episode),
         "link": link_url(token),
-        "expires": timezone.localtime(request.expires_at, zone).strftime("%Y-%m-%d %H:%M"),
-        "session_day": timezone.localtime(request.session.starts_at, zone).strftime(
+        "expires": timezone.localtime(checkin.expires_at, zone).strftime("%Y-%m-%d %H:%M"),
+        "session_day": timezone.localtime(checkin.session.starts_at, zone).strftime(
             "%Y-%m-%d %H:%M"
         ),
     }
 
 
 def link_email(
-    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+    checkin: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
 ) -> tuple[str, str, str]:
     """The email that carries a check-in link, in the active language: (to, subject, body).
     Sent by the worker (checkins/jobs.py), never inside a page's request."""
-    to = recipient_email(request.participant)
+    to = recipient_email(checkin.participant)
     if not to:
         raise ValueError("no email address")
-    context = message_context(request, token)
+    context = message_context(checkin, token)
     asks = str(EMAIL_ASKS.get(kind, EMAIL_ASKS["session"])) % context
     if reminder:
         asks = _("A reminder: %(asks)s") % {"asks": asks}
@@ -431,10 +431,10 @@ def link_email(
 
 
 def link_text_message(
-    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+    checkin: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
 ) -> str:
     """The SMS: short, the clinic's name first, no clinical words."""
-    context = message_context(request, token)
+    context = message_context(checkin, token)
     asks = str(EMAIL_ASKS.get(kind, EMAIL_ASKS["session"])) % context
     if reminder:
         asks = _("A reminder: %(asks)s") % {"asks": asks}
@@ -442,49 +442,49 @@ def link_text_message(
 
 
 def send_link_email(
-    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+    checkin: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
 ) -> str:
     """Send the link by email now; returns the address. The audit records the send, not the
     link. Pages queue checkins.jobs.send_link_email instead, which calls this once."""
-    to = email_link_now(request, token, kind, reminder)
+    to = email_link_now(checkin, token, kind, reminder)
     with transaction.atomic():
-        record_sent(request, "email", to)
+        record_sent(checkin, "email", to)
     return to
 
 
 def email_link_now(
-    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+    checkin: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
 ) -> str:
     """Only the sending (no record): for jobs that record it with their own claim."""
-    to, subject, body = link_email(request, token, kind, reminder)
+    to, subject, body = link_email(checkin, token, kind, reminder)
     send_mail(subject, body, None, [to])
     return to
 
 
 def text_link_now(
-    request: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
+    checkin: CheckinRequest, token: str, kind: str = "session", reminder: bool = False
 ) -> str:
     """Send the link as a text message through settings.SMS_BACKEND; returns the number."""
-    to = request.participant.client.phone if request.participant.client_id else ""
+    to = checkin.participant.client.phone if checkin.participant.client_id else ""
     if not to:
         raise ValueError("no phone number")
-    sms.send(to, link_text_message(request, token, kind, reminder))
+    sms.send(to, link_text_message(checkin, token, kind, reminder))
     return to
 
 
-def record_email_sent(request: CheckinRequest, to: str) -> None:
+def record_email_sent(checkin: CheckinRequest, to: str) -> None:
     """Call inside a transaction; the acting context names who asked for the email."""
-    record_sent(request, "email", to)
+    record_sent(checkin, "email", to)
 
 
-def record_sent(request: CheckinRequest, channel: str, to: str) -> None:
+def record_sent(checkin: CheckinRequest, channel: str, to: str) -> None:
     """Call inside a transaction: the send is audited with a masked address, never the link."""
-    before = trail.snapshot(request)
+    before = trail.snapshot(checkin)
     if channel == "email":
-        request.email_sent_at = timezone.now()
-        request.save(update_fields=["email_sent_at"])
-        trail.record_update(request, before)
-    trail.record(Action.SEND, request, after={"channel": channel, "to": _mask(to)})
+        checkin.email_sent_at = timezone.now()
+        checkin.save(update_fields=["email_sent_at"])
+        trail.record_update(checkin, before)
+    trail.record(Action.SEND, checkin, after={"channel": channel, "to": _mask(to)})
 
 
 def _mask(address: str) -> str:
@@ -527,7 +527,7 @@ def save_response(
     answers: Mapping[str, str],
     idempotency_key: str,
     channel: str,
-    request: CheckinRequest | None = None,
+    checkin: CheckinRequest | None = None,
     entered_by: Any = None,
     sent: Mapping[str, Any] | None = None,
 ) -> tuple[Response, bool]:
@@ -538,7 +538,7 @@ def save_response(
     if instrument.key == PULSE_KEY:
         # A pulse may be answered again after the same session, once per link (an imported
         # one, without a link, is known by its idempotency key alone).
-        same = Q(request=request, instrument_key=instrument.key) if request else Q(pk__in=[])
+        same = Q(request=checkin, instrument_key=instrument.key) if checkin else Q(pk__in=[])
     else:
         same = Q(session=session, participant=participant, instrument_key=instrument.key)
     existing = Response.objects.filter(Q(idempotency_key=key) | same).order_by().first()
@@ -548,7 +548,7 @@ def save_response(
     try:
         with transaction.atomic():
             response = Response.objects.create(
-                request=request,
+                request=checkin,
                 session=session,
                 participant=participant,
                 instrument=instrument,
@@ -607,25 +607,25 @@ def submit_link(
     related rows, which never change for a link; otherwise they are read with the lock. Either
     way the audit and the recompute need no further lookups."""
     with transaction.atomic():
-        request = _locked(request_pk, known)
-        if request is None:
+        checkin = _locked(request_pk, known)
+        if checkin is None:
             return "invalid"
-        if request.state == CheckinState.COMPLETED:
+        if checkin.state == CheckinState.COMPLETED:
             return "already"
-        if request.state not in ACTIVE_STATES or request.expires_at <= timezone.now():
+        if checkin.state not in ACTIVE_STATES or checkin.expires_at <= timezone.now():
             return "invalid"
-        for instrument in instruments if instruments is not None else request.instruments():
+        for instrument in instruments if instruments is not None else checkin.instruments():
             save_response(
-                session=request.session,
-                participant=request.participant,
+                session=checkin.session,
+                participant=checkin.participant,
                 instrument=instrument,
                 answers=sections.get(instrument.key, {}),
                 idempotency_key=key,
                 channel=Channel.LINK,
-                request=request,
+                checkin=checkin,
             )
-        set_state(request, CheckinState.COMPLETED, completed_at=timezone.now())
-        refresh_insights(request.session.episode)
+        set_state(checkin, CheckinState.COMPLETED, completed_at=timezone.now())
+        refresh_insights(checkin.session.episode)
     return "saved"
 
 
@@ -636,11 +636,11 @@ def _locked(request_pk: int, known: CheckinRequest | None) -> CheckinRequest | N
         return locking.select_related(
             "session__episode__organization__insight_settings", "participant__client"
         ).first()
-    request = locking.first()
-    if request is not None:
-        request.session = known.session
-        request.participant = known.participant
-    return request
+    checkin = locking.first()
+    if checkin is not None:
+        checkin.session = known.session
+        checkin.participant = known.participant
+    return checkin
 
 
 def refresh_insights(episode: CareEpisode) -> None:
