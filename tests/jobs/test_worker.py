@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from django.db import transaction
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -95,12 +96,21 @@ def test_a_recently_started_job_is_not_taken_from_its_worker(queue: None) -> Non
     assert runner.recover_stale() == 0
 
 
-def test_a_stored_response_queues_its_recompute_after_commit_and_the_worker_runs_it(
+def test_a_stored_response_queues_its_recompute_with_the_answers_and_the_worker_runs_it(
     queue: None, clinic: Any
 ) -> None:
+    # With a worker, the job row is written in the answers' own transaction: no worker can see
+    # it before the answers, and answers that are rolled back leave no job and no marker.
+    class AnswersNotStored(Exception):
+        pass
+
+    with pytest.raises(AnswersNotStored), transaction.atomic():
+        recompute.after_commit(clinic.episode)
+        raise AnswersNotStored
+    assert DBTaskResult.objects.count() == 0  # nothing is queued for answers never stored
+    assert not PendingRecompute.objects.exists()
     with transaction.atomic():
         recompute.after_commit(clinic.episode)
-        assert DBTaskResult.objects.count() == 0  # nothing is queued before the commit
     (row,) = rows()
     assert row.args_kwargs == {
         "args": [clinic.episode.pk],

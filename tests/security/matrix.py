@@ -498,6 +498,12 @@ ROUTES: dict[str, Route] = {
         get=staff(T, N, F, F, F, N), params={"pk": "practice_period"}
     ),
     "growth/supervision/": Route(clinical=True, get=staff(F, F, T, F, F, F)),
+    "growth/supervision/<id:pk>/alerts/": Route(
+        clinical=True,
+        get=staff(F, F, T, F, F, F),
+        params={"pk": "therapist"},
+        why="all of Tess's open alerts, a page at a time: her supervisor only",
+    ),
     "growth/supervision/<id:pk>/notes/": Route(
         get=ONLY_POST,
         post=staff(F, F, R, F, F, F),
