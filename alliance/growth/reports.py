@@ -17,7 +17,6 @@ from django.db.models import (
     Avg,
     Case,
     Count,
-    Exists,
     Expression,
     F,
     FloatField,
@@ -792,16 +791,15 @@ def calibration_by_therapist(
     """calibration_sums for several therapists in one grouped query: each client rating of a
     session, paired with the therapist's own rating of the same session, in the episodes the
     viewer may see and the therapist works in, summed per (therapist, client)."""
+    # The supervisees' own participant rows first (a few hundred, hashed once by the database),
+    # so their ratings are found through the participant index, never by scanning all ratings.
     staff = Participant.objects.filter(
-        episode=OuterRef("session__episode"),
-        user=OuterRef("own_by"),
-        role__in=list(WRITING_STAFF_ROLES),
-        left_on__isnull=True,
-    )
+        user__in=ids, role__in=list(WRITING_STAFF_ROLES), left_on__isnull=True
+    ).values("pk")
     rows = (
         _client_alliance(CareEpisode.objects.visible_to(viewer))
         .filter(
-            session__checkin_responses__participant__user__in=ids,
+            session__checkin_responses__participant__in=staff,
             session__checkin_responses__instrument__kind="alliance",
         )
         .annotate(
@@ -815,7 +813,6 @@ def calibration_by_therapist(
             ),
         )
         .filter(own__isnull=False)
-        .filter(Exists(staff))
         .values("own_by", "participant__client_id")
         .annotate(total=Sum(F("own") - F("value")), count=Count("pk"))
         .values_list("own_by", "participant__client_id", "total", "count")

@@ -233,3 +233,21 @@ def test_the_worker_stores_every_organizations_months_on_its_clock(clinic):
     grow(clinic, 2, seed=7, prefix="J-")
     assert jobs.store_month_figures() == 2 * summaries.STORED_MONTHS  # both organizations
     assert jobs.store_month_figures() == 0
+
+
+def test_calibration_of_all_supervisees_at_once_equals_each_one_alone(clinic):
+    from alliance.accounts.models import Supervision
+
+    grow(clinic, 12, seed=8, prefix="K-")
+    Supervision.objects.create(
+        organization=clinic.org, supervisor=clinic.supervisor, therapist=clinic.colleague
+    )
+    viewer = access.Viewer(clinic.supervisor, clinic.org, frozenset({Role.SUPERVISOR}))
+    people = [clinic.therapist, clinic.colleague]
+    together = reports.calibration_by_therapist(viewer, [p.pk for p in people])
+    for person in people:
+        alone = reports.calibration_sums(reports.therapist_episodes(viewer, person), person)
+        assert alone, person
+        found = sorted(together[person.pk])
+        assert [(c, n) for c, _t, n in found] == [(c, n) for c, _t, n in sorted(alone)]
+        assert [t for _c, t, _n in found] == pytest.approx([t for _c, t, _n in sorted(alone)])
