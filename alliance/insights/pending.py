@@ -76,23 +76,17 @@ def _failed(episode_id: int, exc: Exception) -> None:
 
 
 def after_commit(episode: Any) -> None:
-    """Mark now (inside the caller's transaction) and queue the recompute as a background job
-    (alliance/jobs). With a worker (a backend that defers), the job row is written in the same
-    transaction as the marker and the answers: all three commit together, and a worker never
-    sees the job before the answers. Run at once (the test backend), the job must wait for
-    the commit, so a failing analysis never rolls the answers back. The marker stays the
-    safety net: if the job cannot be queued or gives up, the retries below still find it."""
+    """Mark now (inside the caller's transaction); once it has committed, queue the recompute
+    as a background job (alliance/jobs). The marker stays the safety net: if the job cannot be
+    queued or gives up, the retries below still find the episode."""
     from alliance.jobs.runner import enqueue_after_commit
 
     from .jobs import recompute_pending_episode
 
     mark(episode.pk)
-    if recompute_pending_episode.get_backend().supports_defer:
-        recompute_pending_episode.enqueue(episode.pk, organization_id=episode.organization_id)
-    else:
-        enqueue_after_commit(
-            recompute_pending_episode, episode.pk, organization_id=episode.organization_id
-        )
+    enqueue_after_commit(
+        recompute_pending_episode, episode.pk, organization_id=episode.organization_id
+    )
 
 
 def on_answers_changed(sender: Any, episode: Any, **kwargs: Any) -> None:

@@ -496,6 +496,9 @@ ROUTES: dict[str, Route] = {
         get=staff(T, N, F, F, F, N), params={"pk": "practice_period"}
     ),
     "growth/supervision/": Route(clinical=True, get=staff(F, F, T, F, F, F)),
+    "growth/supervision/<id:pk>/alerts/": Route(
+        clinical=True, get=staff(F, F, T, F, F, F), params={"pk": "therapist"}
+    ),
     "growth/supervision/<id:pk>/notes/": Route(
         get=ONLY_POST,
         post=staff(F, F, R, F, F, F),
