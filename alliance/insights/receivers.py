@@ -19,11 +19,13 @@ def on_sessions_renumbered(sender: Any, episode: Any, mapping: dict[int, int], *
     """Sessions follow their dates: alerts name the sessions by their new numbers, and the
     analysis runs again over the renumbered history (after the commit, never lost)."""
     for alert in Alert.objects.filter(episode=episode):
-        alert.session_number = mapping.get(alert.session_number, alert.session_number)
-        alert.latest_session_number = mapping.get(
-            alert.latest_session_number, alert.latest_session_number
-        )
+        alert.session_number = _renumbered(alert.session_number, mapping)
+        alert.latest_session_number = _renumbered(alert.latest_session_number, mapping)
         for stored in alert.facts:
             stored["session"] = mapping.get(stored["session"], stored["session"])
         alert.save(update_fields=["session_number", "latest_session_number", "facts"])
     recompute.after_commit(episode)
+
+
+def _renumbered(number: int | None, mapping: dict[int, int]) -> int | None:
+    return number if number is None else mapping.get(number, number)
