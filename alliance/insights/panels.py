@@ -85,9 +85,12 @@ def series_name(participant: Participant, clients: int) -> str:
 def _responses(episode: CareEpisode) -> list[Any]:
     from alliance.checkins.models import Response
 
+    # The few questionnaires come in a query of their own: joined, each of a hundred responses
+    # would carry (and decode) its questionnaire's whole definition again.
     return list(
         Response.objects.filter(session__episode=episode)
-        .select_related("session", "participant__client", "participant__user", "instrument")
+        .select_related("session", "participant__client", "participant__user")
+        .prefetch_related("instrument")
         .order_by("session__number", "participant_id")
     )
 
