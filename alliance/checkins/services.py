@@ -33,7 +33,7 @@ from alliance.care.models import (
     ParticipantRole,
     Session,
 )
-from alliance.measures.models import Instrument, current_instrument
+from alliance.measures.models import Instrument, current_instruments
 from alliance.measures.scoring import normalise_answers, score
 
 from . import sms
@@ -213,10 +213,10 @@ def due_measures(session: Session) -> list[Due]:
     plan = episode_plan(session.episode)
     # Unsaved rows have no pk: keep the plan's own order within 'before' and 'after'.
     ordered = sorted(enumerate(plan), key=lambda pair: (pair[1].timing != "before", pair[0]))
-    for _index, entry in ordered:
-        if not entry.is_due(session.number):
-            continue
-        instrument = current_instrument(entry.instrument_key)
+    due = [entry for _index, entry in ordered if entry.is_due(session.number)]
+    instruments = current_instruments(entry.instrument_key for entry in due)
+    for entry in due:
+        instrument = instruments.get(entry.instrument_key)
         if instrument is None:
             continue
         for p in participants:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,7 @@ from alliance.care.panels import Page
 from alliance.checkins.models import Response
 from alliance.converters import parse_id
 
-from . import priority
+from . import analysis, priority
 from .models import AlertKind
 from .prompts import prompts_by_kind
 from .services import thresholds_for
@@ -82,9 +84,12 @@ def series_name(participant: Participant, clients: int) -> str:
 
 
 def _responses(episode: CareEpisode) -> list[Any]:
+    # The few questionnaires come in a query of their own: joined, each of a hundred responses
+    # would carry (and decode) its questionnaire's whole definition again.
     return list(
         Response.objects.filter(session__episode=episode)
-        .select_related("session", "participant__client", "participant__user", "instrument")
+        .select_related("session", "participant__client", "participant__user")
+        .prefetch_related("instrument")
         .order_by("session__number", "participant_id")
     )
 
@@ -117,9 +122,26 @@ def chart_panels(
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
     markers = _markers(episode.alerts.all())
     members = _members(episode, clients) if view == "median" and clients > 1 else []
-    panels = _alliance_panels(responses, clients, markers, members, episode.organization)
-    panels += _outcome_panels(responses, clients, markers, members, episode.organization)
+    thresholds = _read_once(episode.organization)
+    panels = _alliance_panels(responses, clients, markers, members, thresholds)
+    panels += _outcome_panels(responses, clients, markers, members, thresholds)
     return panels
+
+
+# The organization's thresholds, read when a chart first needs them and then kept for the rest
+# of the drawing: every chart of the page asks, and each reading costs queries and parsing.
+ReadThresholds = Callable[[], analysis.Thresholds] | None
+
+
+def _read_once(organization: Any) -> ReadThresholds:
+    if organization is None:
+        return None
+
+    @cache
+    def thresholds() -> analysis.Thresholds:
+        return thresholds_for(organization)
+
+    return thresholds
 
 
 def _summarised(
@@ -135,7 +157,7 @@ def _alliance_panels(
     clients: int,
     markers: list[charts.Marker],
     members: list[str],
-    organization: Any = None,
+    thresholds: ReadThresholds = None,
 ) -> list[ChartPanel]:
     points: dict[str, list[charts.Point]] = defaultdict(list)
     for r in responses:
@@ -150,7 +172,7 @@ def _alliance_panels(
         if not points.get(name):
             continue
         shown, spreads = _summarised(points[name], members)
-        typical = _typical_early(shown, organization) if name == "alliance" else ([], "")
+        typical = _typical_early(shown, thresholds) if name == "alliance" else ([], "")
         panels.append(
             ChartPanel(
                 name,
@@ -175,15 +197,15 @@ def _alliance_panels(
     return panels
 
 
-def _typical_early(points: list[charts.Point], organization: Any) -> tuple[list[Any], str]:
+def _typical_early(points: list[charts.Point], read: ReadThresholds) -> tuple[list[Any], str]:
     """The usual alliance of the clinic's clients (25th-75th percentile) at each of one client's
     first sessions, the comparison the weak early alliance finding makes."""
     # an individual episode's client only ("Client": series_name); a couple's or a group's
     # members are judged one by one in the alert, and their lines would share one band
     own = [p.session for p in points if p.series == "Client"]
-    if organization is None or not own:
+    if read is None or not own:
         return [], ""
-    thresholds = thresholds_for(organization)
+    thresholds = read()
     typical = thresholds.typical_alliance
     first = min(own)
     band = [
@@ -199,15 +221,15 @@ def _typical_early(points: list[charts.Point], organization: Any) -> tuple[list[
 
 
 def _expected(
-    key: str, points: list[charts.Point], top: float, organization: Any
+    key: str, points: list[charts.Point], top: float, read: ReadThresholds
 ) -> tuple[list[charts.Expected], str]:
     """The expected recovery band for one person's scores: from their first score, the 25th-75th
     percentile of clients who started in the same band, through two sessions past the last."""
     people = {p.series for p in points}
     # one client's own scores only: a group's median did not start anywhere in particular
-    if organization is None or len(people) != 1 or charts.MEDIAN_SERIES in people:
+    if read is None or len(people) != 1 or charts.MEDIAN_SERIES in people:
         return [], ""
-    curve = thresholds_for(organization).recovery_curves.get(key)
+    curve = read().recovery_curves.get(key)
     if curve is None:
         return [], ""
     first = min(points, key=lambda p: p.session)
@@ -233,7 +255,7 @@ def _outcome_panels(
     clients: int,
     markers: list[charts.Marker],
     members: list[str],
-    organization: Any = None,
+    thresholds: ReadThresholds = None,
 ) -> list[ChartPanel]:
     by_instrument: dict[str, list[Any]] = defaultdict(list)
     for r in responses:
@@ -256,7 +278,7 @@ def _outcome_panels(
         if not points:
             continue
         shown, spreads = _summarised(points, members)
-        expected, expected_label = _expected(key, shown, scale.max, organization)
+        expected, expected_label = _expected(key, shown, scale.max, thresholds)
         spec = charts.outcome_scores(
             parsed.title,
             shown,

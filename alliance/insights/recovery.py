@@ -139,20 +139,28 @@ def _store(
 
 def latest_curves(organization: Any) -> dict[str, RecoveryCurve]:
     """The organization's latest fitted curve of each measure (possibly none)."""
-    found: dict[str, RecoveryCurve] = {}
-    for fit in _newest_first(organization):
-        for measure, data in fit.curves.items():
-            if measure != ALLIANCE and measure not in found:
-                found[measure] = RecoveryCurve.from_dict(data)
-    return found
+    return latest_fits(organization)[0]
 
 
 def latest_typical_alliance(organization: Any) -> TypicalAlliance | None:
     """The organization's typical early alliance from its latest fit that has one."""
+    return latest_fits(organization)[1]
+
+
+def latest_fits(
+    organization: Any,
+) -> tuple[dict[str, RecoveryCurve], TypicalAlliance | None]:
+    """Both of the above from one reading of the organization's fits."""
+    found: dict[str, RecoveryCurve] = {}
+    typical: TypicalAlliance | None = None
     for fit in _newest_first(organization):
-        if ALLIANCE in fit.curves:
-            return TypicalAlliance.from_dict(fit.curves[ALLIANCE])
-    return None
+        for measure, data in fit.curves.items():
+            if measure == ALLIANCE:
+                if typical is None:
+                    typical = TypicalAlliance.from_dict(data)
+            elif measure not in found:
+                found[measure] = RecoveryCurve.from_dict(data)
+    return found, typical
 
 
 def _newest_first(organization: Any) -> Any:

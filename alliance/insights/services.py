@@ -75,10 +75,9 @@ def thresholds_for(organization: Any) -> analysis.Thresholds:
     )
     if not getattr(organization, "pk", None):
         return chosen
-    own = recovery.latest_curves(organization)
+    own, typical = recovery.latest_fits(organization)
     if own:
         chosen = dataclasses.replace(chosen, recovery_curves={**chosen.recovery_curves, **own})
-    typical = recovery.latest_typical_alliance(organization)
     if typical is not None:
         chosen = dataclasses.replace(chosen, typical_alliance=typical)
     return chosen

@@ -7,6 +7,7 @@ in-process by primary key because rows never change meaning once responses point
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -106,6 +107,22 @@ def sync_shipped() -> list[str]:
             forget_parsed(row.pk)
             changed.append(f"updated {parsed.key} {parsed.version}")
     return changed
+
+
+def current_instruments(keys: Iterable[str]) -> dict[str, Instrument]:
+    """The newest row of each key, read together: a page that shows several questionnaires
+    asks once, not once per questionnaire. Loads the shipped files first if the table is
+    empty, as `current_instrument` does."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    found: dict[str, Instrument] = {}
+    for row in Instrument.objects.filter(key__in=wanted).order_by("key", "-pk"):
+        found.setdefault(row.key, row)
+    if not found and not Instrument.objects.exists():
+        sync_shipped()
+        return current_instruments(wanted)
+    return found
 
 
 def current_instrument(key: str) -> Instrument | None:
