@@ -181,6 +181,14 @@ def next_port() -> int:
 
 def start(url: str, workers: int, count: int, logs: Path) -> Servers | None:
     env = production_env(url)
+    # gunicorn is started directly (not through `alliance serve`), so the static files are
+    # collected here, with the production storage and its manifest of hashed names.
+    subprocess.run(
+        [str(common.BIN / "alliance"), "collectstatic", "--noinput", "-v", "0"],
+        env=env,
+        cwd=common.ROOT,
+        check=True,
+    )
     servers = Servers()
     ports = [next_port() for _ in range(count)]
     for i, port in enumerate(ports):
@@ -556,6 +564,8 @@ def run(args: argparse.Namespace) -> dict:
         started = time.monotonic()
         web, rec = asyncio.run(capacity(servers.port, args.concurrency, 12, links))
         web_seconds = time.monotonic() - started
+        if not rec.steps["journey"]:
+            raise SystemExit(f"no journey succeeded ({rec.errors[:3]}); see the logs in {logs}")
         # The recompute of each answer is the worker's, on the same cores: the capacity is what
         # the web servers and the worker sustain together, so it counts the time the worker
         # then needs to finish the queue.

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Q
+
+from alliance.prepared import PreparedLookup
 
 from .models import CrisisInformation
 
@@ -18,8 +21,18 @@ def crisis_information_for(organization_id: int, language: str | None) -> Crisis
     default = base_language(settings.LANGUAGE_CODE)
     rows = {
         row.language: row
-        for row in CrisisInformation.objects.filter(
-            organization_id=organization_id, language__in={wanted, default}
-        )
+        for row in _CRISIS.rows(organization=organization_id, wanted=wanted, default=default)
+        if isinstance(row, CrisisInformation)
     }
     return rows.get(wanted) or rows.get(default)
+
+
+# Read on every client's check-in form (alliance/prepared.py).
+_CRISIS = PreparedLookup(
+    lambda organization, wanted, default: CrisisInformation.objects.filter(
+        Q(language=wanted) | Q(language=default), organization_id=organization
+    ),
+    organization=int,
+    wanted=str,
+    default=str,
+)

@@ -21,6 +21,7 @@ from alliance.accounts.access import Viewer, VisibleQuerySet
 from alliance.audit.audited import AuditedModel
 from alliance.care.models import CareEpisode
 from alliance.measures.models import current_instrument
+from alliance.prepared import PreparedLookup
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
 # The between-session pulse (measures/instruments/alliance-pulse.json).
@@ -279,7 +280,8 @@ class CheckinRequest(models.Model):
         )
 
     def instruments(self) -> list:
-        return [item.instrument for item in self.items.select_related("instrument")]
+        # Read by every client page of the link (alliance/prepared.py).
+        return [item.instrument for item in _LINK_ITEMS.rows(request=self.pk)]  # type: ignore[attr-defined]
 
 
 def link_hours(organization: object) -> int:
@@ -534,3 +536,12 @@ class ScheduledLink(models.Model):
 
     def audit_client_code(self) -> str:
         return self.participant.audit_client_code()
+
+
+# A link's questionnaires, in order: read on each of the client's pages.
+_LINK_ITEMS = PreparedLookup(
+    lambda request: CheckinRequestItem.objects.filter(request_id=request).select_related(
+        "instrument"
+    ),
+    request=int,
+)

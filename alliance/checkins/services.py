@@ -35,6 +35,7 @@ from alliance.care.models import (
 )
 from alliance.measures.models import Instrument, current_instruments
 from alliance.measures.scoring import normalise_answers, score
+from alliance.prepared import PreparedLookup
 
 from . import sms
 from .models import (
@@ -179,8 +180,16 @@ def plan_fields_for(row: ClinicPlanEntry, episode: CareEpisode) -> dict[str, Any
 
 def episode_settings(episode: CareEpisode) -> EpisodeCheckinSettings:
     """The episode's check-in switches; unsaved defaults when none were stored (no write)."""
-    found = EpisodeCheckinSettings.objects.filter(episode=episode).first()
-    return found or EpisodeCheckinSettings(episode=episode)
+    found = _EPISODE_SETTINGS.first(episode=episode.pk)
+    if isinstance(found, EpisodeCheckinSettings):
+        return found
+    return EpisodeCheckinSettings(episode=episode)
+
+
+# Read on every client's thank-you page (alliance/prepared.py).
+_EPISODE_SETTINGS = PreparedLookup(
+    lambda episode: EpisodeCheckinSettings.objects.filter(episode_id=episode)[:1], episode=int
+)
 
 
 # --- what is due -------------------------------------------------------------------------------
@@ -288,28 +297,37 @@ def set_state(checkin: CheckinRequest, state: str, **stamps: Any) -> None:
     trail.record_update(checkin, before)
 
 
-def find_request(token: str) -> CheckinRequest | None:
-    """The request a token belongs to, whatever its state; None for a malformed or unknown one."""
-    if not TOKEN_RE.match(token or ""):
-        return None
-    found = (
+def _link_by_hash(token_hash: str) -> Any:
+    return (
         CheckinRequest.objects.select_related(
             "session__episode__organization", "participant__client", "participant__user"
         )
         # Every client page names the therapist: read with the link, not in a query of its own.
         .annotate(therapist_name=Subquery(_therapist_names().values("user__first_name")[:1]))
-        .filter(Q(token_hash=hash_token(token)) | Q(reminder_token_hash=hash_token(token)))
-        .first()
+        .filter(Q(token_hash=token_hash) | Q(reminder_token_hash=token_hash))[:1]
     )
-    if found is not None:
-        found.session.episode._therapist_first_name = found.therapist_name or ""  # type: ignore[attr-defined]
-    return found
 
 
 def _therapist_names() -> Any:
     return Participant.objects.filter(
         episode=OuterRef("session__episode"), role=ParticipantRole.THERAPIST, user__isnull=False
     ).order_by("pk")
+
+
+# Every client page starts with this lookup; compiled once per process (alliance/prepared.py).
+_LINK = PreparedLookup(_link_by_hash, token_hash=str)
+
+
+def find_request(token: str) -> CheckinRequest | None:
+    """The request a token belongs to, whatever its state; None for a malformed or unknown one."""
+    if not TOKEN_RE.match(token or ""):
+        return None
+    found = _LINK.first(token_hash=hash_token(token))
+    if found is None:
+        return None
+    assert isinstance(found, CheckinRequest)
+    found.session.episode._therapist_first_name = found.therapist_name or ""  # type: ignore[attr-defined]
+    return found
 
 
 def usable_request(token: str) -> CheckinRequest | None:
@@ -631,16 +649,27 @@ def submit_link(
 
 def _locked(request_pk: int, known: CheckinRequest | None) -> CheckinRequest | None:
     """The link's row, locked until the end of the caller's transaction."""
-    locking = CheckinRequest.objects.select_for_update(of=("self",)).filter(pk=request_pk)
     if known is None or known.pk != request_pk:
-        return locking.select_related(
-            "session__episode__organization__insight_settings", "participant__client"
-        ).first()
-    checkin = locking.first()
-    if checkin is not None:
-        checkin.session = known.session
-        checkin.participant = known.participant
+        return (
+            CheckinRequest.objects.select_for_update(of=("self",))
+            .filter(pk=request_pk)
+            .select_related(
+                "session__episode__organization__insight_settings", "participant__client"
+            )
+            .first()
+        )
+    checkin = _LINK_ROW_LOCKED.first(pk=request_pk)
+    if not isinstance(checkin, CheckinRequest):
+        return None
+    checkin.session = known.session
+    checkin.participant = known.participant
     return checkin
+
+
+# The link's own row, locked: the first statement of every submission (alliance/prepared.py).
+_LINK_ROW_LOCKED = PreparedLookup(
+    lambda pk: CheckinRequest.objects.select_for_update(of=("self",)).filter(pk=pk)[:1], pk=int
+)
 
 
 def refresh_insights(episode: CareEpisode) -> None:

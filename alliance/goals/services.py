@@ -14,6 +14,7 @@ from django.utils import timezone
 from alliance.audit import trail
 from alliance.audit.models import Action
 from alliance.care.models import CareEpisode, Participant, Session
+from alliance.prepared import PreparedLookup
 from alliance.text import clean_text
 
 from .models import (
@@ -131,8 +132,14 @@ def change_task(task: Task, *, by: Any, **fields: Any) -> list[GoalChange]:
 def review_settings(episode: CareEpisode) -> GoalReviewSettings:
     """The episode's schedule; the default (unsaved) until someone changes it, so reading a
     page never writes."""
-    found = GoalReviewSettings.objects.filter(episode=episode).first()
-    return found or GoalReviewSettings(episode=episode)
+    found = _REVIEW_SETTINGS.first(episode=episode.pk)
+    return found if isinstance(found, GoalReviewSettings) else GoalReviewSettings(episode=episode)
+
+
+# Read on every client's thank-you page (alliance/prepared.py).
+_REVIEW_SETTINGS = PreparedLookup(
+    lambda episode: GoalReviewSettings.objects.filter(episode_id=episode)[:1], episode=int
+)
 
 
 @transaction.atomic
@@ -262,7 +269,18 @@ def save_preferences(participant: Participant, data: Mapping[str, Any]) -> None:
 
 
 def agenda_of(session: Session, participant: Participant) -> SessionAgenda | None:
-    return SessionAgenda.objects.filter(session=session, participant=participant).first()
+    found = _AGENDA.first(session=session.pk, participant=participant.pk)
+    return found if isinstance(found, SessionAgenda) else None
+
+
+# Read on every client's thank-you page (alliance/prepared.py).
+_AGENDA = PreparedLookup(
+    lambda session, participant: SessionAgenda.objects.filter(
+        session_id=session, participant_id=participant
+    )[:1],
+    session=int,
+    participant=int,
+)
 
 
 @transaction.atomic

@@ -251,7 +251,8 @@ def forget_month(sender: Any, instance: Response, **kwargs: Any) -> None:
     session = instance.session if Response.session.is_cached(instance) else None  # type: ignore[attr-defined]
     if session is not None and _this_month_everywhere(session.starts_at):
         return
-    found = (
+    found = _month_of(session) if session is not None else None
+    found = found or (
         Session.objects.filter(pk=instance.session_id)
         .values_list("starts_at", "episode__organization_id", "episode__organization__time_zone")
         .first()
@@ -277,6 +278,17 @@ def store_organization_months(*, organization_id: int | None) -> int:
     """`refresh` for one organization, queued when a late answer changed one of its months."""
     organization = Organization.objects.filter(pk=organization_id).first()
     return refresh(organization) if organization is not None else 0
+
+
+def _month_of(session: Session) -> tuple[dt.datetime, int, str] | None:
+    """What forget_month reads, from a session whose episode and organization are loaded (a
+    check-in's are): no query in the client's request."""
+    if not (Session.episode.is_cached(session) and session.episode.organization_id):  # type: ignore[attr-defined]
+        return None
+    episode = session.episode
+    if not type(episode).organization.is_cached(episode):  # type: ignore[attr-defined]
+        return None
+    return session.starts_at, episode.organization_id, episode.organization.time_zone
 
 
 def _this_month_everywhere(starts_at: dt.datetime) -> bool:
