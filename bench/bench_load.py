@@ -23,6 +23,9 @@ Steps, all in one run:
    the worker then finishes the recomputes those answers queued, and the capacity is the
    journeys divided by both times together (what web servers and worker sustain on the same
    cores); the queue is also left empty between load levels;
+2a. submissions as the issue counts them: the same closed-loop clients GET a form and POST it
+   (the redirect is not followed) for 12 s; with the worker's catch-up counted as in step 2,
+   submissions per second beside the bare view's (and the web servers' share alone);
 2b. POSTs alone: forms are loaded first (not timed), then the same closed-loop clients only
    POST them for 8 s; with the worker's catch-up counted as in step 2, that is the submission's
    own throughput beside the bare view's (the "POST-only ratio");
@@ -33,8 +36,8 @@ Steps, all in one run:
 4. one journey in five answers with a sharp drop (all items 1): the time from the POST's
    answer to its alert being in the database (where the therapist's page reads it) is measured
    by polling every 50 ms.
-Budget (issue 19): journeys per second ≥ 0.15 × bare requests per second; alert visible p95
-< 5 s at the target load.
+Budget (issue 19): submissions (form GET + POST) per second ≥ 0.15 × bare requests per
+second; alert visible p95 < 5 s at the target load.
 """
 
 from __future__ import annotations
@@ -404,6 +407,35 @@ async def capacity(
         return len(rec.steps["journey"]) / (time.monotonic() - started), rec
 
 
+async def submission_capacity(
+    port: int, concurrency: int, seconds: float, links: list
+) -> tuple[float, Record]:
+    """Submissions as issue 19 counts them: GET the form, POST it (the redirect is not
+    followed), closed loop without thinking; submissions per second."""
+    rec = Record()
+    stop = time.monotonic() + seconds
+
+    async def loop(client) -> None:
+        while time.monotonic() < stop and links:
+            token, _episode = links.pop()
+            started = time.monotonic()
+            form = await client.get(f"/c/{token}/")
+            data = _answers(form.text, False) if form.status_code == 200 else None
+            if data is None:
+                rec.errors.append(f"form {form.status_code}")
+                continue
+            posted = await client.post(f"/c/{token}/", data=data)
+            if posted.status_code != 302:
+                rec.errors.append(f"post {posted.status_code}")
+                continue
+            rec.steps["journey"].append((time.monotonic() - started) * 1000)
+
+    async with _client(port) as client:
+        started = time.monotonic()
+        await asyncio.gather(*(loop(client) for _ in range(concurrency)))
+        return len(rec.steps["journey"]) / (time.monotonic() - started), rec
+
+
 async def post_capacity(
     port: int, concurrency: int, seconds: float, links: list, forms: int
 ) -> tuple[float, Record]:
@@ -542,7 +574,8 @@ def run(args: argparse.Namespace) -> dict:
     common.setup_django(url)
     os.environ["DATABASE_URL"] = url
     cap_guess = 40.0
-    n_links = int(args.seconds * cap_guess * sum(LEVELS) + 30 * cap_guess) + POST_ONLY_FORMS
+    # Journeys at each level and in the capacity run, plus submissions (faster: no thank-you page).
+    n_links = int(args.seconds * cap_guess * sum(LEVELS) + 66 * cap_guess) + POST_ONLY_FORMS
     links = prepare(n_links, args.episodes)
     random.Random(3).shuffle(links)
     from django.db import connections
@@ -576,6 +609,18 @@ def run(args: argparse.Namespace) -> dict:
         results["capacity journeys/s"] = cap
         results["capacity run"] = stats(rec)
         results["ratio journeys/bare"] = cap / results["bare requests/s"]
+        # Submissions (form GET + POST, no thank-you page), in the same run: the issue's measure.
+        started = time.monotonic()
+        subs, sub_rec = asyncio.run(submission_capacity(servers.port, args.concurrency, 12, links))
+        sub_seconds = time.monotonic() - started
+        sub_drained = drain(url)
+        results["web-only submissions/s"] = subs
+        results["submission capacity/s"] = subs * sub_seconds / (sub_seconds + sub_drained)
+        results["submission run"] = stats(sub_rec)
+        results["ratio submissions/bare"] = (
+            results["submission capacity/s"] / results["bare requests/s"]
+        )
+        results["ratio web-only submissions/bare"] = subs / results["bare requests/s"]
         # The POST alone, in the same run: what the submission itself costs beside a bare view.
         posts, post_rec = asyncio.run(
             post_capacity(servers.port, args.concurrency, 8, links, POST_ONLY_FORMS)
@@ -591,7 +636,9 @@ def run(args: argparse.Namespace) -> dict:
         results["ratio web-only POSTs/bare"] = posts / results["bare requests/s"]
         print(
             f"  bare {results['bare requests/s']:.0f}/s, capacity {cap:.1f} journeys/s"
-            f" ({results['ratio journeys/bare']:.3f}), POSTs alone"
+            f" ({results['ratio journeys/bare']:.3f}), submissions (form + POST)"
+            f" {results['submission capacity/s']:.1f}/s ({results['ratio submissions/bare']:.3f};"
+            f" web only {results['ratio web-only submissions/bare']:.3f}), POSTs alone"
             f" {results['POST-only capacity/s']:.1f}/s ({results['ratio POSTs/bare']:.3f})",
             flush=True,
         )
