@@ -15,8 +15,10 @@ from django.utils import translation
 from alliance.accounts.models import CrisisInformation
 from alliance.accounts.safety import crisis_information_for
 from alliance.care.models import CareEpisode
+from alliance.prepared import PreparedLookup
 
 from . import services
+from .models import Response
 
 
 @dataclass(frozen=True)
@@ -54,4 +56,11 @@ def from_context(context: Any) -> ClientSafety | None:
 
 def has_risk_answer(checkin: Any) -> bool:
     """Whether any answer stored through this link raised a risk flag."""
-    return bool(checkin.responses.exclude(risk=[]).exists())
+    return bool(_RISK_ANSWER.rows(request=checkin.pk))
+
+
+# Asked on every client's thank-you page (alliance/prepared.py).
+_RISK_ANSWER = PreparedLookup(
+    lambda request: Response.objects.filter(request_id=request).exclude(risk=[]).only("pk")[:1],
+    request=int,
+)

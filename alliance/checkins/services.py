@@ -557,10 +557,13 @@ def save_response(
         # A pulse may be answered again after the same session, once per link (an imported
         # one, without a link, is known by its idempotency key alone).
         same = Q(request=checkin, instrument_key=instrument.key) if checkin else Q(pk__in=[])
+        existing = Response.objects.filter(Q(idempotency_key=key) | same).order_by().first()
     else:
         same = Q(session=session, participant=participant, instrument_key=instrument.key)
-    existing = Response.objects.filter(Q(idempotency_key=key) | same).order_by().first()
-    if existing is not None:
+        existing = _ANSWERED.first(
+            key=key, session=session.pk, participant=participant.pk, instrument=instrument.key
+        )
+    if isinstance(existing, Response):
         return existing, False
     clean, scores, risk = scored(instrument, answers)
     try:
@@ -588,6 +591,20 @@ def save_response(
             raise
         return found, False
     return response, True
+
+
+# The same answer already stored (by its key, or by the one-answer-per-session rule): asked by
+# every submission (alliance/prepared.py).
+_ANSWERED = PreparedLookup(
+    lambda key, session, participant, instrument: Response.objects.filter(
+        Q(idempotency_key=key)
+        | Q(session_id=session, participant_id=participant, instrument_key=instrument)
+    ).order_by("pk")[:1],
+    key=str,
+    session=int,
+    participant=int,
+    instrument=str,
+)
 
 
 def announce_stored(response: Response) -> None:
