@@ -61,6 +61,8 @@ def has_risk_answer(checkin: Any) -> bool:
 
 # Asked on every client's thank-you page (alliance/prepared.py).
 _RISK_ANSWER = PreparedLookup(
-    lambda request: Response.objects.filter(request_id=request).exclude(risk=[]).only("pk")[:1],
+    lambda request: (
+        Response.objects.filter(request_id=request).exclude(risk=[]).order_by().only("pk")[:1]
+    ),
     request=int,
 )
