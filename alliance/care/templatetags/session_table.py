@@ -13,7 +13,7 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -23,6 +23,9 @@ from alliance.dates import format_moment
 register = template.Library()
 
 ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{} min</td><td>{}</td></tr>'
+# A session's address differs from another's only in its id (converters.IdConverter writes it
+# as plain digits), so the address is reversed once and each row puts its own id in.
+_ANY_ID = 987654321
 
 
 def _moment(value: Any) -> str:
@@ -38,14 +41,16 @@ def _moment(value: Any) -> str:
 def session_rows(sessions: Iterable[Session]) -> SafeString:
     """One `<tr>` per session: its number (a link to its page), when, how long, its status."""
     labels = {value: str(label) for value, label in Session._meta.get_field("status").flatchoices}
+    before, after = reverse("care:session", args=[_ANY_ID]).split(str(_ANY_ID))
     return mark_safe(  # noqa: S308 - each row is format_html's
         "".join(
             format_html(
                 ROW,
-                reverse("care:session", args=[s.pk]),
-                formats.localize(s.number),
+                f"{before}{s.pk}{after}",
+                # Whole numbers below a thousand: localized, they are their digits.
+                str(s.number),
                 _moment(s.starts_at),
-                formats.localize(s.duration_minutes),
+                str(s.duration_minutes),
                 labels.get(s.status, s.status),
             )
             for s in sessions
