@@ -577,17 +577,26 @@ class _Readings:
         return self.holds[participant.pk]
 
 
-def session_statuses(
-    session: Session, now: dt.datetime | None = None, readings: _Readings | None = None
-) -> list[LinkStatus]:
-    """Planned, sent and held links of a session, in the words a therapist reads."""
-    now = now or timezone.now()
-    readings = readings or _Readings()
-    rows = list(
-        ScheduledLink.objects.filter(session=session)
+def _scheduled_rows(sessions: Sequence[Session]) -> list[ScheduledLink]:
+    return list(
+        ScheduledLink.objects.filter(session__in=sessions)
         .select_related("request", "participant__client")
         .order_by("planned_at", "pk")
     )
+
+
+def session_statuses(
+    session: Session,
+    now: dt.datetime | None = None,
+    readings: _Readings | None = None,
+    rows: list[ScheduledLink] | None = None,
+) -> list[LinkStatus]:
+    """Planned, sent and held links of a session, in the words a therapist reads. `rows` are
+    the session's links when the caller has read them already (with other sessions')."""
+    now = now or timezone.now()
+    readings = readings or _Readings()
+    if rows is None:
+        rows = _scheduled_rows([session])
     found = [_status_of(row, now) for row in rows]
     made = {(row.participant_id, row.slot) for row in rows}
     episode = session.episode
@@ -673,11 +682,14 @@ def episode_overview(
         coming = [s for s in held if s.starts_at > now]
         latest = max(started, key=lambda s: (s.starts_at, s.number)) if started else None
         following = min(coming, key=lambda s: (s.starts_at, s.number)) if coming else None
+    shown = [s for s in (latest, following) if s is not None]
+    links: dict[int, list[ScheduledLink]] = {s.pk: [] for s in shown}
+    for row in _scheduled_rows(shown) if shown else []:
+        links[row.session_id].append(row)
     found = []
     readings = _Readings()
-    for session in (latest, following):
-        if session is not None:
-            statuses = session_statuses(session, now, readings)
-            if statuses:
-                found.append((session, statuses))
+    for session in shown:
+        statuses = session_statuses(session, now, readings, links[session.pk])
+        if statuses:
+            found.append((session, statuses))
     return found
