@@ -239,14 +239,18 @@ def _expected(
         return [], ""
     first = min(points, key=lambda p: p.session)
     last = max(p.session for p in points)
-    band: list[charts.Expected] = []
-    for s in range(first.session, last + 3):
-        at = s - first.session + 1
-        low, high = (
-            min(max(first.value + curve.expected_change(first.value, at, q), 0.0), top)
-            for q in (0.25, 0.75)
+    sessions = range(first.session, last + 3)
+    # every session's change at once (curves.expected_changes_at), not one lookup each
+    at = np.array([s - first.session + 1 for s in sessions])
+    lows, highs = curve.expected_changes_at(np.full(len(at), first.value), at, (0.25, 0.75))
+    band = [
+        charts.Expected(
+            s,
+            min(max(first.value + float(low), 0.0), top),
+            min(max(first.value + float(high), 0.0), top),
         )
-        band.append(charts.Expected(s, low, high))
+        for s, low, high in zip(sessions, lows, highs, strict=True)
+    ]
     source = "this clinic's clients" if curve.source == "clinic" else "published figures"
     label = (
         f"Usual range for clients who started at {curve.band_label(first.value)} "
