@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import translation
 
 from alliance.accounts import access
 from alliance.care.models import CareEpisode, Session
 from alliance.care.panels import Page
+from alliance.measures.models import Instrument
 
 from . import pulse, sending, services
 from .forms import IDEMPOTENCY_FIELD, QuestionnaireForm
@@ -80,12 +82,14 @@ def read_responses(episode: CareEpisode, sessions: list[Session]) -> list[Respon
     instead of a joined copy of its own: a hundred responses would otherwise bring a hundred
     sessions, participants and clients along, each built and remembered for the audit trail.
     The few questionnaires come in a query of their own: joined, each response would carry (and
-    decode) its questionnaire's whole definition again."""
+    decode) its questionnaire's whole definition again. Their definitions are left out even
+    there: the page needs a questionnaire's title and kind, and its parsed definition, which
+    each worker keeps (Instrument.parsed reads the definition on first use only)."""
     by_session = {s.pk: s for s in sessions}
     people = {p.pk: p for p in episode.participants.all()}
     rows = list(
         Response.objects.filter(session__episode=episode)
-        .prefetch_related("instrument")
+        .prefetch_related(Prefetch("instrument", Instrument.objects.defer("definition")))
         .order_by("session__number", "participant_id", "pk")
     )
     for row in rows:
