@@ -115,7 +115,11 @@ class CareEpisodeQuerySet(VisibleQuerySet["CareEpisode"]):
         return in_org.filter(condition)
 
     def for_lookup(self) -> CareEpisodeQuerySet:
-        return self.prefetch_related("participants__client", "participants__user")
+        # The organization too: its settings, prompts and thresholds are read on every page of
+        # an episode, and a join costs less than a query of its own.
+        return self.select_related("organization").prefetch_related(
+            "participants__client", "participants__user"
+        )
 
 
 def _active_staff(**lookup: Any) -> models.QuerySet[Participant]:

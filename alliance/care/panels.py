@@ -6,15 +6,26 @@ order, top to bottom. A panel's `draw` gets the page being drawn and returns its
 page's template (the panel's `name` among them); the panel is shown when that entry is not empty.
 A panel that builds on another's data asks the page for it (`page.data("insights")`): each panel
 is drawn once per page, whoever asks first.
+
+What several panels read (the episode's sessions, whether the viewer may change it, or an app's
+own rows such as the check-in responses) is read once per page too: `page.sessions`,
+`page.can_change`, and `page.once(key, read)` for an app's own, so a page of forty sessions does
+not read them four times.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
+
+from alliance.accounts import access
+
+from .models import CareEpisode, Session
+
+T = TypeVar("T")
 
 EPISODE = "episode"
 SESSION = "session"
@@ -31,6 +42,30 @@ class Page:
     subject: Any  # CareEpisode on the episode page, Session on the session page
     options: Mapping[str, Any] = field(default_factory=dict)
     _drawn: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _read: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, key: str, read: Callable[[], T]) -> T:
+        """`read()`'s result, read by whichever panel asks first and kept for the rest of the
+        page. `key` names the data with its app ("checkins.responses"), so apps never collide."""
+        if key not in self._read:
+            self._read[key] = read()
+        found: T = self._read[key]
+        return found
+
+    @property
+    def episode(self) -> CareEpisode:
+        subject = self.subject
+        return subject if self.kind == EPISODE else subject.episode
+
+    @property
+    def sessions(self) -> list[Session]:
+        """The episode's sessions by number, each knowing its episode (no query to reach it)."""
+        return self.once("care.sessions", lambda: list(self.episode.sessions.order_by("number")))
+
+    @property
+    def can_change(self) -> bool:
+        """Whether the viewer may change the episode (buttons and forms show or hide)."""
+        return self.once("care.can_change", lambda: access.may_change(self.viewer, self.episode))
 
     def entries(self, name: str) -> dict[str, Any]:
         """Everything the panel called `name` gives the template, drawn on first asking."""

@@ -138,17 +138,16 @@ def episode_create(request: access.StaffRequest) -> HttpResponse:
     return render(request, "care/episode_form.html", {"form": form})
 
 
-def _episode_context(viewer: access.Viewer, episode: CareEpisode, **forms: object) -> dict:
-    can_change = access.may_change(viewer, episode)
-    sessions = list(episode.sessions.order_by("number"))
+def _episode_context(page: panels.Page, **forms: object) -> dict:
+    sessions = page.sessions
     context: dict[str, object] = {
-        "episode": episode,
+        "episode": page.subject,
         "sessions": sessions,
         # The latest few sessions in view; the rest one click away (a year of weekly sessions
         # would otherwise be most of the page on a phone).
         "recent_sessions": sessions[-RECENT_SESSIONS:],
         "older_sessions": sessions[:-RECENT_SESSIONS],
-        "can_change": can_change,
+        "can_change": page.can_change,
         "session_form": SessionForm(),
     }
     context.update(forms)
@@ -195,9 +194,10 @@ def render_episode(
     """The episode page around today: a summary of the latest session and what is due, the
     open alerts, one chart area, the plan and the sessions, drawn from the panels the apps above
     the clinical record register (care.panels). Editing lives on its settings page."""
-    context = _episode_context(viewer, episode, **forms)
     options = {"alert_errors": alert_errors, "alert_form_data": alert_form_data, **(notes or {})}
-    context.update(panels.draw(panels.Page(panels.EPISODE, request, viewer, episode, options)))
+    page = panels.Page(panels.EPISODE, request, viewer, episode, options)
+    context = _episode_context(page, **forms)
+    context.update(panels.draw(page))
     return render(request, "care/episode_detail.html", context, status=status)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from alliance.care.models import CareEpisode
+from alliance.care.models import CareEpisode, Session
 
 from . import services, timing
 from .models import PULSE_KEY, Response
@@ -54,14 +54,26 @@ def polyline(values: Sequence[float], width: int = 240, height: int = 60, top: f
     )
 
 
-def pulse_panel(episode: CareEpisode) -> PulsePanel | None:
-    """None when the episode has no pulse agreed and none answered."""
+def pulse_panel(
+    episode: CareEpisode,
+    responses: Sequence[Response] | None = None,
+    sessions: Sequence[Session] | None = None,
+) -> PulsePanel | None:
+    """None when the episode has no pulse agreed and none answered. The episode page passes the
+    responses and sessions it has already read; without them they are read here."""
     every = services.episode_settings(episode).pulse_every_days
-    rows = list(
-        Response.objects.filter(session__episode=episode, instrument_key=PULSE_KEY)
-        .select_related("session", "participant__client")
-        .order_by("-submitted_at", "-pk")[:SHOWN]
-    )
+    if responses is None:
+        rows = list(
+            Response.objects.filter(session__episode=episode, instrument_key=PULSE_KEY)
+            .select_related("session", "participant__client")
+            .order_by("-submitted_at", "-pk")[:SHOWN]
+        )
+    else:
+        rows = sorted(
+            (r for r in responses if r.instrument_key == PULSE_KEY),
+            key=lambda r: (r.submitted_at, r.pk),
+            reverse=True,
+        )[:SHOWN]
     if not every and not rows:
         return None
     points = [
@@ -75,12 +87,21 @@ def pulse_panel(episode: CareEpisode) -> PulsePanel | None:
         for r in reversed(rows)
         if (r.scores.get("scales") or {}).get("pulse") is not None
     ]
-    return PulsePanel(every, points, polyline([p.value for p in points]), _next(episode, every))
+    return PulsePanel(
+        every, points, polyline([p.value for p in points]), _next(episode, every, sessions)
+    )
 
 
-def _next(episode: CareEpisode, every: int) -> dt.datetime | None:
+def _next(
+    episode: CareEpisode, every: int, sessions: Sequence[Session] | None = None
+) -> dt.datetime | None:
     now = timezone.now()
-    last: Any = episode.sessions.filter(starts_at__lte=now).order_by("-starts_at").first()
+    last: Any
+    if sessions is None:
+        last = episode.sessions.filter(starts_at__lte=now).order_by("-starts_at").first()
+    else:
+        started = [s for s in sessions if s.starts_at <= now]
+        last = max(started, key=lambda s: (s.starts_at, s.number)) if started else None
     if last is None or not every:
         return None
     end = last.starts_at + dt.timedelta(minutes=last.duration_minutes)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -556,20 +557,52 @@ def _purpose_label(purpose: str) -> str:
     return str(SendPurpose(purpose).label)
 
 
-def session_statuses(session: Session, now: dt.datetime | None = None) -> list[LinkStatus]:
-    """Planned, sent and held links of a session, in the words a therapist reads."""
-    now = now or timezone.now()
-    rows = list(
-        ScheduledLink.objects.filter(session=session)
+@dataclass
+class _Readings:
+    """The organization's sending settings and each client's contact preferences, read once for
+    all the sessions one page shows (the episode page shows two)."""
+
+    offsets: dict[int, int | None] = field(default_factory=dict)
+    holds: dict[int, str] = field(default_factory=dict)
+
+    def offset(self, organization: Any) -> int | None:
+        if organization.pk not in self.offsets:
+            found = sending_settings(organization).send_after_start_minutes
+            self.offsets[organization.pk] = found
+        return self.offsets[organization.pk]
+
+    def hold(self, participant: Participant) -> str:
+        if participant.pk not in self.holds:
+            self.holds[participant.pk] = _preview_hold(participant)
+        return self.holds[participant.pk]
+
+
+def _scheduled_rows(sessions: Sequence[Session]) -> list[ScheduledLink]:
+    return list(
+        ScheduledLink.objects.filter(session__in=sessions)
         .select_related("request", "participant__client")
         .order_by("planned_at", "pk")
     )
+
+
+def session_statuses(
+    session: Session,
+    now: dt.datetime | None = None,
+    readings: _Readings | None = None,
+    rows: list[ScheduledLink] | None = None,
+) -> list[LinkStatus]:
+    """Planned, sent and held links of a session, in the words a therapist reads. `rows` are
+    the session's links when the caller has read them already (with other sessions')."""
+    now = now or timezone.now()
+    readings = readings or _Readings()
+    if rows is None:
+        rows = _scheduled_rows([session])
     found = [_status_of(row, now) for row in rows]
     made = {(row.participant_id, row.slot) for row in rows}
     episode = session.episode
     if not (episode.is_open and _automatic(episode) and session.status in SENDABLE_SESSION_STATES):
         return found
-    offset = sending_settings(session.episode.organization).send_after_start_minutes
+    offset = readings.offset(session.episode.organization)
     for planned in planned_for_session(session, now, offset):
         if (planned.participant.pk, planned.slot) in made or planned.at < now:
             continue
@@ -580,7 +613,7 @@ def session_statuses(session: Session, now: dt.datetime | None = None) -> list[L
                 _purpose_label(planned.purpose),
                 planned.at,
                 "scheduled",
-                _preview_hold(planned.participant),
+                readings.hold(planned.participant),
             )
         )
     return sorted(found, key=lambda s: (s.when or now, s.participant.pk))
@@ -630,17 +663,33 @@ def _status_of(row: ScheduledLink, now: dt.datetime) -> LinkStatus:
     return LinkStatus(row.participant, row.purpose, label, when, state, channel)
 
 
-def episode_overview(episode: CareEpisode, now: dt.datetime | None = None) -> list[Any]:
+def episode_overview(
+    episode: CareEpisode,
+    now: dt.datetime | None = None,
+    sessions: Sequence[Session] | None = None,
+) -> list[Any]:
     """The link states of the latest session that started and the next one, for the episode
-    page: [(session, [LinkStatus, …]), …], sessions without any state left out."""
+    page: [(session, [LinkStatus, …]), …], sessions without any state left out. The episode page
+    passes the sessions it has already read; without them the two are read here."""
     now = now or timezone.now()
-    sessions = episode.sessions.exclude(status__in=("cancelled", "no_show"))
-    latest = sessions.filter(starts_at__lte=now).order_by("-starts_at").first()
-    following = sessions.filter(starts_at__gt=now).order_by("starts_at").first()
+    if sessions is None:
+        rows = episode.sessions.exclude(status__in=("cancelled", "no_show"))
+        latest = rows.filter(starts_at__lte=now).order_by("-starts_at").first()
+        following = rows.filter(starts_at__gt=now).order_by("starts_at").first()
+    else:
+        held = [s for s in sessions if s.status not in ("cancelled", "no_show")]
+        started = [s for s in held if s.starts_at <= now]
+        coming = [s for s in held if s.starts_at > now]
+        latest = max(started, key=lambda s: (s.starts_at, s.number)) if started else None
+        following = min(coming, key=lambda s: (s.starts_at, s.number)) if coming else None
+    shown = [s for s in (latest, following) if s is not None]
+    links: dict[int, list[ScheduledLink]] = {s.pk: [] for s in shown}
+    for row in _scheduled_rows(shown) if shown else []:
+        links[row.session_id].append(row)
     found = []
-    for session in (latest, following):
-        if session is not None:
-            statuses = session_statuses(session, now)
-            if statuses:
-                found.append((session, statuses))
+    readings = _Readings()
+    for session in shown:
+        statuses = session_statuses(session, now, readings, links[session.pk])
+        if statuses:
+            found.append((session, statuses))
     return found

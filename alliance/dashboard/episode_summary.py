@@ -139,14 +139,21 @@ def _outcome_changes(responses: list[Any], clients: int) -> list[OutcomeChange]:
 
 
 def episode_summary(
-    episode: CareEpisode, responses: list[Any], *, goal_reviews_due: int = 0
+    episode: CareEpisode,
+    responses: list[Any],
+    *,
+    goal_reviews_due: int = 0,
+    sessions: list[Session] | None = None,
 ) -> EpisodeSummary:
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
     latest, ratings = _ratings(responses, clients)
     group = _group(ratings) if clients > 2 else None
     if group is not None:
         ratings = [group.median] + [r for r in ratings if not r.is_client]
-    sessions = list(episode.sessions.order_by("starts_at", "number"))
+    if sessions is None:
+        sessions = list(episode.sessions.order_by("starts_at", "number"))
+    else:
+        sessions = sorted(sessions, key=lambda s: (s.starts_at, s.number))
     now = timezone.now()
     today = timezone.localdate()
     upcoming = [s for s in sessions if s.starts_at > now and s.status == SessionStatus.SCHEDULED]
@@ -188,7 +195,10 @@ def summary_panel(page: Page) -> dict[str, Any]:
     insights = page.data("insights")
     plan = page.data("goal_plan")
     summary = episode_summary(
-        page.subject, insights.responses, goal_reviews_due=len(plan.overdue) if plan else 0
+        page.subject,
+        insights.responses,
+        goal_reviews_due=len(plan.overdue) if plan else 0,
+        sessions=page.sessions,
     )
     return {"summary": summary}
 

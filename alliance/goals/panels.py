@@ -108,13 +108,18 @@ def preferences(episode: CareEpisode) -> list[tuple[str, ClientPreferences]]:
 
 
 def plan_panel(
-    viewer: access.Viewer, episode: CareEpisode, *, with_charts: bool = True
+    viewer: access.Viewer,
+    episode: CareEpisode,
+    *,
+    with_charts: bool = True,
+    can_change: bool | None = None,
 ) -> PlanPanel:
-    """The plan as the viewer may see it; the caller has already checked access and audited."""
+    """The plan as the viewer may see it; the caller has already checked access and audited
+    (and the episode page has already asked whether the viewer may change it)."""
     rows, past, ratings = _rows(episode)
     return PlanPanel(
         episode=episode,
-        can_change=access.may_change(viewer, episode),
+        can_change=access.may_change(viewer, episode) if can_change is None else can_change,
         rows=rows,
         past=past,
         proposals=services.pending_proposals(episode),
@@ -127,4 +132,4 @@ def plan_panel(
 
 def episode_panel(page: Page) -> dict[str, Any]:
     """The plan's section of the episode page (registered in GoalsConfig.ready)."""
-    return {"goal_plan": plan_panel(page.viewer, page.subject)}
+    return {"goal_plan": plan_panel(page.viewer, page.subject, can_change=page.can_change)}

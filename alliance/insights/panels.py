@@ -14,6 +14,7 @@ from alliance import charts
 from alliance.care.models import CLIENT_ROLES, CareEpisode, EpisodeFormat, Participant
 from alliance.care.panels import Page
 from alliance.checkins.models import Response
+from alliance.checkins.panels import episode_responses
 from alliance.converters import parse_id
 
 from . import analysis, priority
@@ -114,13 +115,17 @@ def _members(episode: CareEpisode, clients: int) -> list[str]:
 
 
 def chart_panels(
-    episode: CareEpisode, responses: list[Any] | None = None, view: str = "each"
+    episode: CareEpisode,
+    responses: list[Any] | None = None,
+    view: str = "each",
+    alerts: list[Any] | None = None,
 ) -> list[ChartPanel]:
     """The episode's charts. For a group, `view` "median" draws the members as one median line
-    with their range instead of one line per member."""
+    with their range instead of one line per member. The episode page passes the responses and
+    alerts it has already read."""
     responses = _responses(episode) if responses is None else responses
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
-    markers = _markers(episode.alerts.all())
+    markers = _markers(episode.alerts.all() if alerts is None else alerts)
     members = _members(episode, clients) if view == "median" and clients > 1 else []
     thresholds = _read_once(episode.organization)
     panels = _alliance_panels(responses, clients, markers, members, thresholds)
@@ -234,14 +239,18 @@ def _expected(
         return [], ""
     first = min(points, key=lambda p: p.session)
     last = max(p.session for p in points)
-    band: list[charts.Expected] = []
-    for s in range(first.session, last + 3):
-        at = s - first.session + 1
-        low, high = (
-            min(max(first.value + curve.expected_change(first.value, at, q), 0.0), top)
-            for q in (0.25, 0.75)
+    sessions = range(first.session, last + 3)
+    # every session's change at once (curves.expected_changes_at), not one lookup each
+    at = np.array([s - first.session + 1 for s in sessions])
+    lows, highs = curve.expected_changes_at(np.full(len(at), first.value), at, (0.25, 0.75))
+    band = [
+        charts.Expected(
+            s,
+            min(max(first.value + float(low), 0.0), top),
+            min(max(first.value + float(high), 0.0), top),
         )
-        band.append(charts.Expected(s, low, high))
+        for s, low, high in zip(sessions, lows, highs, strict=True)
+    ]
     source = "this clinic's clients" if curve.source == "clinic" else "published figures"
     label = (
         f"Usual range for clients who started at {curve.band_label(first.value)} "
@@ -341,6 +350,7 @@ def episode_insights(
     alert_errors: dict | None = None,
     alert_form_data: dict | None = None,
     view: str = "each",
+    responses: list[Any] | None = None,
 ) -> EpisodeInsights:
     alerts = priority.ordered(
         list(episode.alerts.select_related("participant__client").prefetch_related("events__by"))
@@ -350,7 +360,7 @@ def episode_insights(
         alert.prompts = prompts[alert.kind]
         alert.error = (alert_errors or {}).get(alert.pk)
         alert.form_data = (alert_form_data or {}).get(alert.pk, {})
-    responses = _responses(episode)
+    responses = _responses(episode) if responses is None else responses
     clients = sum(1 for p in episode.participants.all() if p.role in CLIENT_ROLES)
     columns, rows = data_table(responses, clients)
     active = [a for a in alerts if a.is_active]
@@ -358,7 +368,7 @@ def episode_insights(
         active_alerts=active,
         why_first=priority.why_first(active[0]) if active else "",
         past_alerts=[a for a in alerts if not a.is_active],
-        charts=chart_panels(episode, responses, view=view),
+        charts=chart_panels(episode, responses, view=view, alerts=alerts),
         table_columns=columns,
         table_rows=rows,
         responses=responses,
@@ -380,6 +390,7 @@ def episode_panel(page: Page) -> dict[str, Any]:
         alert_errors=page.options.get("alert_errors"),
         alert_form_data=page.options.get("alert_form_data"),
         view=view if view in GROUP_VIEWS else "each",
+        responses=episode_responses(page),
     )
     return {
         "insights": insights,
