@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from contextvars import ContextVar
 
+from django.utils import timezone
+
 # style → (date pattern, date-and-time pattern), strftime codes. Month names stay English
 # abbreviations in every style so that no date can be misread (3/4 is March or April).
 STYLES: dict[str, tuple[str, str]] = {
@@ -57,6 +59,15 @@ def format_day(value: dt.date, style: str | None = None) -> str:
 
 def format_moment(value: dt.datetime, style: str | None = None) -> str:
     return value.strftime(_pattern(1, value, style))
+
+
+def local_moment(value: dt.datetime | None) -> str:
+    """A moment in the clinic's time zone and style ("22 Oct 2026, 14:30"); a dash for none."""
+    if not value:
+        return "—"
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return format_moment(value)
 
 
 def parse_day(text: str, style: str | None = None) -> dt.date | None:

@@ -9,16 +9,14 @@ goes through format_html, which escapes it as the template would.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from alliance.care.models import Session
-from alliance.dates import format_moment
+from alliance.dates import local_moment
 
 register = template.Library()
 
@@ -26,15 +24,6 @@ ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{} min</td><td>{}</td></tr
 # A session's address differs from another's only in its id (converters.IdConverter writes it
 # as plain digits), so the address is reversed once and each row puts its own id in.
 _ANY_ID = 987654321
-
-
-def _moment(value: Any) -> str:
-    """As the `moment` filter writes it: the clinic's style, in the clinic's time zone."""
-    if not value:
-        return "—"
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return format_moment(value)
 
 
 @register.simple_tag
@@ -49,7 +38,7 @@ def session_rows(sessions: Iterable[Session]) -> SafeString:
                 f"{before}{s.pk}{after}",
                 # Whole numbers below a thousand: localized, they are their digits.
                 str(s.number),
-                _moment(s.starts_at),
+                local_moment(s.starts_at),
                 str(s.duration_minutes),
                 labels.get(s.status, s.status),
             )

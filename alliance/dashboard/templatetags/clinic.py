@@ -12,7 +12,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from alliance.dates import format_day, format_moment
+from alliance.dates import format_day, local_moment
 
 register = template.Library()
 
@@ -30,8 +30,4 @@ def day(value: Any) -> str:
 @register.filter
 def moment(value: Any) -> str:
     """A moment in the clinic's time zone: '22 Oct 2026, 14:30' in the default style."""
-    if not value:
-        return "—"
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return format_moment(value)
+    return local_moment(value)
