@@ -23,9 +23,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
+from django.db.transaction import TransactionManagementError
 
 
 class _Run:
@@ -44,11 +46,19 @@ class _Run:
 
 class _Compiled:
     def __init__(self, queryset: QuerySet, placeholders: dict[str, Any]) -> None:
+        # Only what ModelIterable alone returns can be replayed: values(), prefetches and
+        # the like run further code that a compiled query would skip.
+        if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
+            raise ValueError("a prepared lookup returns model instances, without prefetches")
         self.queryset = queryset
         self.compiler = queryset.query.get_compiler(using=queryset.db)
-        # Also fills the compiler's select list, related-object map and annotation columns,
-        # which the model iterable reads after each run.
-        self.sql, params = self.compiler.as_sql()
+        try:
+            # Also fills the compiler's select list, related-object map and annotation columns,
+            # which the model iterable reads after each run.
+            self.sql, params = self.compiler.as_sql()
+        except EmptyResultSet:
+            # A filter that can never match (an empty __in list) leaves no SQL to replay.
+            raise ValueError("a prepared lookup needs a query that can match rows") from None
         where = {value: name for name, value in placeholders.items()}
         self.params = tuple(params)
         self.slots = [(i, where[p]) for i, p in enumerate(self.params) if p in where]
@@ -57,6 +67,12 @@ class _Compiled:
             raise ValueError(f"placeholders not found in the compiled query: {sorted(missing)}")
 
     def run(self, values: dict[str, Any]) -> list[Model]:
+        # Django checks this while compiling; a replay skips compiling, so check it here: a
+        # row lock outside a transaction would be released at once.
+        if self.queryset.query.select_for_update and self.compiler.connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         params = list(self.params)
         for i, name in self.slots:
             params[i] = values[name]
@@ -87,7 +103,7 @@ class PreparedLookup:
                 name: f"\x00{name}:{id(self)}\x00" if kind is str else 2_000_000_011 + i
                 for i, (name, kind) in enumerate(self._kinds.items())
             }
-            found = _Compiled(self._build(**placeholders), placeholders)
+            found = _Compiled(self._build(**placeholders).using(alias), placeholders)
             cache[id(connection)] = found
         return found
 

@@ -85,3 +85,32 @@ def test_a_placeholder_that_does_not_reach_the_query_is_refused():
     lookup = PreparedLookup(lambda episode: Session.objects.all(), episode=int)
     with pytest.raises(ValueError, match="episode"):
         lookup.rows(episode=1)
+
+
+def test_only_plain_model_lookups_are_accepted():
+    for build in (
+        lambda episode: Session.objects.filter(episode_id=episode).values("pk"),
+        lambda episode: Session.objects.filter(episode_id=episode).prefetch_related("episode"),
+    ):
+        with pytest.raises(ValueError, match="model instances"):
+            PreparedLookup(build, episode=int).rows(episode=1)
+
+
+def test_a_lookup_that_can_never_match_is_refused_with_a_clear_message():
+    lookup = PreparedLookup(lambda episode: Session.objects.filter(pk__in=[]), episode=int)
+    with pytest.raises(ValueError, match="can match rows"):
+        lookup.rows(episode=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_lock_outside_a_transaction_is_refused_on_every_call():
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    lookup = PreparedLookup(
+        lambda episode: Session.objects.select_for_update().filter(episode_id=episode), episode=int
+    )
+    with transaction.atomic():
+        assert lookup.rows(episode=0) == []
+    with pytest.raises(TransactionManagementError):
+        lookup.rows(episode=0)
