@@ -244,7 +244,9 @@ def test_calibration_of_all_supervisees_at_once_equals_each_one_alone(clinic):
     )
     viewer = access.Viewer(clinic.supervisor, clinic.org, frozenset({Role.SUPERVISOR}))
     people = [clinic.therapist, clinic.colleague]
-    together = reports.calibration_by_therapist(viewer, [p.pk for p in people])
+    together = reports.calibration_by_therapist(
+        reports.supervisee_staff(viewer, [p.pk for p in people])
+    )
     for person in people:
         alone = reports.calibration_sums(reports.therapist_episodes(viewer, person), person)
         assert alone, person
