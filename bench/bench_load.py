@@ -259,26 +259,27 @@ http {{
     return servers
 
 
-def memory_per_process(servers: Servers) -> dict[str, float]:
-    """Resident memory (MB) of each gunicorn master and worker and of the task worker."""
+def memory_per_process(servers: Servers, field_name: str = "VmRSS") -> dict[str, float]:
+    """Memory (MB) of each gunicorn master and worker, of nginx and of the task worker:
+    resident (VmRSS, from /proc/<pid>/status), or with field_name="Pss" the proportional set
+    size (/proc/<pid>/smaps_rollup: each shared page split among the processes sharing it),
+    which is what gunicorn's --preload saves and what the processes cost the machine together."""
     out: dict[str, float] = {}
+    source = "status" if field_name.startswith("Vm") else "smaps_rollup"
     for proc in servers.procs:
         pids = [proc.pid] + _children(proc.pid)
         for pid in pids:
             try:
-                status = Path(f"/proc/{pid}/status").read_text()
+                lines = Path(f"/proc/{pid}/{source}").read_text().splitlines()
                 cmd = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
             except OSError:
                 continue
-            rss = next(
-                (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")),
-                0,
-            )
+            kb = next((int(x.split()[1]) for x in lines if x.startswith(f"{field_name}:")), 0)
             kind = (
                 "nginx" if "nginx" in cmd else ("task worker" if " worker" in cmd else "gunicorn")
             )
             role = "master" if pid == proc.pid and kind == "gunicorn" else "process"
-            out[f"{kind} {role} {pid}"] = rss / 1024
+            out[f"{kind} {role} {pid}"] = kb / 1024
     return out
 
 
@@ -670,6 +671,7 @@ def run(args: argparse.Namespace) -> dict:
             results["levels"][f"{int(level * 100)}%"] = out
             print(f"  {int(level * 100)}%: {json.dumps(out, default=str)[:400]}", flush=True)
         results["memory MB"] = memory_per_process(servers)
+        results["memory PSS MB"] = memory_per_process(servers, "Pss")
         results["load average after"] = os.getloadavg()
     finally:
         watch.running = False
