@@ -351,6 +351,9 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["session", "participant", "pk"]
+        # What arrived since a moment (the supervision page's "new since your last visit"):
+        # without it the database probes every session of the supervisees' episodes.
+        indexes = [models.Index(fields=["submitted_at"], name="response_submitted_at")]
         constraints = [
             # Covers (request, instrument, respondent) too: a request belongs to one session.
             # The between-session pulse may be answered more than once after the same session

@@ -695,14 +695,23 @@ def _shown_alerts(alerts: QuerySet[Alert], where: dict[str, Q], shown: int) -> l
     listed = Q(rank_all__lte=shown)
     for name in where:
         listed |= Q(**{f"is_{name}": 1, f"rank_{name}__lte": shown})
-    return list(
+    found = list(
         ranked.filter(listed)
         # The page names each alert and its age; its numbers and findings stay in the database.
         .defer("numbers", "facts", "reason")
-        .select_related("episode", "participant__client")
-        .prefetch_related(_episode_clients())
+        # Each episode read once, however many of its alerts are listed (joined, it would be
+        # built again for every line), with its participants and their clients.
+        .prefetch_related("episode", _episode_clients())
         .order_by("supervisee", *_urgency())
     )
+    people: dict[int, Participant] = {}
+    for alert in found:
+        # The client an alert is about is one of its episode's participants, already read.
+        if alert.participant_id is not None:
+            if alert.participant_id not in people:
+                people.update((p.pk, p) for p in alert.episode.participants.all())
+            alert.participant = people[alert.participant_id]
+    return found
 
 
 def supervision_overview(
@@ -899,6 +908,7 @@ def _new_checkins(staff: list[StaffRow], since: Any) -> dict[int, int]:
 def _clients_off_track(lines: list[AlertLine]) -> list[ClientLine]:
     """Not-on-track alerts per client: a client off track on two measures is one line."""
     found: dict[tuple[int, int | None], ClientLine] = {}
+    labels: dict[str, str] = {}  # get_kind_display() translates every kind on each call
     for line in lines:
         alert = line.alert
         if alert.kind not in OFF_TRACK_KINDS:
@@ -908,7 +918,9 @@ def _clients_off_track(lines: list[AlertLine]) -> list[ClientLine]:
             client = getattr(alert.participant, "client", None)
             name = client.display_name if client else str(alert.episode)
             found[key] = ClientLine(alert.episode, name, [], line.age_days)
-        kind = str(alert.get_kind_display())
+        if alert.kind not in labels:
+            labels[alert.kind] = str(alert.get_kind_display())
+        kind = labels[alert.kind]
         if kind not in found[key].kinds:
             found[key].kinds.append(kind)
     return list(found.values())

@@ -80,14 +80,19 @@ def alert_lines(lines: list[Any], empty: str) -> SafeString:
 
 
 def _lines(lines: list[Any]) -> Any:
+    # Each episode's address and each kind's and state's label once per list: Django's
+    # get_FOO_display() rebuilds the field's choices and translates every label on each call.
     urls: dict[int, str] = {}
     kinds: dict[str, str] = {}
+    states: dict[str, str] = {}
     for line in lines:
         alert = line.alert
         if alert.episode_id not in urls:
             urls[alert.episode_id] = reverse("care:episode", args=[alert.episode_id])
         if alert.kind not in kinds:
             kinds[alert.kind] = str(alert.get_kind_display())
+        if alert.state not in states:
+            states[alert.state] = str(alert.get_state_display()).lower()
         session = (
             ", " + gettext("session %(n)s") % {"n": alert.session_number}
             if alert.session_number
@@ -110,6 +115,6 @@ def _lines(lines: list[Any]) -> Any:
                 kinds[alert.kind],
                 session,
                 raised,
-                str(alert.get_state_display()).lower(),
+                states[alert.state],
             ),
         )
