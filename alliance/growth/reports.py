@@ -710,7 +710,8 @@ def _shown_alerts(alerts: QuerySet[Alert], where: dict[str, Q], shown: int) -> l
         if alert.participant_id is not None:
             if alert.participant_id not in people:
                 people.update((p.pk, p) for p in alert.episode.participants.all())
-            alert.participant = people[alert.participant_id]
+            if alert.participant_id in people:
+                alert.participant = people[alert.participant_id]
     return found
 
 
