@@ -67,9 +67,15 @@ class _Compiled:
             raise ValueError(f"placeholders not found in the compiled query: {sorted(missing)}")
 
     def run(self, values: dict[str, Any]) -> list[Model]:
-        # Django checks this while compiling; a replay skips compiling, so check it here: a
-        # row lock outside a transaction would be released at once.
-        if self.queryset.query.select_for_update and self.compiler.connection.get_autocommit():
+        # Django checks this while compiling; a replay skips compiling, so check it here, as
+        # Django does (a database without row locks, SQLite, has nothing to release early).
+        connection = self.compiler.connection
+        if (
+            self.queryset.query.select_for_update
+            and connection.features.has_select_for_update
+            and connection.features.supports_transactions
+            and connection.get_autocommit()
+        ):
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )

@@ -258,3 +258,38 @@ def test_the_list_of_all_alerts_is_for_supervisees_only(clinic):
         .status_code
         == 403
     )
+
+
+def test_a_co_therapist_has_their_own_news_and_calibration_and_one_who_left_has_none(clinic):
+    """Both come from the supervisees' own places in episodes: a co-therapist still there sees
+    the episode's new check-ins and is paired with their own ratings; a therapist who left the
+    episode is not, whatever they rated while there."""
+    from alliance.accounts import access
+    from alliance.accounts.models import Role
+    from alliance.care.models import Participant
+    from alliance.growth import reports
+
+    from .helpers import rate
+
+    abe, zoe = _supervise(clinic, "Abe"), _supervise(clinic, "Zoe")
+    shared = client_with_ratings(clinic, "CO-1", [6, 5], own=[7, 7])
+    abe_part = Participant.objects.create(episode=shared, user=abe, role="co_therapist")
+    zoe_part = Participant.objects.create(
+        episode=shared, user=zoe, role="co_therapist", left_on=timezone.localdate()
+    )
+    for session in shared.sessions.order_by("number"):
+        rate(session, abe_part, 8, "alliance-checkin-therapist")
+        rate(session, zoe_part, 9, "alliance-checkin-therapist")
+    viewer = access.Viewer(clinic.supervisor, clinic.org, frozenset({Role.SUPERVISOR}))
+    staff = reports.supervisee_staff(viewer, [abe.pk, zoe.pk])
+    client = shared.participants.get(client__isnull=False).client_id
+    # Abe rated both sessions 8 where the client said 6 and 5: a gap of 2 + 3 over 2 sessions.
+    assert reports.calibration_by_therapist(staff) == {abe.pk: [(client, 5.0, 2)]}
+    since = timezone.now() - dt.timedelta(hours=1)
+    rows = {
+        row.therapist.pk: row
+        for row in reports.supervision_overview(viewer, [abe, zoe], 14, since=since)
+    }
+    # One check-in per person and session: the client, Tess, Abe and Zoe in each of 2 sessions.
+    assert rows[abe.pk].news.checkins == 8
+    assert rows[zoe.pk].news.checkins == 0
