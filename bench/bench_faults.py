@@ -206,6 +206,21 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def gunicorn_master(pid: int) -> int:
+    """The gunicorn master under `alliance serve` (process `pid`): serve runs gunicorn and the
+    task worker as its two children, and stops both when either ends, so killing "a child of
+    serve" would kill the task worker and take the web server down with it. Without a task
+    worker (--no-worker) serve has become gunicorn itself."""
+    for child in children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"gunicorn" in command:
+            return child
+    return pid
+
+
 def children(pid: int) -> list[int]:
     """Process ids whose parent is `pid` (gunicorn's workers are the master's children)."""
     found = []
@@ -498,7 +513,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit("the database name must start with alliance_bench (it is dropped)")
     out = Path(args.out or f"/tmp/alliance-bench-faults-{int(time.time())}")
     out.mkdir(parents=True, exist_ok=True)
-    n_links = args.links or int(args.seconds * 40) + 200
+    n_links = args.links or int(args.seconds * 100) + 200
     print(f"== load and fault test: {args.clients} clients, {args.workers} workers", flush=True)
     print(f"  database {url}; restart: {args.postgres_restart_command!r}", flush=True)
     common.setup_django(url)
@@ -519,7 +534,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 target=inflict,
                 args=(
                     load,
-                    server.pid,
+                    gunicorn_master(server.pid),
                     args.workers,
                     args.seconds * args.kill_at,
                     args.seconds * args.restart_at,
@@ -535,7 +550,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 th.join()
             elapsed = load.now()
             fault_thread.join(timeout=150)
-            workers_at_end = len(children(server.pid))
+            workers_at_end = len(children(gunicorn_master(server.pid)))
         finally:
             stop_server(server)
         ready = pg_ready(url, 60)
@@ -758,7 +773,7 @@ def main(argv: list[str] | None = None) -> int:
         help="Run at --restart-at; an empty string skips the restart.",
     )
     parser.add_argument("--episodes", type=int, default=100)
-    parser.add_argument("--links", type=int, default=0, help="Default: 40 per second + 200.")
+    parser.add_argument("--links", type=int, default=0, help="Default: 100 per second + 200.")
     parser.add_argument("--grace", type=float, default=30, help="Retry time after --seconds.")
     parser.add_argument("--timeout", type=float, default=30, help="Per request, seconds.")
     parser.add_argument("--kill-at", type=float, default=0.5, help="Share of --seconds.")

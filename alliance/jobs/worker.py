@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, close_old_connections
+from django.db import DatabaseError, Error, OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -31,21 +31,42 @@ class ScheduledWorker(Worker):
 
     def run(self) -> None:
         logger.info("Starting worker worker_id=%s", self.worker_id)
+        outage = 0  # looks at the queue in a row that the database did not answer
         while self.running:
             close_old_connections()
             self.keep_time()
             if not self.running:
                 return  # stopped while keeping the clock: take no new job
-            claimed = self.claim_next()
-            if claimed is not None:
-                self.run_task(claimed)
-            elif self.batch:
+            try:
+                claimed = self.claim_next()
+                if claimed is not None:
+                    self.run_task(claimed)
+            except Error:
+                if self.batch:
+                    raise  # `--batch` runs once, from a scheduler that reports the failure
+                # The database went away (a restart, a failover, the network): claiming a job
+                # or recording its outcome failed. Stopping here would also stop `alliance
+                # serve`'s web server; instead wait and look again. A job claimed but not
+                # recorded stays "running" and is queued again once stale (recover_stale).
+                outage += 1
+                logger.exception("the database did not answer; looking again shortly")
+                connections.close_all()
+                self._pause(min(30.0, 0.5 * 2**outage))
+                continue
+            outage = 0
+            if claimed is None and self.batch:
                 return
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                 return
             close_old_connections()
             if self.running and claimed is None:
                 time.sleep(self.interval)
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep, but wake within a second of being asked to stop."""
+        end = time.monotonic() + seconds
+        while self.running and time.monotonic() < end:
+            time.sleep(min(1.0, end - time.monotonic()))
 
     def keep_time(self) -> None:
         """Never lets a problem with the clock stop the worker from running jobs: a failed look

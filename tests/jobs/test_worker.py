@@ -170,3 +170,61 @@ def test_a_request_leaves_a_fresh_marker_to_the_worker_and_picks_up_an_old_one(
     assert pending.process(older_than=pending.WORKER_GRACE) == {"done": 0, "failed": 0}
     PendingRecompute.objects.update(requested_at=timezone.now() - dt.timedelta(minutes=2))
     assert pending.process(older_than=pending.WORKER_GRACE) == {"done": 1, "failed": 0}
+
+
+def test_the_worker_outlives_a_database_that_stops_answering(
+    queue: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database restart made the worker's look at the queue fail, then the recording of a
+    job it had run; the worker (and with it `alliance serve`'s web server) keeps going, and the
+    job it could not record runs again once it is stale."""
+    from django.db import OperationalError
+
+    from alliance.jobs.worker import ScheduledWorker
+
+    worker = ScheduledWorker(
+        queue_names=["*"],
+        interval=0,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="worker-1",
+        excluded_queue_names=[],
+    )
+    looks: list[int] = []
+    claim = worker.claim_next
+
+    def look() -> DBTaskResult | None:
+        looks.append(len(looks) + 1)
+        if looks[-1] == 1:
+            raise OperationalError("the database system is shutting down")
+        if looks[-1] == 3:
+            worker.running = False  # stop after the third look
+            return None
+        return claim()
+
+    def unreachable(self: DBTaskResult, *args: Any, **kwargs: Any) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(worker, "claim_next", look)
+    monkeypatch.setattr(worker, "_pause", lambda seconds: None)
+    monkeypatch.setattr(worker, "keep_time", lambda: None)  # no periodic slots in this test
+    monkeypatch.setattr(DBTaskResult, "set_successful", unreachable)
+    monkeypatch.setattr(DBTaskResult, "set_failed", unreachable)
+    flaky.flaky.enqueue(21, organization_id=None)
+
+    worker.run()
+    assert looks == [1, 2, 3]
+    assert flaky.calls == [21]  # it ran; its outcome could not be written
+    assert caplog.text.count("the database did not answer") == 2
+    (row,) = rows()
+    assert row.status == TaskResultStatus.RUNNING
+
+    monkeypatch.undo()
+    DBTaskResult.objects.filter(pk=row.pk).update(started_at=timezone.now() - dt.timedelta(days=1))
+    assert runner.recover_stale() == 1
+    work()
+    (row,) = rows()
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert flaky.calls == [21, 21]
