@@ -30,18 +30,23 @@ def use_database_queue(settings: Any) -> None:
     flaky.calls.clear()
 
 
+def worker_arguments(worker_id: str = "worker-1", *, batch: bool = True) -> dict[str, Any]:
+    """What `alliance worker` gives the worker class, with no pause between looks."""
+    return {
+        "queue_names": ["*"],
+        "interval": 0,
+        "batch": batch,
+        "backend_name": "default",
+        "startup_delay": False,
+        "max_tasks": None,
+        "worker_id": worker_id,
+        "excluded_queue_names": [],
+    }
+
+
 def work(worker_id: str = "worker-1") -> None:
     """One worker runs everything that is due now, then stops."""
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=worker_id,
-        excluded_queue_names=[],
-    ).run()
+    Worker(**worker_arguments(worker_id)).run()
 
 
 def rows() -> list[DBTaskResult]:

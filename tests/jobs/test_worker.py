@@ -19,7 +19,7 @@ from alliance.insights import pending, recompute
 from alliance.insights.models import PendingRecompute
 from alliance.jobs import runner
 from tests.jobs import flaky
-from tests.jobs.conftest import make_due, rows, work
+from tests.jobs.conftest import make_due, rows, work, worker_arguments
 
 
 def test_a_failing_job_is_retried_with_growing_waits_until_it_succeeds(queue: None) -> None:
@@ -182,16 +182,7 @@ def test_the_worker_outlives_a_database_that_stops_answering(
 
     from alliance.jobs.worker import ScheduledWorker
 
-    worker = ScheduledWorker(
-        queue_names=["*"],
-        interval=0,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="worker-1",
-        excluded_queue_names=[],
-    )
+    worker = ScheduledWorker(**worker_arguments(batch=False))
     looks: list[int] = []
     claim = worker.claim_next
 
