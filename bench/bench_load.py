@@ -325,8 +325,16 @@ COOKIE_RE = re.compile(r"^([^=;]+=[^;]*)")
 
 
 async def journey(
-    client, token: str, episode: tuple[int, int], think: float, drop: bool, rec: Record
+    client,
+    token: str,
+    episode: tuple[int, int],
+    think: float,
+    drop: bool,
+    rec: Record,
+    thank_you: bool = True,
 ) -> None:
+    """GET the form, think, POST it and, with `thank_you`, follow the redirect; every step
+    timed. Without `thank_you` the journey ends at the POST's answer (a "submission")."""
     started = time.monotonic()
     try:
         form = await client.get(f"/c/{token}/")
@@ -346,6 +354,9 @@ async def journey(
             rec.submitted[episode] = time.time()
             if rec.watch is not None:
                 rec.watch.expect({episode: rec.submitted[episode]})
+        if not thank_you:
+            rec.steps["journey"].append((time.monotonic() - started - think) * 1000)
+            return
         # The thank-you page is remembered in a Secure cookie; a browser behind TLS sends it.
         cookies = [
             m.group(1) for c in posted.headers.get_list("set-cookie") if (m := COOKIE_RE.match(c))
@@ -392,44 +403,17 @@ async def bare(port: int, concurrency: int, seconds: float) -> float:
 
 
 async def capacity(
-    port: int, concurrency: int, seconds: float, links: list
+    port: int, concurrency: int, seconds: float, links: list, thank_you: bool = True
 ) -> tuple[float, Record]:
+    """Closed loop without thinking: whole journeys per second, or with thank_you=False
+    submissions (form GET + POST, the redirect not followed) as issue 19 counts them."""
     rec = Record()
     stop = time.monotonic() + seconds
 
     async def loop(client) -> None:
         while time.monotonic() < stop and links:
             token, episode = links.pop()
-            await journey(client, token, episode, 0.0, False, rec)
-
-    async with _client(port) as client:
-        started = time.monotonic()
-        await asyncio.gather(*(loop(client) for _ in range(concurrency)))
-        return len(rec.steps["journey"]) / (time.monotonic() - started), rec
-
-
-async def submission_capacity(
-    port: int, concurrency: int, seconds: float, links: list
-) -> tuple[float, Record]:
-    """Submissions as issue 19 counts them: GET the form, POST it (the redirect is not
-    followed), closed loop without thinking; submissions per second."""
-    rec = Record()
-    stop = time.monotonic() + seconds
-
-    async def loop(client) -> None:
-        while time.monotonic() < stop and links:
-            token, _episode = links.pop()
-            started = time.monotonic()
-            form = await client.get(f"/c/{token}/")
-            data = _answers(form.text, False) if form.status_code == 200 else None
-            if data is None:
-                rec.errors.append(f"form {form.status_code}")
-                continue
-            posted = await client.post(f"/c/{token}/", data=data)
-            if posted.status_code != 302:
-                rec.errors.append(f"post {posted.status_code}")
-                continue
-            rec.steps["journey"].append((time.monotonic() - started) * 1000)
+            await journey(client, token, episode, 0.0, False, rec, thank_you)
 
     async with _client(port) as client:
         started = time.monotonic()
@@ -615,7 +599,7 @@ def run(args: argparse.Namespace) -> dict:
         results["ratio journeys/bare"] = cap / results["bare requests/s"]
         # Submissions (form GET + POST, no thank-you page), in the same run: the issue's measure.
         started = time.monotonic()
-        subs, sub_rec = asyncio.run(submission_capacity(servers.port, args.concurrency, 12, links))
+        subs, sub_rec = asyncio.run(capacity(servers.port, args.concurrency, 12, links, False))
         sub_seconds = time.monotonic() - started
         sub_drained = drain(url)
         results["worker catch-up after submission run s"] = sub_drained

@@ -218,7 +218,9 @@ def _session_band() -> Case:
     )
 
 
-def _client_alliance(episodes: QuerySet[CareEpisode], **where: Any) -> QuerySet[Any]:
+def _client_alliance(episodes: QuerySet[CareEpisode] | list[int], **where: Any) -> QuerySet[Any]:
+    """Client alliance ratings in `episodes` (a queryset, or ids the database is given as a
+    literal list)."""
     return (
         Response.objects.filter(_client_rated(), session__episode__in=episodes, **where)
         .filter(instrument__kind="alliance")
@@ -829,14 +831,7 @@ def calibration_by_therapist(staff: list[StaffRow]) -> dict[int, list[stats.Clie
     if not staff:
         return {}
     rows = (
-        Response.objects.filter(
-            _client_rated(),
-            instrument__kind="alliance",
-            session__episode_id__in=sorted({row.episode_id for row in staff}),
-        )
-        .order_by()
-        .annotate(value=_value(ALLIANCE_SCALE))
-        .filter(value__isnull=False)
+        _client_alliance(sorted({row.episode_id for row in staff}))
         .filter(
             session__checkin_responses__participant_id__in=[row.pk for row in staff],
             session__checkin_responses__instrument__kind="alliance",
